@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Customer(models.Model):
+    """A person the team supports, as known to the CRM (`external_id`)."""
+
+    external_id = models.CharField(
+        _("external id"), max_length=128, unique=True, help_text=_("The id in your CRM.")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"), max_length=254, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["name"], name="customer_name_idx"),
+            models.Index(fields=["email"], name="customer_email_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(external_id=""), name="customer_external_id_not_empty"
+            ),
+            models.CheckConstraint(condition=~models.Q(name=""), name="customer_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.external_id})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:detail", args=[self.pk])
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else ""

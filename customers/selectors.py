@@ -1,0 +1,27 @@
+"""Reads of customer records for the portal and the API."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Max, Q, QuerySet
+
+from customers.models import Customer
+
+
+def customer_search(customers: QuerySet[Customer], query: str) -> QuerySet[Customer]:
+    query = query.strip()
+    if not query:
+        return customers
+    return customers.filter(
+        Q(name__icontains=query)
+        | Q(email__icontains=query)
+        | Q(external_id__icontains=query)
+        | Q(phone__icontains=query)
+    )
+
+
+def customer_list(*, query: str = "") -> QuerySet[Customer]:
+    customers = Customer.objects.annotate(
+        ticket_count=Count("tickets", distinct=True),
+        last_activity_at=Max("tickets__last_message_at"),
+    )
+    return customer_search(customers, query).order_by("name", "id")

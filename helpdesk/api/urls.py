@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from customers.api.views import CustomerViewSet
+from helpdesk.api.health import health
+from tickets.api.views import TicketMessageViewSet, TicketViewSet
+
+router = DefaultRouter()
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("tickets", TicketViewSet, basename="ticket")
+
+ticket_messages = TicketMessageViewSet.as_view({"get": "list", "post": "create"})
+
+urlpatterns = [
+    path("health/", health, name="health"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("tickets/<int:ticket_pk>/messages/", ticket_messages, name="ticket-messages"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,97 @@
+// Keyboard shortcuts for the agent portal: j/k move through lists, Enter opens,
+// "/" searches, r replies, e escalates, ? shows the list. Plain DOM, no framework.
+(function () {
+  "use strict";
+
+  function isTyping(event) {
+    const target = event.target;
+    return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+  }
+
+  function listItems() {
+    return Array.from(document.querySelectorAll("[data-nav-list] [data-nav-item]"));
+  }
+
+  function select(items, index) {
+    items.forEach(function (item, i) {
+      item.setAttribute("aria-selected", i === index ? "true" : "false");
+    });
+    if (items[index]) {
+      items[index].scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  function move(step) {
+    const items = listItems();
+    if (!items.length) return;
+    const current = items.findIndex(function (item) {
+      return item.getAttribute("aria-selected") === "true";
+    });
+    const next = current === -1 ? 0 : Math.min(Math.max(current + step, 0), items.length - 1);
+    select(items, next);
+  }
+
+  function openSelected() {
+    const selected = document.querySelector('[data-nav-item][aria-selected="true"]');
+    if (selected && selected.dataset.href) {
+      window.location.assign(selected.dataset.href);
+      return true;
+    }
+    return false;
+  }
+
+  function showShortcuts() {
+    const dialog = document.getElementById("shortcuts");
+    if (dialog && !dialog.open) dialog.showModal();
+  }
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-shortcuts-open]")) {
+      showShortcuts();
+      return;
+    }
+    const row = event.target.closest("[data-nav-item]");
+    if (row && !event.target.closest("a, button, input, select, textarea") && row.dataset.href) {
+      window.location.assign(row.dataset.href);
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event)) return;
+    switch (event.key) {
+      case "j":
+        move(1);
+        break;
+      case "k":
+        move(-1);
+        break;
+      case "Enter":
+        if (!openSelected()) return;
+        break;
+      case "/": {
+        const search = document.querySelector("[data-search]");
+        if (!search) return;
+        search.focus();
+        break;
+      }
+      case "r": {
+        const reply = document.querySelector("#reply textarea");
+        if (!reply) return;
+        reply.focus();
+        break;
+      }
+      case "e": {
+        const escalate = document.querySelector("[data-escalate]:not([disabled])");
+        if (!escalate) return;
+        escalate.click();
+        break;
+      }
+      case "?":
+        showShortcuts();
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+  });
+})();

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+admin.site.site_header = "Helpdesk administration"
+admin.site.site_title = "Helpdesk admin"
+admin.site.index_title = "Tickets, customers and agents"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="tickets:queue", permanent=False), name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("tickets/", include("tickets.urls")),
+    path("customers/", include("customers.urls")),
+    path("api/", include(("helpdesk.api.urls", "api"))),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from tickets import services
+from tickets.models import Message, Ticket, TicketEvent
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    extra = 0
+    fields = ["created_at", "role", "author_name", "body", "external_id"]
+    readonly_fields = ["created_at", "role", "author_name", "body", "external_id"]
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Ticket | None = None) -> bool:
+        return False
+
+
+class TicketEventInline(admin.TabularInline):
+    model = TicketEvent
+    extra = 0
+    fields = ["created_at", "kind", "old_value", "new_value", "actor", "note"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Ticket | None = None) -> bool:
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "subject",
+        "customer",
+        "status",
+        "priority",
+        "assigned_to",
+        "last_message_at",
+    ]
+    list_display_links = ["reference", "subject"]
+    list_filter = [
+        "status",
+        "priority",
+        "channel",
+        ("assigned_to", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["subject", "customer__name", "customer__external_id", "customer__email"]
+    list_select_related = ["customer", "assigned_to"]
+    raw_id_fields = ["customer"]
+    readonly_fields = ["reference", "created_at", "updated_at", "last_message_at", "closed_at"]
+    fields = [
+        "reference",
+        "customer",
+        "subject",
+        "channel",
+        "status",
+        "priority",
+        "assigned_to",
+        *readonly_fields[1:],
+    ]
+    date_hierarchy = "created_at"
+    inlines = [MessageInline, TicketEventInline]
+    actions = ["assign_to_me", "mark_resolved", "mark_closed"]
+    list_per_page = 50
+
+    def save_model(self, request: HttpRequest, obj: Ticket, form: ModelForm, change: bool) -> None:
+        """Route changes through the services so every change leaves an audit row."""
+        if not change:
+            created = services.ticket_create(
+                customer=obj.customer,
+                subject=obj.subject,
+                channel=obj.channel,
+                priority=obj.priority,
+                actor=request.user,
+            )
+            obj.pk = created.pk
+            obj.created_at = created.created_at
+            return
+        current = Ticket.objects.get(pk=obj.pk)
+        if obj.assigned_to_id != current.assigned_to_id:
+            services.ticket_assign(ticket=current, assignee=obj.assigned_to, actor=request.user)
+        if obj.status != current.status:
+            services.ticket_change_status(ticket=current, status=obj.status, actor=request.user)
+        if obj.priority != current.priority:
+            services.ticket_change_priority(
+                ticket=current, priority=obj.priority, actor=request.user
+            )
+        if obj.subject != current.subject or obj.channel != current.channel:
+            Ticket.objects.filter(pk=obj.pk).update(subject=obj.subject, channel=obj.channel)
+
+    @admin.action(description="Assign selected tickets to me", permissions=["assign"])
+    def assign_to_me(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        for ticket in queryset:
+            services.ticket_assign(ticket=ticket, assignee=request.user, actor=request.user)
+        self.message_user(
+            request, f"Assigned {queryset.count()} ticket(s) to you.", messages.SUCCESS
+        )
+
+    @admin.action(description="Mark selected tickets resolved", permissions=["change"])
+    def mark_resolved(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        self._set_status(request, queryset, Ticket.Status.RESOLVED)
+
+    @admin.action(description="Close selected tickets", permissions=["change"])
+    def mark_closed(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        self._set_status(request, queryset, Ticket.Status.CLOSED)
+
+    def _set_status(self, request: HttpRequest, queryset: QuerySet[Ticket], status: str) -> None:
+        changed = 0
+        for ticket in queryset.exclude(status=status):
+            services.ticket_change_status(ticket=ticket, status=status, actor=request.user)
+            changed += 1
+        self.message_user(request, f"{changed} ticket(s) now {status}.", messages.SUCCESS)
+
+    def has_assign_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("tickets.assign_ticket")
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["id", "ticket", "role", "author_name", "short_body", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["body", "external_id", "ticket__subject"]
+    list_select_related = ["ticket"]
+    raw_id_fields = ["ticket", "author"]
+    readonly_fields = [
+        "ticket",
+        "role",
+        "author",
+        "author_name",
+        "body",
+        "created_at",
+        "external_id",
+    ]
+    date_hierarchy = "created_at"
+    list_per_page = 50
+
+    @admin.display(description="Body")
+    def short_body(self, message: Message) -> str:
+        return message.body if len(message.body) <= 80 else message.body[:79] + "…"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Messages arrive through the portal or the API, where they are validated and mirrored.
+        return False
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "ticket", "kind", "old_value", "new_value", "actor"]
+    list_filter = ["kind"]
+    list_select_related = ["ticket", "actor"]
+    search_fields = ["ticket__subject", "note"]
+    readonly_fields = ["ticket", "actor", "kind", "old_value", "new_value", "note", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: TicketEvent | None = None) -> bool:
+        return False

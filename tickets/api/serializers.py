@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework import serializers
+
+from customers.models import Customer
+from helpdesk.api.fields import AwareDateTimeField
+from tickets.models import Message, Ticket
+
+
+class TicketInputSerializer(serializers.Serializer):
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    subject = serializers.CharField(max_length=200)
+    channel = serializers.ChoiceField(choices=Ticket.Channel.choices, default=Ticket.Channel.CHAT)
+    priority = serializers.ChoiceField(
+        choices=Ticket.Priority.choices, default=Ticket.Priority.NORMAL
+    )
+    created_at = AwareDateTimeField(required=False)
+
+
+class TicketCloseSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED], default=Ticket.Status.RESOLVED
+    )
+
+
+class TicketOutputSerializer(serializers.ModelSerializer):
+    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "reference",
+            "customer",
+            "customer_name",
+            "subject",
+            "channel",
+            "status",
+            "priority",
+            "assigned_to",
+            "created_at",
+            "updated_at",
+            "last_message_at",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+
+class MessageInputSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Message.Role.choices)
+    body = serializers.CharField(max_length=settings.MESSAGE_BODY_MAX_LENGTH, trim_whitespace=False)
+    created_at = AwareDateTimeField(required=False)
+    external_id = serializers.CharField(
+        max_length=128, required=False, allow_null=True, allow_blank=True
+    )
+    author_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+
+    def validate_body(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("A message needs some text.")
+        return value
+
+
+class MessageOutputSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="display_author", read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "ticket", "role", "author", "body", "created_at", "external_id"]
+        read_only_fields = fields

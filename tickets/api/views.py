@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from functools import cached_property
+
+import django_filters
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from helpdesk.api.not_yet import not_implemented
+from tickets import selectors, services
+from tickets.api.serializers import (
+    MessageInputSerializer,
+    MessageOutputSerializer,
+    TicketCloseSerializer,
+    TicketInputSerializer,
+    TicketOutputSerializer,
+)
+from tickets.models import Message, Ticket
+
+
+class TicketFilter(django_filters.FilterSet):
+    assigned_to = django_filters.CharFilter(
+        field_name="assigned_to__username", help_text="Username of the assigned agent."
+    )
+    unassigned = django_filters.BooleanFilter(
+        field_name="assigned_to", lookup_expr="isnull", help_text="Only tickets nobody holds."
+    )
+    q = django_filters.CharFilter(
+        method="search", help_text="Reference, subject, customer or message text."
+    )
+
+    class Meta:
+        model = Ticket
+        fields = ["status", "customer", "priority", "channel"]
+
+    def search(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        return selectors.ticket_search(queryset, value)
+
+
+class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Ticket.objects.select_related("customer", "assigned_to").order_by(
+        "-last_message_at", "-id"
+    )
+    serializer_class = TicketOutputSerializer
+    filterset_class = TicketFilter
+    write_permission = "tickets.add_ticket"
+
+    @extend_schema(request=TicketInputSerializer, responses={201: TicketOutputSerializer})
+    def create(self, request: Request) -> Response:
+        data = TicketInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ticket = services.ticket_create(actor=request.user, **data.validated_data)
+        ticket = self.get_queryset().get(pk=ticket.pk)
+        return Response(TicketOutputSerializer(ticket).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TicketCloseSerializer, responses={200: TicketOutputSerializer})
+    @action(detail=True, methods=["post"], write_permission="tickets.change_ticket")
+    def close(self, request: Request, pk: str) -> Response:
+        """Resolve or close the ticket; its memories are then extracted."""
+        ticket = self.get_object()
+        data = TicketCloseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.ticket_close(
+            ticket=ticket, status=data.validated_data["status"], actor=request.user
+        )
+        return Response(TicketOutputSerializer(self.get_queryset().get(pk=ticket.pk)).data)
+
+    @extend_schema(responses={501: OpenApiResponse(description="Arrives with the memory layer.")})
+    @action(detail=True, methods=["get"])
+    def context(self, request: Request, pk: str) -> Response:
+        """Memory-derived context: profile, this ticket, related past tickets."""
+        self.get_object()
+        return not_implemented("Memory-derived context")
+
+    @extend_schema(request=None, responses={501: OpenApiResponse(description="Not yet.")})
+    @action(detail=True, methods=["post"], url_path="suggested-reply")
+    def suggested_reply(self, request: Request, pk: str) -> Response:
+        """A PII-filtered draft reply for the agent."""
+        self.get_object()
+        return not_implemented("The suggested reply")
+
+    @extend_schema(request=None, responses={501: OpenApiResponse(description="Not yet.")})
+    @action(detail=True, methods=["post"], url_path="bot-reply")
+    def bot_reply(self, request: Request, pk: str) -> Response:
+        """The bot answers the customer, or hands over to a person."""
+        self.get_object()
+        return not_implemented("The bot reply")
+
+    @extend_schema(request=None, responses={501: OpenApiResponse(description="Not yet.")})
+    @action(detail=True, methods=["post"])
+    def escalate(self, request: Request, pk: str) -> Response:
+        """Assign a human agent with a structured handoff."""
+        self.get_object()
+        return not_implemented("Escalation")
+
+
+class TicketMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = MessageOutputSerializer
+    write_permission = "tickets.add_message"
+
+    @cached_property
+    def ticket(self) -> Ticket:
+        return get_object_or_404(Ticket, pk=self.kwargs["ticket_pk"])
+
+    def get_queryset(self) -> QuerySet[Message]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no ticket
+            return Message.objects.none()
+        return self.ticket.messages.select_related("author").order_by("created_at", "id")
+
+    @extend_schema(
+        request=MessageInputSerializer,
+        responses={201: MessageOutputSerializer, 200: MessageOutputSerializer},
+    )
+    def create(self, request: Request, ticket_pk: str) -> Response:
+        """Store a message; repeating an `external_id` returns the stored one with 200."""
+        data = MessageInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        is_agent_message = data.validated_data["role"] == Message.Role.AGENT
+        recorded = services.message_record(
+            ticket=self.ticket,
+            author=request.user if is_agent_message else None,
+            **data.validated_data,
+        )
+        code = status.HTTP_201_CREATED if recorded.created else status.HTTP_200_OK
+        return Response(MessageOutputSerializer(recorded.message).data, status=code)

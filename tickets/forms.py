@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models import Ticket
+from tickets.selectors import agent_list
+
+KEEP_STATUS = ""
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Reply"),
+        max_length=settings.MESSAGE_BODY_MAX_LENGTH,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 5, "placeholder": _("Write your reply…")}),
+    )
+    then_status = forms.ChoiceField(
+        label=_("Then"),
+        required=False,
+        choices=[
+            (KEEP_STATUS, _("keep status")),
+            (Ticket.Status.PENDING, _("set pending")),
+            (Ticket.Status.RESOLVED, _("set resolved")),
+        ],
+    )
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        if not body.strip():
+            raise forms.ValidationError(_("A reply needs some text."))
+        return body
+
+
+class TicketUpdateForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Ticket.Status.choices)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Ticket.Priority.choices)
+    assigned_to = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=agent_list(), required=False, empty_label=_("Unassigned")
+    )

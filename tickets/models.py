@@ -1,0 +1,219 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Customer
+
+REFERENCE_PREFIX = "T-"
+
+
+def format_reference(ticket_id: int) -> str:
+    return f"{REFERENCE_PREFIX}{ticket_id:06d}"
+
+
+class TicketStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    ESCALATED = "escalated", _("Escalated")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+class TicketPriority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class TicketChannel(models.TextChoices):
+    CHAT = "chat", _("Chat")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    WEB = "web", _("Web form")
+    SOCIAL = "social", _("Social media")
+    API = "api", _("API")
+
+
+class Ticket(models.Model):
+    Status = TicketStatus
+    Priority = TicketPriority
+    Channel = TicketChannel
+
+    ACTIVE_STATUSES = (Status.OPEN, Status.PENDING, Status.ESCALATED)
+    DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="tickets", verbose_name=_("customer")
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Channel.choices, default=Channel.CHAT
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    priority = models.CharField(
+        _("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assigned to"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    last_message_at = models.DateTimeField(
+        _("last activity"), default=timezone.now, help_text=_("Time of the newest message.")
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_message_at", "-id"]
+        permissions = [("assign_ticket", "Can assign tickets to agents")]
+        indexes = [
+            models.Index(fields=["status", "-last_message_at"], name="ticket_status_activity_idx"),
+            models.Index(
+                fields=["assigned_to", "status", "-last_message_at"], name="ticket_assignee_idx"
+            ),
+            models.Index(fields=["customer", "-created_at"], name="ticket_customer_created_idx"),
+            models.Index(fields=["-last_message_at", "-id"], name="ticket_activity_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=TicketStatus.values), name="ticket_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(priority__in=TicketPriority.values),
+                name="ticket_priority_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(subject=""), name="ticket_subject_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tickets:detail", args=[self.pk])
+
+    @property
+    def reference(self) -> str:
+        return format_reference(self.pk) if self.pk else ""
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in self.DONE_STATUSES
+
+
+class MessageRole(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Agent")
+    BOT = "bot", _("Bot")
+
+
+class Message(models.Model):
+    Role = MessageRole
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("agent"),
+        help_text=_("The agent who wrote it, for agent messages."),
+    )
+    author_name = models.CharField(
+        _("author"), max_length=200, blank=True, help_text=_("Name shown with the message.")
+    )
+    body = models.TextField(_("body"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # NULL, not "", for "no external id": the per-ticket unique constraint skips NULLs.
+    external_id = models.CharField(  # noqa: DJ001
+        _("external id"),
+        max_length=128,
+        null=True,
+        blank=True,
+        help_text=_("The sender's own id for this message; unique within the ticket."),
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="message_ticket_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "external_id"],
+                condition=models.Q(external_id__isnull=False),
+                name="message_external_id_unique_per_ticket",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=MessageRole.values), name="message_role_valid"
+            ),
+            models.CheckConstraint(condition=~models.Q(body=""), name="message_body_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} message on {format_reference(self.ticket_id)}"
+
+    @property
+    def display_author(self) -> str:
+        if self.author_name:
+            return self.author_name
+        if self.author_id and self.author:
+            return self.author.get_full_name() or self.author.get_username()
+        return self.get_role_display()
+
+
+class TicketEvent(models.Model):
+    """The audit trail: who changed what on a ticket, and when."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+        ASSIGNED = "assigned", _("Assigned")
+        ESCALATED = "escalated", _("Escalated")
+        MEMORY_CHANGED = "memory_changed", _("Memory changed")
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ticket_events",
+        verbose_name=_("actor"),
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    old_value = models.CharField(_("from"), max_length=200, blank=True)
+    new_value = models.CharField(_("to"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {format_reference(self.ticket_id)}"
+
+    @property
+    def actor_name(self) -> str:
+        if self.actor is None:
+            return "system"
+        return self.actor.get_full_name() or self.actor.get_username()

@@ -1,0 +1,91 @@
+"""Reads of tickets for the portal and the API, with their joins done here."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from tickets.models import Message, Ticket, TicketEvent
+
+AGENTS_GROUP = "Agents"
+REFERENCE_PATTERN = re.compile(r"^\s*T-?0*(\d{1,12})\s*$", re.IGNORECASE)
+
+QUEUE_VIEWS = {
+    "open": "All open",
+    "mine": "Mine",
+    "unassigned": "Unassigned",
+    "escalated": "Escalated",
+    "all": "All",
+}
+
+
+def is_agent(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Agents are active users who may see tickets (the Agents group, or superusers)."""
+    return bool(user.is_active and user.has_perm("tickets.view_ticket"))
+
+
+def agent_list() -> QuerySet:
+    users = get_user_model().objects.filter(is_active=True)
+    return (
+        users.filter(Q(groups__name=AGENTS_GROUP) | Q(is_superuser=True))
+        .distinct()
+        .order_by("username")
+    )
+
+
+def ticket_search(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
+    """Match a reference (T-000042), the subject, the customer or any message text."""
+    query = query.strip()
+    if not query:
+        return tickets
+    reference = REFERENCE_PATTERN.match(query)
+    if reference:
+        return tickets.filter(pk=int(reference.group(1)))
+    in_messages = Message.objects.filter(ticket=OuterRef("pk"), body__icontains=query)
+    return tickets.filter(
+        Q(subject__icontains=query)
+        | Q(customer__name__icontains=query)
+        | Q(customer__email__icontains=query)
+        | Q(customer__external_id__icontains=query)
+        | Exists(in_messages)
+    )
+
+
+def ticket_queue(
+    *, user: AbstractBaseUser | AnonymousUser, view: str = "open", status: str = "", query: str = ""
+) -> QuerySet[Ticket]:
+    tickets = Ticket.objects.select_related("customer", "assigned_to")
+    if view == "mine":
+        tickets = tickets.filter(assigned_to=user, status__in=Ticket.ACTIVE_STATUSES)
+    elif view == "unassigned":
+        tickets = tickets.filter(assigned_to__isnull=True, status__in=Ticket.ACTIVE_STATUSES)
+    elif view == "escalated":
+        tickets = tickets.filter(status=Ticket.Status.ESCALATED)
+    elif view == "open":
+        tickets = tickets.filter(status__in=Ticket.ACTIVE_STATUSES)
+    if status:
+        tickets = tickets.filter(status=status)
+    return ticket_search(tickets, query).order_by("-last_message_at", "-id")
+
+
+def ticket_detail(*, ticket_id: int) -> Ticket:
+    """One ticket with everything its page shows, in a fixed number of queries."""
+    return (
+        Ticket.objects.select_related("customer", "assigned_to")
+        .prefetch_related(
+            Prefetch("messages", queryset=Message.objects.select_related("author")),
+            Prefetch("events", queryset=TicketEvent.objects.select_related("actor")),
+        )
+        .get(pk=ticket_id)
+    )
+
+
+def customer_tickets(*, customer_id: int) -> QuerySet[Ticket]:
+    return (
+        Ticket.objects.filter(customer_id=customer_id)
+        .select_related("assigned_to")
+        .order_by("-created_at", "-id")
+    )

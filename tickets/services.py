@@ -1,0 +1,235 @@
+"""Every write to tickets and messages goes through these functions.
+
+Each function is one transaction; actions that matter (status, priority,
+assignment) also write a `TicketEvent` so the ticket page can show who did
+what and when.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from customers.models import Customer
+from tickets.models import Message, Ticket, TicketEvent
+from tickets.selectors import is_agent
+
+Actor = AbstractBaseUser | AnonymousUser | None
+
+
+class TicketConflictError(Exception):
+    """The ticket's state does not allow the action (answered with 409)."""
+
+
+@dataclass(frozen=True)
+class RecordedMessage:
+    message: Message
+    created: bool
+
+
+def _actor_or_none(actor: Actor) -> AbstractBaseUser | None:
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def _event(
+    *,
+    ticket: Ticket,
+    actor: Actor,
+    kind: str,
+    old_value: str = "",
+    new_value: str = "",
+    note: str = "",
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        actor=_actor_or_none(actor),
+        kind=kind,
+        old_value=old_value[:200],
+        new_value=new_value[:200],
+        note=note,
+    )
+
+
+def _require_aware(value: datetime.datetime | None, field: str) -> None:
+    if value is not None and timezone.is_naive(value):
+        raise ValidationError({field: "A time must include a time zone."})
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    customer: Customer,
+    subject: str,
+    channel: str = Ticket.Channel.CHAT,
+    priority: str = Ticket.Priority.NORMAL,
+    created_at: datetime.datetime | None = None,
+    actor: Actor = None,
+) -> Ticket:
+    _require_aware(created_at, "created_at")
+    created_at = created_at or timezone.now()
+    ticket = Ticket(
+        customer=customer,
+        subject=subject.strip(),
+        channel=channel,
+        priority=priority,
+        created_at=created_at,
+        last_message_at=created_at,
+    )
+    ticket.full_clean(exclude=["customer", "assigned_to"])
+    ticket.save()
+    TicketEvent.objects.create(
+        ticket=ticket,
+        actor=_actor_or_none(actor),
+        kind=TicketEvent.Kind.CREATED,
+        new_value=ticket.status,
+        created_at=created_at,
+    )
+    return ticket
+
+
+@transaction.atomic
+def message_record(
+    *,
+    ticket: Ticket,
+    role: str,
+    body: str,
+    created_at: datetime.datetime | None = None,
+    external_id: str | None = None,
+    author: Actor = None,
+    author_name: str = "",
+) -> RecordedMessage:
+    """Store a message once; a repeated `external_id` returns the stored one.
+
+    A customer writing on a resolved ticket reopens it; a closed ticket takes
+    no more messages.
+    """
+    if external_id:
+        existing = Message.objects.filter(ticket=ticket, external_id=external_id).first()
+        if existing is not None:
+            return RecordedMessage(message=existing, created=False)
+    _require_aware(created_at, "created_at")
+    if not body or not body.strip():
+        raise ValidationError({"body": "A message needs some text."})
+    if len(body) > settings.MESSAGE_BODY_MAX_LENGTH:
+        raise ValidationError(
+            {"body": f"A message is at most {settings.MESSAGE_BODY_MAX_LENGTH} characters."}
+        )
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.status == Ticket.Status.CLOSED:
+        raise TicketConflictError(f"{ticket.reference} is closed and takes no more messages.")
+
+    if not author_name and role == Message.Role.CUSTOMER:
+        author_name = ticket.customer.name
+    message = Message(
+        ticket=ticket,
+        role=role,
+        body=body,
+        created_at=created_at or timezone.now(),
+        external_id=external_id or None,
+        author=_actor_or_none(author),
+        author_name=author_name[:200],
+    )
+    message.full_clean(exclude=["ticket", "author"], validate_constraints=False)
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        # A concurrent post of the same external id won the race.
+        existing = Message.objects.get(ticket=ticket, external_id=external_id)
+        return RecordedMessage(message=existing, created=False)
+
+    update_fields = ["updated_at"]
+    if message.created_at > ticket.last_message_at:
+        ticket.last_message_at = message.created_at
+        update_fields.append("last_message_at")
+    if role == Message.Role.CUSTOMER and ticket.status == Ticket.Status.RESOLVED:
+        _set_status(
+            ticket=ticket, status=Ticket.Status.OPEN, actor=None, update_fields=update_fields
+        )
+    ticket.save(update_fields=update_fields)
+    return RecordedMessage(message=message, created=True)
+
+
+def _set_status(*, ticket: Ticket, status: str, actor: Actor, update_fields: list[str]) -> None:
+    old = ticket.status
+    ticket.status = status
+    ticket.closed_at = timezone.now() if status in Ticket.DONE_STATUSES else None
+    update_fields.extend(["status", "closed_at"])
+    _event(
+        ticket=ticket,
+        actor=actor,
+        kind=TicketEvent.Kind.STATUS_CHANGED,
+        old_value=old,
+        new_value=status,
+    )
+
+
+@transaction.atomic
+def ticket_change_status(*, ticket: Ticket, status: str, actor: Actor) -> Ticket:
+    if status not in Ticket.Status.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.status == status:
+        return ticket
+    update_fields = ["updated_at"]
+    _set_status(ticket=ticket, status=status, actor=actor, update_fields=update_fields)
+    ticket.save(update_fields=update_fields)
+    return ticket
+
+
+@transaction.atomic
+def ticket_close(*, ticket: Ticket, status: str, actor: Actor) -> Ticket:
+    """Resolve or close a ticket; closing an already closed ticket is a conflict."""
+    if status not in Ticket.DONE_STATUSES:
+        raise ValidationError({"status": "Use 'resolved' or 'closed'."})
+    current = Ticket.objects.only("status").get(pk=ticket.pk).status
+    if current == Ticket.Status.CLOSED:
+        raise TicketConflictError(f"{ticket.reference} is already closed.")
+    if current == status:
+        raise TicketConflictError(f"{ticket.reference} is already {status}.")
+    return ticket_change_status(ticket=ticket, status=status, actor=actor)
+
+
+@transaction.atomic
+def ticket_change_priority(*, ticket: Ticket, priority: str, actor: Actor) -> Ticket:
+    if priority not in Ticket.Priority.values:
+        raise ValidationError({"priority": f"Unknown priority {priority!r}."})
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.priority == priority:
+        return ticket
+    _event(
+        ticket=ticket,
+        actor=actor,
+        kind=TicketEvent.Kind.PRIORITY_CHANGED,
+        old_value=ticket.priority,
+        new_value=priority,
+    )
+    ticket.priority = priority
+    ticket.save(update_fields=["priority", "updated_at"])
+    return ticket
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, assignee: AbstractBaseUser | None, actor: Actor) -> Ticket:
+    """Give the ticket to an agent (or to nobody with `assignee=None`)."""
+    if assignee is not None and not is_agent(assignee):
+        raise ValidationError({"assigned_to": f"{assignee.get_username()} is not an agent."})
+    ticket = Ticket.objects.select_for_update().select_related("assigned_to").get(pk=ticket.pk)
+    if ticket.assigned_to_id == (assignee.pk if assignee else None):
+        return ticket
+    _event(
+        ticket=ticket,
+        actor=actor,
+        kind=TicketEvent.Kind.ASSIGNED,
+        old_value=ticket.assigned_to.get_username() if ticket.assigned_to else "",
+        new_value=assignee.get_username() if assignee else "",
+    )
+    ticket.assigned_to = assignee
+    ticket.save(update_fields=["assigned_to", "updated_at"])
+    return ticket

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from tickets import views
+
+app_name = "tickets"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/reply/", views.reply, name="reply"),
+    path("<int:pk>/update/", views.update, name="update"),
+    path("<int:pk>/take/", views.take, name="take"),
+]

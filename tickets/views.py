@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from helpdesk.portal import agent_required, paginate, query_without_page
+from tickets import selectors, services
+from tickets.forms import KEEP_STATUS, ReplyForm, TicketUpdateForm
+from tickets.models import Message, Ticket
+
+
+@require_GET
+@agent_required
+def queue(request: HttpRequest) -> HttpResponse:
+    view = request.GET.get("view", "open")
+    if view not in selectors.QUEUE_VIEWS:
+        view = "open"
+    status = request.GET.get("status", "")
+    if status not in Ticket.Status.values:
+        status = ""
+    query = request.GET.get("q", "")[:200]
+    tickets = selectors.ticket_queue(user=request.user, view=view, status=status, query=query)
+    return render(
+        request,
+        "tickets/queue.html",
+        {
+            "page": paginate(request, tickets),
+            "view": view,
+            "views": selectors.QUEUE_VIEWS,
+            "status": status,
+            "statuses": Ticket.Status.choices,
+            "query": query,
+            "querystring": query_without_page(request),
+        },
+    )
+
+
+def _detail_context(request: HttpRequest, ticket: Ticket, **forms: object) -> dict[str, object]:
+    return {
+        "ticket": ticket,
+        "customer": ticket.customer,
+        "customer_ticket_count": ticket.customer.tickets.count(),
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "update_form": forms.get("update_form")
+        or TicketUpdateForm(
+            initial={
+                "status": ticket.status,
+                "priority": ticket.priority,
+                "assigned_to": ticket.assigned_to_id,
+            }
+        ),
+        "can_assign": request.user.has_perm("tickets.assign_ticket"),
+    }
+
+
+@require_GET
+@agent_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        ticket = selectors.ticket_detail(ticket_id=pk)
+    except Ticket.DoesNotExist:
+        raise Http404("No such ticket.") from None
+    return render(request, "tickets/detail.html", _detail_context(request, ticket))
+
+
+@require_POST
+@agent_required
+def reply(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_object_or_404(Ticket, pk=pk)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.message_record(
+                ticket=ticket,
+                role=Message.Role.AGENT,
+                body=form.cleaned_data["body"],
+                author=request.user,
+            )
+        except services.TicketConflictError as error:
+            messages.error(request, str(error))
+            return redirect(ticket)
+        then_status = form.cleaned_data["then_status"]
+        if then_status != KEEP_STATUS:
+            services.ticket_change_status(ticket=ticket, status=then_status, actor=request.user)
+        messages.success(request, f"Reply sent on {ticket.reference}.")
+        return redirect(ticket)
+    ticket = selectors.ticket_detail(ticket_id=pk)
+    context = _detail_context(request, ticket, reply_form=form)
+    return render(request, "tickets/detail.html", context, status=400)
+
+
+@require_POST
+@agent_required
+def update(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_object_or_404(Ticket, pk=pk)
+    form = TicketUpdateForm(request.POST)
+    if not form.is_valid():
+        ticket = selectors.ticket_detail(ticket_id=pk)
+        context = _detail_context(request, ticket, update_form=form)
+        return render(request, "tickets/detail.html", context, status=400)
+    data = form.cleaned_data
+    changed = []
+    if data["assigned_to"] != ticket.assigned_to:
+        if not request.user.has_perm("tickets.assign_ticket"):
+            raise PermissionDenied("You may not assign tickets.")
+        services.ticket_assign(ticket=ticket, assignee=data["assigned_to"], actor=request.user)
+        changed.append("assignee")
+    if data["status"] != ticket.status:
+        services.ticket_change_status(ticket=ticket, status=data["status"], actor=request.user)
+        changed.append("status")
+    if data["priority"] != ticket.priority:
+        services.ticket_change_priority(
+            ticket=ticket, priority=data["priority"], actor=request.user
+        )
+        changed.append("priority")
+    if changed:
+        messages.success(request, f"Updated {', '.join(changed)} of {ticket.reference}.")
+    else:
+        messages.info(request, "Nothing changed.")
+    return redirect(ticket)
+
+
+@require_POST
+@agent_required
+def take(request: HttpRequest, pk: int) -> HttpResponse:
+    """Assign the ticket to the agent who clicks."""
+    ticket = get_object_or_404(Ticket, pk=pk)
+    if not request.user.has_perm("tickets.assign_ticket"):
+        raise PermissionDenied("You may not assign tickets.")
+    try:
+        services.ticket_assign(ticket=ticket, assignee=request.user, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{ticket.reference} is now yours.")
+    return redirect(ticket)
