@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.forms import ModelForm
+from django.db.models import ForeignKey, QuerySet
+from django.forms import ModelChoiceField, ModelForm
 from django.http import HttpRequest
 
 from tickets import services
 from tickets.models import Message, Ticket, TicketEvent
+from tickets.selectors import agent_list
 
 
 class MessageInline(admin.TabularInline):
@@ -71,18 +74,18 @@ class TicketAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Ticket, form: ModelForm, change: bool) -> None:
         """Route changes through the services so every change leaves an audit row."""
-        if not change:
-            created = services.ticket_create(
+        if change:
+            current = Ticket.objects.get(pk=obj.pk)
+        else:
+            current = services.ticket_create(
                 customer=obj.customer,
                 subject=obj.subject,
                 channel=obj.channel,
                 priority=obj.priority,
                 actor=request.user,
             )
-            obj.pk = created.pk
-            obj.created_at = created.created_at
-            return
-        current = Ticket.objects.get(pk=obj.pk)
+            obj.pk = current.pk
+            obj.created_at = current.created_at
         if obj.assigned_to_id != current.assigned_to_id:
             services.ticket_assign(ticket=current, assignee=obj.assigned_to, actor=request.user)
         if obj.status != current.status:
@@ -93,6 +96,14 @@ class TicketAdmin(admin.ModelAdmin):
             )
         if obj.subject != current.subject or obj.channel != current.channel:
             Ticket.objects.filter(pk=obj.pk).update(subject=obj.subject, channel=obj.channel)
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField | None:
+        if db_field.name == "assigned_to":
+            # Only agents may hold tickets; anyone else would fail in ticket_assign.
+            kwargs["queryset"] = agent_list()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.action(description="Assign selected tickets to me", permissions=["assign"])
     def assign_to_me(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:

@@ -213,6 +213,11 @@ class TicketEvent(models.Model):
         return f"{self.get_kind_display()} on {format_reference(self.ticket_id)}"
 
     @property
+    def shows_change(self) -> bool:
+        """Whether the trail shows "old → new" for this event."""
+        return self.kind != self.Kind.CREATED and bool(self.old_value or self.new_value)
+
+    @property
     def actor_name(self) -> str:
         if self.actor is None:
             return "system"

@@ -220,7 +220,12 @@ def ticket_assign(*, ticket: Ticket, assignee: AbstractBaseUser | None, actor: A
     """Give the ticket to an agent (or to nobody with `assignee=None`)."""
     if assignee is not None and not is_agent(assignee):
         raise ValidationError({"assigned_to": f"{assignee.get_username()} is not an agent."})
-    ticket = Ticket.objects.select_for_update().select_related("assigned_to").get(pk=ticket.pk)
+    # `of=("self",)`: PostgreSQL cannot lock the nullable side of the outer join to assigned_to.
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("assigned_to")
+        .get(pk=ticket.pk)
+    )
     if ticket.assigned_to_id == (assignee.pk if assignee else None):
         return ticket
     _event(

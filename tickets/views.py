@@ -70,6 +70,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @agent_required
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(Ticket, pk=pk)
+    if not request.user.has_perm("tickets.add_message"):
+        raise PermissionDenied("You may not reply to tickets.")
     form = ReplyForm(request.POST)
     if form.is_valid():
         try:
@@ -102,11 +104,18 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
         context = _detail_context(request, ticket, update_form=form)
         return render(request, "tickets/detail.html", context, status=400)
     data = form.cleaned_data
+    # The assignee field is only shown to users who may assign; a form without it keeps
+    # the current assignee.
+    assignee = data["assigned_to"] if "assigned_to" in request.POST else ticket.assigned_to
+    if assignee != ticket.assigned_to and not request.user.has_perm("tickets.assign_ticket"):
+        raise PermissionDenied("You may not assign tickets.")
+    if (data["status"], data["priority"]) != (ticket.status, ticket.priority) and (
+        not request.user.has_perm("tickets.change_ticket")
+    ):
+        raise PermissionDenied("You may not change tickets.")
     changed = []
-    if data["assigned_to"] != ticket.assigned_to:
-        if not request.user.has_perm("tickets.assign_ticket"):
-            raise PermissionDenied("You may not assign tickets.")
-        services.ticket_assign(ticket=ticket, assignee=data["assigned_to"], actor=request.user)
+    if assignee != ticket.assigned_to:
+        services.ticket_assign(ticket=ticket, assignee=assignee, actor=request.user)
         changed.append("assignee")
     if data["status"] != ticket.status:
         services.ticket_change_status(ticket=ticket, status=data["status"], actor=request.user)

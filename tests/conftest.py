@@ -1,0 +1,144 @@
+"""The usual cast: two agents, a non-agent, a superuser, two customers with a ticket each."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.test import Client
+from pytest_django.fixtures import Settings
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from customers.models import Customer
+from tests.factories import (
+    AgentFactory,
+    CustomerFactory,
+    SuperuserFactory,
+    TicketFactory,
+    UserFactory,
+)
+from tickets.models import Ticket
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # whitenoise warns once per client when collectstatic has not run; tests never need it.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings: Settings) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def agent(db: None) -> User:
+    return AgentFactory(username="maria", first_name="Maria", last_name="Garcia")
+
+
+@pytest.fixture
+def other_agent(db: None) -> User:
+    return AgentFactory(username="tom", first_name="Tom", last_name="Baker")
+
+
+@pytest.fixture
+def non_agent(db: None) -> User:
+    """Logged in, active, but in no group: may use neither the portal nor the API."""
+    return UserFactory(username="visitor")
+
+
+@pytest.fixture
+def readonly_agent(db: None) -> User:
+    """May read tickets and customers (so counts as an agent) but may change nothing."""
+    user = UserFactory(username="reader")
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label__in=["tickets", "customers"],
+            codename__in=["view_ticket", "view_customer", "view_message", "view_ticketevent"],
+        )
+    )
+    return user
+
+
+@pytest.fixture
+def superuser(db: None) -> User:
+    return SuperuserFactory(username="root")
+
+
+@pytest.fixture
+def customer(db: None) -> Customer:
+    return CustomerFactory(external_id="crm-4711", name="Ada Lovelace", email="ada@example.com")
+
+
+@pytest.fixture
+def other_customer(db: None) -> Customer:
+    return CustomerFactory(
+        external_id="crm-1815", name="Charles Babbage", email="charles@example.com"
+    )
+
+
+@pytest.fixture
+def ticket(customer: Customer) -> Ticket:
+    return TicketFactory(customer=customer, subject="Router keeps dropping")
+
+
+@pytest.fixture
+def other_ticket(other_customer: Customer) -> Ticket:
+    return TicketFactory(customer=other_customer, subject="Invoice shows the wrong address")
+
+
+def token_client(user: User) -> APIClient:
+    """An API client that sends `Authorization: Token <key>` for `user`."""
+    token, _ = Token.objects.get_or_create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def api_client(agent: User) -> APIClient:
+    """The API as an integration sees it: token auth for an agent."""
+    return token_client(agent)
+
+
+@pytest.fixture
+def anonymous_api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def non_agent_api_client(non_agent: User) -> APIClient:
+    return token_client(non_agent)
+
+
+@pytest.fixture
+def agent_client(agent: User) -> Client:
+    """The portal in a browser, logged in as an agent."""
+    client = Client()
+    client.force_login(agent)
+    return client
+
+
+@pytest.fixture
+def non_agent_client(non_agent: User) -> Client:
+    client = Client()
+    client.force_login(non_agent)
+    return client
+
+
+@pytest.fixture
+def superuser_client(superuser: User) -> Client:
+    client = Client()
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
+def readonly_api_client(readonly_agent: User) -> APIClient:
+    return token_client(readonly_agent)
+
+
+@pytest.fixture
+def readonly_client(readonly_agent: User) -> Client:
+    client = Client()
+    client.force_login(readonly_agent)
+    return client

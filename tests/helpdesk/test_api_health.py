@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from pytest_django.fixtures import Settings
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_without_credentials_is_200(anonymous_api_client: APIClient) -> None:
+    response = anonymous_api_client.get("/api/health/")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response.json()["database"]["ok"] is True
+
+
+def test_health_names_the_memory_backend(anonymous_api_client: APIClient) -> None:
+    response = anonymous_api_client.get("/api/health/")
+
+    assert response.json()["memory"]["backend"] == settings.MEMORY_BACKEND
+
+
+def test_health_shows_no_secrets(anonymous_api_client: APIClient, settings: Settings) -> None:
+    settings.EVERMEMOS_API_KEY = "evermemos-key-must-not-leak"
+    settings.OPENAI_API_KEY = "openai-key-must-not-leak"
+
+    text = anonymous_api_client.get("/api/health/").content.decode()
+
+    assert "must-not-leak" not in text
+    assert settings.SECRET_KEY not in text
+
+
+def test_health_ignores_a_bad_token(db: None) -> None:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+
+    assert client.get("/api/health/").status_code == 200
