@@ -1,0 +1,1 @@
+"""The memory layer: one small interface, two backends (embedded engine, EverMemOS)."""

@@ -1,0 +1,50 @@
+"""The one interface both memory backends implement."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from helpdesk.memory.types import (
+    BackendHealth,
+    DeliveryOutcome,
+    MessagePosted,
+    ProfileFact,
+    TicketClosed,
+    TicketMatch,
+    TicketMemory,
+    TicketOpened,
+)
+
+
+class MemoryBackend(Protocol):
+    """Writes are called by the outbox worker only; reads by the context service.
+
+    Every method raises `MemoryBackendError` on failure, never anything else.
+    Reads are always scoped to one customer.
+    """
+
+    name: str
+
+    def deliver_ticket_opened(self, event: TicketOpened) -> DeliveryOutcome: ...
+
+    def deliver_message(self, event: MessagePosted) -> DeliveryOutcome: ...
+
+    def deliver_ticket_closed(self, event: TicketClosed) -> DeliveryOutcome: ...
+
+    def customer_profile(self, *, customer_id: str, query: str = "") -> list[ProfileFact]: ...
+
+    def ticket_memories(self, *, customer_id: str, group_id: str) -> list[TicketMemory]: ...
+
+    def related_tickets(
+        self, *, customer_id: str, query: str, exclude_group_id: str | None = None, limit: int = 10
+    ) -> list[TicketMatch]: ...
+
+    def recurring_candidates(
+        self, *, customer_id: str, query: str, limit: int = 10
+    ) -> list[TicketMatch]: ...
+
+    def delete_memory(self, *, customer_id: str, memory_id: str) -> None: ...
+
+    def forget_customer(self, *, customer_id: str) -> None: ...
+
+    def health(self) -> BackendHealth: ...

@@ -1,0 +1,120 @@
+"""Typed values that cross the memory interface.
+
+Ids are opaque strings built by `helpdesk.memory.ids`: a customer is
+`customer_<pk>`, a ticket's group `ticket_<pk>`, a message `msg_<pk>`. Times
+are aware datetimes; backends convert them to their own wire format.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from dataclasses import dataclass, field
+
+
+class Speaker(enum.StrEnum):
+    """Who speaks, as a memory service sees it: the customer, or our side."""
+
+    USER = "user"
+    ASSISTANT = "assistant"
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: str
+    name: str
+    speaker: Speaker
+
+
+@dataclass(frozen=True)
+class TicketOpened:
+    """A new ticket: its group is announced before its first message."""
+
+    group_id: str
+    ticket_id: int
+    customer_id: str
+    name: str
+    created_at: datetime.datetime
+    participants: tuple[Participant, ...]
+
+
+@dataclass(frozen=True)
+class MessagePosted:
+    """One message, sent once under its stable `message_id`."""
+
+    message_id: str
+    group_id: str
+    group_name: str
+    ticket_id: int
+    customer_id: str
+    sender: Participant
+    content: str
+    created_at: datetime.datetime
+
+
+@dataclass(frozen=True)
+class TicketClosed:
+    """The conversation ended: extract its memories now."""
+
+    group_id: str
+    ticket_id: int
+    customer_id: str
+    status: str
+    closed_at: datetime.datetime
+
+
+class DeliveryOutcome(enum.StrEnum):
+    DELIVERED = "delivered"
+    # The backend had already seen this id. Delivered, but if an earlier try
+    # failed mid-way the backend may have recorded it without processing it.
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a memory came from, so the page can link to it."""
+
+    ticket_id: int | None = None
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ProfileFact:
+    text: str
+    kind: str  # "fact", "preference", "trait", ...
+    source: Source = field(default_factory=Source)
+    memory_id: str = ""
+
+
+@dataclass(frozen=True)
+class TicketMemory:
+    text: str
+    created_at: datetime.datetime | None
+    source: Source = field(default_factory=Source)
+    memory_id: str = ""
+
+
+@dataclass(frozen=True)
+class TicketMatch:
+    """A past ticket of the same customer that matches a query."""
+
+    ticket_id: int
+    score: float
+    snippet: str
+    source: Source = field(default_factory=Source)
+
+
+@dataclass(frozen=True)
+class BackendHealth:
+    ok: bool
+    backend: str
+    detail: str = ""
+
+
+class MemoryBackendError(Exception):
+    """A backend call failed. `retryable` tells the worker whether to try again."""
+
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
