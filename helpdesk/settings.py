@@ -143,10 +143,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# After `collectstatic` (make run, production) files are served hashed and
-# compressed from STATIC_ROOT; before it (tests, a bare runserver) straight
-# from the apps' static folders.
-_HAS_MANIFEST = (STATIC_ROOT / "staticfiles.json").exists()
+# With STATIC_MANIFEST on, `collectstatic` writes hashed, compressed files to
+# STATIC_ROOT and whitenoise serves them (make run, production). Off (tests, a
+# bare runserver), files are served straight from the apps' static folders.
+# The default follows whether collectstatic has already written its manifest.
+_HAS_MANIFEST = env.bool("STATIC_MANIFEST", default=(STATIC_ROOT / "staticfiles.json").exists())
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -208,6 +209,11 @@ if MEMORY_BACKEND not in {"embedded", "evermemos"}:
     raise ImproperlyConfigured("MEMORY_BACKEND must be 'embedded' or 'evermemos'.")
 EVERMEMOS_BASE_URL = env.str("EVERMEMOS_BASE_URL", default="")
 EVERMEMOS_API_KEY = _env_secret("EVERMEMOS_API_KEY")
+EVERMEMOS_PATH_PREFIX = env.str("EVERMEMOS_PATH_PREFIX", default="/api/v0")
+EVERMEMOS_TIMEOUT = env.float("EVERMEMOS_TIMEOUT", default=60.0)
+EVERMEMOS_CONNECT_TIMEOUT = env.float("EVERMEMOS_CONNECT_TIMEOUT", default=5.0)
+EVERMEMOS_CONTEXT_METHOD = env.str("EVERMEMOS_CONTEXT_METHOD", default="hybrid")
+EVERMEMOS_RECURRING_METHOD = env.str("EVERMEMOS_RECURRING_METHOD", default="agentic")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 OPENAI_API_KEY = _env_secret("OPENAI_API_KEY")
