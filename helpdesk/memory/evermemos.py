@@ -1,0 +1,819 @@
+"""The EverMemOS backend: the only module that knows the EverMemOS v0 wire format.
+
+Paths, field names, query encoding, both response envelopes and the time
+format all live here, so an adapter for another API version replaces this one
+module. The contract is described in docs/evermemos-api.md (v0, `/api/v0`).
+
+Deliveries are never retried here: the outbox worker retries with backoff and
+uses `MemoryBackendError.retryable` / `retry_after`. Reads retry once when the
+connection breaks before an answer arrives (a stale pooled connection).
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import logging
+import math
+import threading
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from helpdesk.memory import ids
+from helpdesk.memory.types import (
+    BackendHealth,
+    DeliveryOutcome,
+    MemoryBackendError,
+    MessagePosted,
+    ProfileFact,
+    Source,
+    TicketClosed,
+    TicketMatch,
+    TicketMemory,
+    TicketOpened,
+)
+
+logger = logging.getLogger(__name__)
+
+RETRIEVE_METHODS = frozenset({"keyword", "vector", "hybrid", "rrf", "agentic"})
+DEFAULT_PATH_PREFIX = "/api/v0"
+DEFAULT_BOT_NAME = "Helpdesk bot"
+# Sent instead of an empty body: EverMemOS answers 400 to empty content.
+EMPTY_CONTENT_STAND_IN = "[message without text]"
+SCENE_DESCRIPTION = "customer support helpdesk"
+
+_MESSAGES_PATH = "/memories"
+_SEARCH_PATH = "/memories/search"
+_META_PATH = "/memories/conversation-meta"
+_HEALTH_PATH = "/health"
+
+_RETRYABLE_STATUSES = frozenset({408, 409, 429})
+_MAX_RETRY_AFTER = 60.0
+_RERANK_FAILED_SCORE = -100.0
+_KEYWORD_READ_TIMEOUT = 10.0
+_HEALTH_READ_TIMEOUT = 5.0
+_MAX_QUERY_CHARS = 500
+_SNIPPET_CHARS = 280
+_PAGE_SIZE = 100
+_MAX_TOP_K = 100
+_ERROR_DETAIL_CHARS = 200
+
+# The connection broke (refused, reset, closed without an answer). A read is
+# idempotent and may be sent once more; a delivery is left to the outbox.
+_CONNECTION_ERRORS = (httpx.NetworkError, httpx.RemoteProtocolError)
+_CONFIGURATION_ERRORS = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
+
+# The global scene is configured once per process and endpoint.
+_scene_lock = threading.Lock()
+_scene_configured: set[str] = set()
+
+QueryParams = list[tuple[str, str]]
+
+
+class EverMemOSBackend:
+    """`MemoryBackend` over the EverMemOS v0 HTTP API, one pooled httpx client per instance."""
+
+    name = "evermemos"
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str = "",
+        path_prefix: str = DEFAULT_PATH_PREFIX,
+        timeout: float = 60.0,
+        connect_timeout: float = 5.0,
+        context_method: str = "hybrid",
+        recurring_method: str = "agentic",
+        bot_name: str = DEFAULT_BOT_NAME,
+        client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        base = base_url.strip().rstrip("/")
+        if not base.startswith(("http://", "https://")):
+            raise ValueError(
+                f"EverMemOS base URL must start with http:// or https://: {base_url!r}"
+            )
+        if timeout <= 0 or connect_timeout <= 0:
+            raise ValueError("EverMemOS timeouts must be positive.")
+        for method in (context_method, recurring_method):
+            if method not in RETRIEVE_METHODS:
+                raise ValueError(
+                    f"Unknown EverMemOS retrieve method {method!r}; "
+                    f"use one of {', '.join(sorted(RETRIEVE_METHODS))}."
+                )
+        prefix = "/" + path_prefix.strip().strip("/") if path_prefix.strip("/ ") else ""
+        self._base_url = base
+        self._prefix = prefix
+        self._api_key = api_key.strip()
+        self._timeout = httpx.Timeout(timeout, connect=connect_timeout)
+        self._keyword_timeout = httpx.Timeout(
+            min(timeout, _KEYWORD_READ_TIMEOUT), connect=connect_timeout
+        )
+        self._health_timeout = httpx.Timeout(
+            min(timeout, _HEALTH_READ_TIMEOUT), connect=connect_timeout
+        )
+        self.context_method = context_method
+        self.recurring_method = recurring_method
+        self.bot_name = bot_name
+        self._owns_client = client is None
+        self._client = (
+            client
+            if client is not None
+            else httpx.Client(
+                transport=transport,
+                timeout=self._timeout,
+                headers={"Accept": "application/json", "User-Agent": "helpdesk-evermemos/1"},
+            )
+        )
+
+    @classmethod
+    def from_settings(cls) -> Self:
+        """Build the backend from the `EVERMEMOS_*` Django settings."""
+        base_url = getattr(settings, "EVERMEMOS_BASE_URL", "")
+        if not base_url:
+            raise ImproperlyConfigured("EVERMEMOS_BASE_URL must be set to use EverMemOS.")
+        try:
+            return cls(
+                base_url=base_url,
+                api_key=getattr(settings, "EVERMEMOS_API_KEY", ""),
+                path_prefix=getattr(settings, "EVERMEMOS_PATH_PREFIX", DEFAULT_PATH_PREFIX),
+                timeout=float(getattr(settings, "EVERMEMOS_TIMEOUT", 60.0)),
+                connect_timeout=float(getattr(settings, "EVERMEMOS_CONNECT_TIMEOUT", 5.0)),
+                context_method=getattr(settings, "EVERMEMOS_CONTEXT_METHOD", "hybrid"),
+                recurring_method=getattr(settings, "EVERMEMOS_RECURRING_METHOD", "agentic"),
+            )
+        except ValueError as error:
+            raise ImproperlyConfigured(str(error)) from error
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # Writes (outbox worker) ---------------------------------------------------
+
+    def ensure_global_scene(self) -> None:
+        """POST the global conversation meta (scene `assistant`) once per process."""
+        key = f"{self._base_url}{self._prefix}"
+        with _scene_lock:
+            if key in _scene_configured:
+                return
+            body = {
+                "created_at": _wire_time(datetime.datetime.now(tz=datetime.UTC)),
+                "scene": "assistant",
+                "scene_desc": {"description": SCENE_DESCRIPTION},
+            }
+            _, answer = self._request("POST", _META_PATH, body=body)
+            _check_envelope(answer, "POST", _META_PATH)
+            _scene_configured.add(key)
+
+    def deliver_ticket_opened(self, event: TicketOpened) -> DeliveryOutcome:
+        self.ensure_global_scene()
+        body = {
+            "group_id": _require("group_id", event.group_id),
+            "name": event.name.strip() or f"Ticket {event.ticket_id}",
+            "created_at": _wire_time(event.created_at),
+            "user_details": {
+                participant.id: {"full_name": participant.name, "role": str(participant.speaker)}
+                for participant in event.participants
+            },
+        }
+        _, answer = self._request("POST", _META_PATH, body=body)
+        _check_envelope(answer, "POST", _META_PATH)
+        return DeliveryOutcome.DELIVERED
+
+    def deliver_message(self, event: MessagePosted) -> DeliveryOutcome:
+        speaker = event.sender.speaker
+        # The customer's messages are owned by the customer id; ours by `assistant_*` ids.
+        sender = _require("sender", event.customer_id if speaker == "user" else event.sender.id)
+        body = {
+            "message_id": _require("message_id", event.message_id),
+            "create_time": _wire_time(event.created_at),
+            "sender": sender,
+            "sender_name": event.sender.name or sender,
+            "role": str(speaker),
+            "content": event.content if event.content.strip() else EMPTY_CONTENT_STAND_IN,
+            "group_id": _require("group_id", event.group_id),
+            "group_name": event.group_name,
+        }
+        return self._post_message(body)
+
+    def deliver_ticket_closed(self, event: TicketClosed) -> DeliveryOutcome:
+        status = event.status.strip().lower()
+        body = {
+            "message_id": ids.closing_message_id(event.ticket_id),
+            "create_time": _wire_time(event.closed_at),
+            "sender": ids.BOT_SENDER,
+            "sender_name": self.bot_name,
+            "role": "assistant",
+            "content": f"Ticket closed as {status}." if status else "Ticket closed.",
+            "group_id": _require("group_id", event.group_id),
+            "flush": True,
+        }
+        return self._post_message(body)
+
+    def delete_memory(self, *, customer_id: str, memory_id: str) -> None:
+        """Soft-delete one segment (`memory_id` is a segment id, a hit's `parent_id`)."""
+        owner = _require("customer_id", customer_id)
+        target = _require("memory_id", memory_id)
+        _, answer = self._request(
+            "DELETE", _MESSAGES_PATH, body={"memory_id": target, "user_id": owner}
+        )
+        _check_envelope(answer, "DELETE", _MESSAGES_PATH)
+
+    def forget_customer(self, *, customer_id: str) -> None:
+        """Delete every segment the customer owns. EverMemOS keeps profiles (no v0 endpoint)."""
+        owner = _require("customer_id", customer_id)
+        _, answer = self._request("DELETE", _MESSAGES_PATH, body={"user_id": owner})
+        _check_envelope(answer, "DELETE", _MESSAGES_PATH)
+
+    # Reads (context service) --------------------------------------------------
+
+    def customer_profile(self, *, customer_id: str, query: str = "") -> list[ProfileFact]:
+        owner = _require("customer_id", customer_id)
+        text = _clip_query(query)
+        if text:
+            params = [("user_id", owner), ("memory_types", "profile"), ("query", text)]
+            result = self._read(_SEARCH_PATH, params)
+            facts = _facts_from_search(_list_field(result, "profiles", _SEARCH_PATH))
+        else:
+            params = [
+                ("user_id", owner),
+                ("memory_type", "profile"),
+                ("page_size", str(_PAGE_SIZE)),
+            ]
+            result = self._read(_MESSAGES_PATH, params)
+            facts = _facts_from_fetch(result, owner)
+        return _dedupe_facts(facts)
+
+    def ticket_memories(self, *, customer_id: str, group_id: str) -> list[TicketMemory]:
+        owner = _require("customer_id", customer_id)
+        group = _require("group_id", group_id)
+        params = [
+            ("user_id", owner),
+            ("group_ids", group),
+            ("memory_type", "episodic_memory"),
+            ("page_size", str(_PAGE_SIZE)),
+        ]
+        result = self._read(_MESSAGES_PATH, params)
+        memories = []
+        for item in _list_field(result, "memories", _MESSAGES_PATH):
+            if not _is_episode_of(item, owner) or item.get("group_id") not in (None, group):
+                continue
+            text = _memory_text(item)
+            if not text:
+                continue
+            memories.append(
+                TicketMemory(
+                    text=text,
+                    created_at=_first_time(item, "timestamp", "start_time", "created_at"),
+                    source=_source_of(item, group),
+                    memory_id=_segment_id(item),
+                )
+            )
+        return memories
+
+    def related_tickets(
+        self, *, customer_id: str, query: str, exclude_group_id: str | None = None, limit: int = 10
+    ) -> list[TicketMatch]:
+        return self._ticket_matches(
+            customer_id=customer_id,
+            query=query,
+            method=self.context_method,
+            exclude_group_id=exclude_group_id,
+            limit=limit,
+        )
+
+    def recurring_candidates(
+        self, *, customer_id: str, query: str, limit: int = 10
+    ) -> list[TicketMatch]:
+        return self._ticket_matches(
+            customer_id=customer_id,
+            query=query,
+            method=self.recurring_method,
+            exclude_group_id=None,
+            limit=limit,
+        )
+
+    def health(self) -> BackendHealth:
+        """Probe `GET /health` (unauthenticated). Never raises."""
+        url = f"{self._base_url}{_HEALTH_PATH}"
+        try:
+            response = self._client.get(url, timeout=self._health_timeout)
+        except Exception as error:  # a probe reports every failure and never raises
+            return BackendHealth(ok=False, backend=self.name, detail=_describe_exception(error))
+        if not response.is_success:
+            return BackendHealth(
+                ok=False, backend=self.name, detail=f"HTTP {response.status_code} from /health"
+            )
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        status = payload.get("status") if isinstance(payload, dict) else None
+        detail = str(status) if status else f"HTTP {response.status_code}"
+        return BackendHealth(ok=True, backend=self.name, detail=detail)
+
+    # Internals ----------------------------------------------------------------
+
+    def _post_message(self, body: dict[str, Any]) -> DeliveryOutcome:
+        status_code, answer = self._request("POST", _MESSAGES_PATH, body=body)
+        if status_code == httpx.codes.ACCEPTED:
+            # Self-hosted `sync_mode=false` background answer: {message, request_id}.
+            return DeliveryOutcome.DELIVERED
+        envelope = _check_envelope(answer, "POST", _MESSAGES_PATH)
+        result = envelope.get("result")
+        status_info = result.get("status_info") if isinstance(result, dict) else None
+        if envelope.get("status") == "duplicate" or status_info == "duplicate":
+            return DeliveryOutcome.DUPLICATE
+        return DeliveryOutcome.DELIVERED
+
+    def _ticket_matches(
+        self,
+        *,
+        customer_id: str,
+        query: str,
+        method: str,
+        exclude_group_id: str | None,
+        limit: int,
+    ) -> list[TicketMatch]:
+        owner = _require("customer_id", customer_id)
+        text = _clip_query(query)
+        if not text or limit <= 0:
+            return []
+        top_k = min(_MAX_TOP_K, max(limit * 5, 10))
+        hits = self._search_episodes(owner=owner, query=text, method=method, top_k=top_k)
+        if method != "keyword" and _needs_keyword_fallback(hits):
+            logger.info("EverMemOS %s search was empty or unscored; retrying as keyword", method)
+            hits = self._search_episodes(owner=owner, query=text, method="keyword", top_k=top_k)
+        return _group_by_ticket(hits, owner=owner, exclude_group_id=exclude_group_id)[:limit]
+
+    def _search_episodes(
+        self, *, owner: str, query: str, method: str, top_k: int
+    ) -> list[dict[str, Any]]:
+        params = [
+            ("query", query),
+            ("user_id", owner),
+            ("memory_types", "episodic_memory"),
+            ("retrieve_method", method),
+            ("top_k", str(top_k)),
+        ]
+        timeout = self._keyword_timeout if method == "keyword" else self._timeout
+        result = self._read(_SEARCH_PATH, params, timeout=timeout)
+        return _list_field(result, "memories", _SEARCH_PATH)
+
+    def _read(
+        self, path: str, params: QueryParams, *, timeout: httpx.Timeout | None = None
+    ) -> dict[str, Any]:
+        _, answer = self._request("GET", path, params=params, timeout=timeout, attempts=2)
+        return _result_of(answer, "GET", path)
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: QueryParams | None = None,
+        body: Mapping[str, Any] | None = None,
+        timeout: httpx.Timeout | None = None,
+        attempts: int = 1,
+    ) -> tuple[int, Any]:
+        """Send one call; return (status, parsed JSON) for a 2xx, else raise MemoryBackendError."""
+        url = f"{self._base_url}{self._prefix}{path}"
+        for attempt in range(1, attempts + 1):
+            request_id = uuid.uuid4().hex
+            headers = {"X-Request-Id": request_id}
+            if self._api_key:
+                headers["Authorization"] = f"Bearer {self._api_key}"
+            label = f"EverMemOS {method} {path} (request {request_id})"
+            try:
+                response = self._client.request(
+                    method,
+                    url,
+                    params=params,
+                    json=body,
+                    headers=headers,
+                    timeout=timeout or self._timeout,
+                )
+            except httpx.TimeoutException as error:
+                raise MemoryBackendError(f"{label} timed out", retryable=True) from error
+            except _CONNECTION_ERRORS as error:
+                if attempt < attempts:
+                    logger.info("%s lost its connection; sending it once more", label)
+                    continue
+                raise MemoryBackendError(
+                    f"{label} failed: {_describe_exception(error)}", retryable=True
+                ) from error
+            except _CONFIGURATION_ERRORS as error:
+                raise MemoryBackendError(
+                    f"{label} cannot be sent: {_describe_exception(error)}", retryable=False
+                ) from error
+            except httpx.TransportError as error:
+                raise MemoryBackendError(
+                    f"{label} failed: {_describe_exception(error)}", retryable=True
+                ) from error
+            except (httpx.HTTPError, httpx.InvalidURL) as error:
+                raise MemoryBackendError(
+                    f"{label} failed: {_describe_exception(error)}", retryable=False
+                ) from error
+            return response.status_code, _decode(response, label)
+        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+
+# Wire helpers: requests -------------------------------------------------------
+
+
+def _wire_time(moment: datetime.datetime) -> str:
+    """An aware time as UTC ISO-8601 ending in `+00:00`, checked to parse back to itself."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise MemoryBackendError(f"Refusing to send a naive datetime: {moment!r}", retryable=False)
+    text = moment.astimezone(datetime.UTC).isoformat()
+    if not text.endswith("+00:00") or datetime.datetime.fromisoformat(text) != moment:
+        raise MemoryBackendError(f"Time {moment!r} did not format cleanly", retryable=False)
+    return text
+
+
+def _require(field: str, value: str | None) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise MemoryBackendError(f"{field} must not be empty", retryable=False)
+    return text
+
+
+def _clip_query(query: str) -> str:
+    """Collapse whitespace and keep the query short enough for a URL."""
+    text = " ".join((query or "").split())
+    if len(text) <= _MAX_QUERY_CHARS:
+        return text
+    return text[:_MAX_QUERY_CHARS].rsplit(" ", 1)[0] or text[:_MAX_QUERY_CHARS]
+
+
+# Wire helpers: responses ------------------------------------------------------
+
+
+def _decode(response: httpx.Response, label: str) -> Any:
+    if not response.is_success:
+        raise _status_error(response, label)
+    if not response.content.strip():
+        return None
+    try:
+        return response.json()
+    except ValueError as error:
+        raise MemoryBackendError(
+            f"{label} answered {response.status_code} with malformed JSON", retryable=False
+        ) from error
+
+
+def _status_error(response: httpx.Response, label: str) -> MemoryBackendError:
+    status = response.status_code
+    retryable = status in _RETRYABLE_STATUSES or status >= 500
+    should_retry = response.headers.get("x-should-retry", "").strip().lower()
+    if should_retry in {"true", "false"}:
+        retryable = should_retry == "true"
+    retry_after = _retry_after(response.headers) if retryable else None
+    detail = _error_detail(response)
+    message = f"{label} answered {status}" + (f": {detail}" if detail else "")
+    return MemoryBackendError(message, retryable=retryable, retry_after=retry_after)
+
+
+def _error_detail(response: httpx.Response) -> str:
+    """The message of either error envelope (self-hosted `{status: failed, code, message}`,
+    or a framework's `{detail}`), else the start of the body."""
+    try:
+        payload = response.json()
+    except ValueError:
+        return response.text.strip()[:_ERROR_DETAIL_CHARS]
+    if isinstance(payload, dict):
+        message = payload.get("message") or payload.get("detail") or payload.get("error")
+        code = payload.get("code")
+        text = str(message) if message else ""
+        if code:
+            text = f"{code} {text}".strip()
+        return text[:_ERROR_DETAIL_CHARS]
+    return str(payload)[:_ERROR_DETAIL_CHARS]
+
+
+def _retry_after(headers: httpx.Headers) -> float | None:
+    """`retry-after-ms`, else `Retry-After` (seconds or HTTP date), capped at 60 s."""
+    seconds: float | None = None
+    milliseconds = headers.get("retry-after-ms")
+    if milliseconds:
+        try:
+            seconds = float(milliseconds) / 1000
+        except ValueError:
+            seconds = None
+    value = headers.get("retry-after")
+    if seconds is None and value:
+        try:
+            seconds = float(value)
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError, IndexError):
+                when = None
+            if when is not None and when.tzinfo is not None:
+                seconds = (when - datetime.datetime.now(tz=datetime.UTC)).total_seconds()
+    if seconds is None or math.isnan(seconds):
+        return None
+    return min(max(seconds, 0.0), _MAX_RETRY_AFTER)
+
+
+def _check_envelope(answer: Any, method: str, path: str) -> dict[str, Any]:
+    """A write's answer: a JSON object that does not report failure."""
+    if answer is None:
+        return {}
+    if not isinstance(answer, dict):
+        raise MemoryBackendError(
+            f"EverMemOS {method} {path} answered an unexpected shape", retryable=False
+        )
+    if answer.get("status") in {"failed", "error"}:
+        detail = str(answer.get("message") or "")[:_ERROR_DETAIL_CHARS]
+        raise MemoryBackendError(
+            f"EverMemOS {method} {path} reported failure: {detail}", retryable=False
+        )
+    return answer
+
+
+def _result_of(answer: Any, method: str, path: str) -> dict[str, Any]:
+    """A read's payload: `result` of `{status, message, result}`, or a bare result object."""
+    envelope = _check_envelope(answer, method, path)
+    result = envelope.get("result", envelope)
+    if not isinstance(result, dict):
+        raise MemoryBackendError(
+            f"EverMemOS {method} {path} answered an unexpected result shape", retryable=False
+        )
+    return result
+
+
+def _list_field(result: Mapping[str, Any], key: str, path: str) -> list[dict[str, Any]]:
+    """`result[key]` as a list of objects. A result without the key is another API's shape."""
+    if key not in result:
+        raise MemoryBackendError(
+            f"EverMemOS {path} answered without {key!r}: is EVERMEMOS_PATH_PREFIX right?",
+            retryable=False,
+        )
+    value = result[key]
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MemoryBackendError(f"EverMemOS {path} {key!r} is not a list", retryable=False)
+    return [item for item in value if isinstance(item, dict)]
+
+
+def _parse_time(value: Any) -> datetime.datetime | None:
+    """ISO text (a trailing Z allowed) or epoch seconds/milliseconds; naive means UTC."""
+    moment: datetime.datetime | None = None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float) and math.isfinite(value):
+        seconds = value / 1000 if abs(value) > 1e11 else value
+        try:
+            moment = datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    elif isinstance(value, str) and value.strip():
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = datetime.datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment
+
+
+def _first_time(item: Mapping[str, Any], *keys: str) -> datetime.datetime | None:
+    for key in keys:
+        moment = _parse_time(item.get(key))
+        if moment is not None:
+            return moment
+    return None
+
+
+def _text(value: Any) -> str:
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def _memory_text(item: Mapping[str, Any]) -> str:
+    """Memories carry text in `episode`, then `summary`, then `subject` (never `memory_content`)."""
+    for key in ("episode", "summary", "subject", "atomic_fact", "foresight"):
+        text = _text(item.get(key))
+        if text:
+            return text
+    return ""
+
+
+def _snippet(text: str) -> str:
+    if len(text) <= _SNIPPET_CHARS:
+        return text
+    cut = text[: _SNIPPET_CHARS - 1].rsplit(" ", 1)[0] or text[: _SNIPPET_CHARS - 1]
+    return cut + "…"
+
+
+def _segment_id(item: Mapping[str, Any]) -> str:
+    """The id a delete targets: the segment (`parent_id`), else the memory's own id."""
+    for key in ("parent_id", "id", "episode_id"):
+        value = item.get(key)
+        if value:
+            return str(value)
+    return ""
+
+
+def _is_episode_of(item: Mapping[str, Any], owner: str) -> bool:
+    """The customer's own copy of an episode; group copies and other owners are dropped."""
+    memory_type = item.get("memory_type")
+    if memory_type not in (None, "episodic_memory"):
+        return False
+    return item.get("user_id") == owner
+
+
+def _source_of(item: Mapping[str, Any], group_id: str | None) -> Source:
+    return Source(
+        ticket_id=ids.ticket_pk_from_group(group_id),
+        message_id=_first_message_pk(item.get("original_data")),
+    )
+
+
+def _first_message_pk(original_data: Any) -> int | None:
+    """The first of the source messages whose id is one of ours (`msg_<pk>`)."""
+    if not isinstance(original_data, list):
+        return None
+    for entry in original_data:
+        if not isinstance(entry, dict):
+            continue
+        candidates = [entry, entry.get("data"), entry.get("message")]
+        for candidate in candidates:
+            if isinstance(candidate, dict):
+                pk = ids.message_pk_from_id(str(candidate.get("message_id") or ""))
+                if pk is not None:
+                    return pk
+    return None
+
+
+def _score(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return 0.0
+    try:
+        score = float(value)
+    except ValueError:
+        return 0.0
+    return score if math.isfinite(score) else 0.0
+
+
+def _needs_keyword_fallback(hits: Sequence[Mapping[str, Any]]) -> bool:
+    """Nothing came back, or a rerank batch failed (its hits score -100)."""
+    return not hits or any(_score(hit.get("score")) <= _RERANK_FAILED_SCORE for hit in hits)
+
+
+def _group_by_ticket(
+    hits: Iterable[Mapping[str, Any]], *, owner: str, exclude_group_id: str | None
+) -> list[TicketMatch]:
+    """One match per past ticket of this customer, best score first."""
+    best: dict[int, TicketMatch] = {}
+    for hit in hits:
+        group_id = hit.get("group_id")
+        if not _is_episode_of(hit, owner) or not isinstance(group_id, str):
+            continue
+        if exclude_group_id and group_id == exclude_group_id:
+            continue
+        ticket_pk = ids.ticket_pk_from_group(group_id)
+        text = _memory_text(hit)
+        if ticket_pk is None or not text:
+            continue
+        score = _score(hit.get("score"))
+        current = best.get(ticket_pk)
+        if current is None or score > current.score:
+            best[ticket_pk] = TicketMatch(
+                ticket_id=ticket_pk,
+                score=score,
+                snippet=_snippet(text),
+                source=_source_of(hit, group_id),
+            )
+    return sorted(best.values(), key=lambda match: (-match.score, -match.ticket_id))
+
+
+# Profiles ---------------------------------------------------------------------
+
+
+def _explicit_kind(category: Any) -> str:
+    return "preference" if "prefer" in _text(category).lower() else "fact"
+
+
+def _facts_from_search(items: Iterable[Mapping[str, Any]]) -> list[ProfileFact]:
+    """Search profile hits: `explicit_info` {category, description} or
+    `implicit_trait` {trait_name, description}; best score first."""
+    ranked = sorted(items, key=lambda item: -_score(item.get("score")))
+    facts = []
+    for item in ranked:
+        if item.get("item_type") == "implicit_trait":
+            text = _text(item.get("description")) or _text(item.get("trait_name"))
+            kind = "trait"
+        else:
+            text = _text(item.get("description"))
+            kind = _explicit_kind(item.get("category"))
+        if text:
+            facts.append(ProfileFact(text=text, kind=kind))
+    return facts
+
+
+def _facts_from_fetch(result: Mapping[str, Any], owner: str) -> list[ProfileFact]:
+    """Fetched profiles in either shape: self-hosted wrappers `{user_id, profiles: [row],
+    global_profile}` or SDK rows `{id, user_id, group_id, profile_data}`."""
+    if "profiles" in result and "memories" not in result:
+        entries: list[dict[str, Any]] = [dict(result)]
+    else:
+        entries = _list_field(result, "memories", _MESSAGES_PATH)
+    facts: list[ProfileFact] = []
+    for entry in entries:
+        if "profile_data" in entry:
+            rows: list[Any] = [entry]
+        else:
+            if entry.get("user_id") not in (None, owner):
+                continue
+            rows = list(entry.get("profiles") or [])
+            if isinstance(entry.get("global_profile"), dict):
+                rows.append(entry["global_profile"])
+        for row in rows:
+            if not isinstance(row, dict) or row.get("user_id") not in (None, owner):
+                continue
+            group_id = row.get("group_id") if isinstance(row.get("group_id"), str) else None
+            source = Source(ticket_id=ids.ticket_pk_from_group(group_id))
+            memory_id = str(row.get("id") or "")
+            data = row.get("profile_data", row)
+            facts.extend(
+                ProfileFact(text=text, kind=kind, source=source, memory_id=memory_id)
+                for text, kind in _profile_data_facts(data)
+            )
+    return facts
+
+
+def _profile_data_facts(data: Any) -> list[tuple[str, str]]:
+    """(text, kind) pairs from a `profile_data` object."""
+    if not isinstance(data, dict):
+        return []
+    facts: list[tuple[str, str]] = []
+    for entry in _as_list(data.get("explicit_info")):
+        if isinstance(entry, dict):
+            text = _text(entry.get("description")) or _text(entry.get("value"))
+            facts.append((text, _explicit_kind(entry.get("category"))))
+        else:
+            facts.append((_text(entry), "fact"))
+    for key in ("implicit_traits", "implicit_trait"):
+        for entry in _as_list(data.get(key)):
+            if isinstance(entry, dict):
+                text = (
+                    _text(entry.get("description"))
+                    or _text(entry.get("trait"))
+                    or _text(entry.get("trait_name"))
+                )
+                facts.append((text, "trait"))
+            else:
+                facts.append((_text(entry), "trait"))
+    # Older profiles keep lists such as `interests: [{value, level, evidences}]`.
+    for key, value in data.items():
+        if key in {"explicit_info", "implicit_traits", "implicit_trait"}:
+            continue
+        for entry in _as_list(value):
+            if isinstance(entry, dict) and isinstance(entry.get("value"), str):
+                facts.append((_text(entry["value"]), key))
+    return [(text, kind) for text, kind in facts if text]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _dedupe_facts(facts: Iterable[ProfileFact]) -> list[ProfileFact]:
+    """Profiles repeat per ticket: keep the first fact of each text."""
+    seen: set[str] = set()
+    unique = []
+    for fact in facts:
+        key = fact.text.casefold()
+        if key not in seen:
+            seen.add(key)
+            unique.append(fact)
+    return unique
+
+
+def _describe_exception(error: BaseException) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
