@@ -23,6 +23,7 @@ migrate: install
 
 demo: migrate
 	$(PY) manage.py load_demo --if-empty
+	$(PY) manage.py sync_memory --wait
 
 run: demo
 	STATIC_MANIFEST=true $(PY) manage.py collectstatic --noinput --verbosity 0

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -40,3 +41,32 @@ class Customer(models.Model):
     @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.strip() else ""
+
+
+class CustomerEvent(models.Model):
+    """The customer's audit trail: changes to what we know of them, and who made them."""
+
+    class Kind(models.TextChoices):
+        MEMORY_DELETED = "memory_deleted", _("Memory deleted")
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="events", verbose_name=_("customer")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-created_at"], name="customer_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for customer {self.customer_id}"

@@ -6,4 +6,5 @@ app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
     path("<int:pk>/", views.customer_detail, name="detail"),
+    path("<int:pk>/memories/delete/", views.forget_memory, name="forget_memory"),
 ]

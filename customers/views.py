@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
 from customers import selectors
+from customers.forms import ForgetMemoryForm
 from customers.models import Customer
 from helpdesk.portal import agent_required, paginate, query_without_page
+from tickets.context import customer_memory
+from tickets.memories import memory_delete
 from tickets.selectors import customer_tickets
 
 
@@ -34,5 +40,37 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "customers/detail.html",
-        {"customer": customer, "page": paginate(request, tickets), "querystring": ""},
+        {
+            "customer": customer,
+            "page": paginate(request, tickets),
+            "querystring": query_without_page(request),
+            "memory": customer_memory(customer_id=customer.pk),
+            "events": customer.events.select_related("actor")[:10],
+            "can_forget": request.user.has_perm("customers.change_customer"),
+        },
     )
+
+
+@require_POST
+@agent_required
+def forget_memory(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a wrong memory of this customer (queued to the memory backend, audited)."""
+    if not request.user.has_perm("customers.change_customer"):
+        raise PermissionDenied("You may not change what we know of customers.")
+    customer = get_object_or_404(Customer, pk=pk)
+    form = ForgetMemoryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That memory could not be deleted: the request was incomplete.")
+    else:
+        memory_delete(
+            customer=customer,
+            memory_id=form.cleaned_data["memory_id"],
+            text=form.cleaned_data["text"],
+            source_ticket_id=form.cleaned_data["source_ticket"],
+            actor=request.user,
+        )
+        messages.success(request, "Memory deleted. It disappears from every page within moments.")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = customer.get_absolute_url()
+    return redirect(next_url)

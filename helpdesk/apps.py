@@ -1,6 +1,29 @@
+from __future__ import annotations
+
+import os
+import sys
+
 from django.apps import AppConfig
+
+
+def _is_web_server() -> bool:
+    """runserver's serving process (not its autoreloader parent) or gunicorn."""
+    program = os.path.basename(sys.argv[0]) if sys.argv else ""
+    if "gunicorn" in program:
+        return True
+    if len(sys.argv) > 1 and sys.argv[1] == "runserver":
+        return os.environ.get("RUN_MAIN") == "true" or "--noreload" in sys.argv
+    return False
 
 
 class HelpdeskConfig(AppConfig):
     name = "helpdesk"
     verbose_name = "Helpdesk"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from helpdesk import worker
+
+        if settings.MIRROR_WORKER_AUTOSTART and _is_web_server():
+            worker.enable()

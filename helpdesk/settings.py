@@ -215,6 +215,12 @@ EVERMEMOS_CONNECT_TIMEOUT = env.float("EVERMEMOS_CONNECT_TIMEOUT", default=5.0)
 EVERMEMOS_CONTEXT_METHOD = env.str("EVERMEMOS_CONTEXT_METHOD", default="hybrid")
 EVERMEMOS_RECURRING_METHOD = env.str("EVERMEMOS_RECURRING_METHOD", default="agentic")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+# The memory mirror: tries per entry before it is marked failed, how long a
+# worker holds a claimed entry, and whether web processes start the
+# in-process worker (off when Celery delivers, or in tests).
+MIRROR_MAX_ATTEMPTS = env.int("MIRROR_MAX_ATTEMPTS", default=8)
+MIRROR_LEASE_SECONDS = env.int("MIRROR_LEASE_SECONDS", default=300)
+MIRROR_WORKER_AUTOSTART = env.bool("MIRROR_WORKER_AUTOSTART", default=not CELERY_BROKER_URL)
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 OPENAI_API_KEY = _env_secret("OPENAI_API_KEY")
 LLM_MODEL = env.str("LLM_MODEL", default="")
@@ -225,4 +231,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # One line per HTTP call to the memory service is noise; failures are logged by the mirror.
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }

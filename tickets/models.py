@@ -222,3 +222,98 @@ class TicketEvent(models.Model):
         if self.actor is None:
             return "system"
         return self.actor.get_full_name() or self.actor.get_username()
+
+
+class MirrorEntry(models.Model):
+    """One thing to tell the memory backend, written in the same transaction as its cause.
+
+    The worker delivers entries after commit, one ticket's entries in order
+    (by id), retrying with backoff; what it cannot deliver ends up `failed`
+    with its error kept, visible in the admin, on the ticket page and in
+    /api/health/.
+    """
+
+    class Kind(models.TextChoices):
+        TICKET_OPENED = "ticket_opened", _("Ticket opened")
+        MESSAGE = "message", _("Message")
+        TICKET_CLOSED = "ticket_closed", _("Ticket closed")
+        MEMORY_DELETED = "memory_deleted", _("Memory deleted")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    UNDELIVERED_STATES = (State.PENDING, State.SENDING)
+
+    # Customer-level entries (a deleted profile fact) may have no ticket; they
+    # are not ordered against any ticket's entries.
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mirror_entries",
+        verbose_name=_("ticket"),
+    )
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="mirror_entries",
+        verbose_name=_("customer"),
+    )
+    message = models.ForeignKey(
+        Message,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mirror_entries",
+        verbose_name=_("message"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.PENDING
+    )
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    lease_expires_at = models.DateTimeField(_("lease expires"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, blank=True)
+    needs_verification = models.BooleanField(
+        _("needs verification"),
+        default=False,
+        help_text=_(
+            "The backend called it a duplicate after an earlier try failed mid-way: "
+            "it may have recorded the message without processing it."
+        ),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("memory mirror entry")
+        verbose_name_plural = _("memory mirror entries")
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="mirror_due_idx"),
+            models.Index(fields=["ticket", "state", "id"], name="mirror_ticket_order_idx"),
+            models.Index(fields=["customer", "state"], name="mirror_customer_state_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="message") | models.Q(message__isnull=False),
+                name="mirror_message_entry_has_message",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="memory_deleted") | models.Q(ticket__isnull=False),
+                name="mirror_ticket_entry_has_ticket",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = (
+            format_reference(self.ticket_id) if self.ticket_id else f"customer {self.customer_id}"
+        )
+        return f"{self.get_kind_display()} of {where} ({self.state})"

@@ -19,6 +19,7 @@ from django.utils import timezone
 from customers.models import Customer
 from tickets.models import Message, Ticket, TicketEvent
 from tickets.selectors import is_agent
+from tickets.signals import ticket_done
 
 Actor = AbstractBaseUser | AnonymousUser | None
 
@@ -33,7 +34,7 @@ class RecordedMessage:
     created: bool
 
 
-def _actor_or_none(actor: Actor) -> AbstractBaseUser | None:
+def actor_or_none(actor: Actor) -> AbstractBaseUser | None:
     return actor if actor is not None and actor.is_authenticated else None
 
 
@@ -48,7 +49,7 @@ def _event(
 ) -> TicketEvent:
     return TicketEvent.objects.create(
         ticket=ticket,
-        actor=_actor_or_none(actor),
+        actor=actor_or_none(actor),
         kind=kind,
         old_value=old_value[:200],
         new_value=new_value[:200],
@@ -85,7 +86,7 @@ def ticket_create(
     ticket.save()
     TicketEvent.objects.create(
         ticket=ticket,
-        actor=_actor_or_none(actor),
+        actor=actor_or_none(actor),
         kind=TicketEvent.Kind.CREATED,
         new_value=ticket.status,
         created_at=created_at,
@@ -132,7 +133,7 @@ def message_record(
         body=body,
         created_at=created_at or timezone.now(),
         external_id=external_id or None,
-        author=_actor_or_none(author),
+        author=actor_or_none(author),
         author_name=author_name[:200],
     )
     message.full_clean(exclude=["ticket", "author"], validate_constraints=False)
@@ -168,6 +169,8 @@ def _set_status(*, ticket: Ticket, status: str, actor: Actor, update_fields: lis
         old_value=old,
         new_value=status,
     )
+    if old in Ticket.ACTIVE_STATUSES and status in Ticket.DONE_STATUSES:
+        ticket_done.send(sender=Ticket, ticket=ticket)
 
 
 @transaction.atomic

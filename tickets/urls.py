@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/reply/", views.reply, name="reply"),
     path("<int:pk>/update/", views.update, name="update"),
     path("<int:pk>/take/", views.take, name="take"),
+    path("<int:pk>/context/", views.context, name="context"),
 ]

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.portal import agent_required, paginate, query_without_page
 from tickets import selectors, services
+from tickets.context import ticket_context
 from tickets.forms import KEEP_STATUS, ReplyForm, TicketUpdateForm
 from tickets.models import Message, Ticket
 
@@ -146,3 +147,20 @@ def take(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"{ticket.reference} is now yours.")
     return redirect(ticket)
+
+
+@require_GET
+@agent_required
+def context(request: HttpRequest, pk: int) -> HttpResponse:
+    """The memory panels of a ticket page, loaded after the page (htmx)."""
+    ticket = get_object_or_404(Ticket.objects.select_related("customer"), pk=pk)
+    query = request.GET.get("query", "")[:2_000] or None
+    return render(
+        request,
+        "tickets/_memory_panels.html",
+        {
+            "ticket": ticket,
+            "context": ticket_context(ticket=ticket, query=query),
+            "can_forget": request.user.has_perm("customers.change_customer"),
+        },
+    )

@@ -15,7 +15,8 @@ from customers.api.serializers import (
     CustomerUpdateSerializer,
 )
 from customers.models import Customer
-from helpdesk.api.not_yet import not_implemented
+from tickets.api.context_serializers import CustomerMemorySerializer
+from tickets.context import customer_memory
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -55,9 +56,9 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         customer = services.customer_update(customer=customer, **data.validated_data)
         return Response(CustomerOutputSerializer(customer).data)
 
-    @extend_schema(responses={501: None})
+    @extend_schema(responses=CustomerMemorySerializer)
     @action(detail=True, methods=["get"])
     def memory(self, request: Request, pk: str) -> Response:
         """Profile facts and recurring issues that the memory layer knows of the customer."""
-        self.get_object()
-        return not_implemented("Customer memory")
+        customer = self.get_object()
+        return Response(CustomerMemorySerializer(customer_memory(customer_id=customer.pk)).data)

@@ -9,6 +9,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tickets.mirror import mirror_state
+
 
 def _database_state() -> dict[str, object]:
     try:
@@ -24,9 +26,10 @@ def _database_state() -> dict[str, object]:
     responses=inline_serializer(
         "Health",
         {
-            "status": serializers.CharField(),
+            "status": serializers.ChoiceField(choices=["ok", "degraded", "unavailable"]),
             "database": serializers.DictField(),
             "memory": serializers.DictField(),
+            "outbox": serializers.DictField(),
         },
     ),
     auth=[],
@@ -35,12 +38,26 @@ def _database_state() -> dict[str, object]:
 @authentication_classes([])
 @permission_classes([AllowAny])
 def health(request: Request) -> Response:
-    """State of the database and the memory backend; no secrets, no auth."""
+    """State of the database, the memory backend and its outbox; no secrets, no auth.
+
+    The memory backend itself is not called here: its state is what the outbox
+    shows (entries waiting, failed, and how old the oldest waiting one is).
+    """
     database = _database_state()
-    body = {
-        "status": "ok" if database["ok"] else "unavailable",
-        "database": database,
-        "memory": {"backend": settings.MEMORY_BACKEND},
+    if not database["ok"]:
+        body = {"status": "unavailable", "database": database, "memory": {}, "outbox": {}}
+        return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    mirror = mirror_state()
+    outbox = {
+        "pending": mirror.pending,
+        "failed": mirror.failed,
+        "oldest_pending_age_seconds": mirror.oldest_pending_age_seconds,
     }
-    code = status.HTTP_200_OK if database["ok"] else status.HTTP_503_SERVICE_UNAVAILABLE
-    return Response(body, status=code)
+    memory = {"backend": settings.MEMORY_BACKEND, "ok": mirror.failed == 0}
+    body = {
+        "status": "ok" if mirror.failed == 0 else "degraded",
+        "database": database,
+        "memory": memory,
+        "outbox": outbox,
+    }
+    return Response(body)

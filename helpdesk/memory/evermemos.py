@@ -218,7 +218,7 @@ class EverMemOSBackend:
     def deliver_ticket_closed(self, event: TicketClosed) -> DeliveryOutcome:
         status = event.status.strip().lower()
         body = {
-            "message_id": ids.closing_message_id(event.ticket_id),
+            "message_id": ids.closing_message_id(event.ticket_id, event.sequence),
             "create_time": _wire_time(event.closed_at),
             "sender": ids.BOT_SENDER,
             "sender_name": self.bot_name,

@@ -30,8 +30,10 @@ def agent_sender(user_pk: int) -> str:
     return f"assistant_agent_{user_pk}"
 
 
-def closing_message_id(ticket_pk: int) -> str:
-    return f"ticket_{ticket_pk}_closed"
+def closing_message_id(ticket_pk: int, sequence: int = 1) -> str:
+    """The id of the note that ends a ticket's conversation; a reopened ticket closes again."""
+    suffix = "" if sequence <= 1 else f"_{sequence}"
+    return f"ticket_{ticket_pk}_closed{suffix}"
 
 
 def ticket_pk_from_group(value: str | None) -> int | None:
@@ -41,4 +43,12 @@ def ticket_pk_from_group(value: str | None) -> int | None:
 
 def message_pk_from_id(value: str | None) -> int | None:
     match = _MESSAGE.match(value or "")
+    return int(match.group(1)) if match else None
+
+
+_CUSTOMER = re.compile(r"^customer_(\d+)$")
+
+
+def customer_pk_from_id(value: str | None) -> int | None:
+    match = _CUSTOMER.match(value or "")
     return int(match.group(1)) if match else None

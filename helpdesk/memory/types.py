@@ -61,6 +61,7 @@ class TicketClosed:
     customer_id: str
     status: str
     closed_at: datetime.datetime
+    sequence: int = 1  # the n-th time this ticket closes (it may be reopened)
 
 
 class DeliveryOutcome(enum.StrEnum):

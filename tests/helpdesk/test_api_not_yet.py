@@ -11,11 +11,9 @@ from tickets.models import Ticket
 pytestmark = pytest.mark.django_db
 
 NOT_YET = [
-    ("get", "/api/tickets/{ticket}/context/"),
     ("post", "/api/tickets/{ticket}/suggested-reply/"),
     ("post", "/api/tickets/{ticket}/bot-reply/"),
     ("post", "/api/tickets/{ticket}/escalate/"),
-    ("get", "/api/customers/{customer}/memory/"),
 ]
 
 

@@ -26,10 +26,19 @@ PAGES = [
     ("post", "/tickets/{ticket}/reply/"),
     ("post", "/tickets/{ticket}/update/"),
     ("post", "/tickets/{ticket}/take/"),
+    ("get", "/tickets/{ticket}/context/"),
     ("get", "/customers/"),
     ("get", "/customers/{customer}/"),
+    ("post", "/customers/{customer}/memories/delete/"),
 ]
-FORM = {"body": "Hello", "status": "closed", "priority": "urgent", "then_status": ""}
+FORM = {
+    "body": "Hello",
+    "status": "closed",
+    "priority": "urgent",
+    "then_status": "",
+    "memory_id": "1",
+    "text": "Has a router",
+}
 
 
 def fill(path: str, ticket: Ticket, customer: Customer) -> str:

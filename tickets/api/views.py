@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from helpdesk.api.not_yet import not_implemented
 from tickets import selectors, services
+from tickets.api.context_serializers import ContextQuerySerializer, TicketContextSerializer
 from tickets.api.serializers import (
     MessageInputSerializer,
     MessageOutputSerializer,
@@ -20,6 +21,7 @@ from tickets.api.serializers import (
     TicketInputSerializer,
     TicketOutputSerializer,
 )
+from tickets.context import ticket_context
 from tickets.models import Message, Ticket
 
 
@@ -70,12 +72,18 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
         return Response(TicketOutputSerializer(self.get_queryset().get(pk=ticket.pk)).data)
 
-    @extend_schema(responses={501: OpenApiResponse(description="Arrives with the memory layer.")})
+    @extend_schema(parameters=[ContextQuerySerializer], responses=TicketContextSerializer)
     @action(detail=True, methods=["get"])
     def context(self, request: Request, pk: str) -> Response:
-        """Memory-derived context: profile, this ticket, related past tickets."""
-        self.get_object()
-        return not_implemented("Memory-derived context")
+        """Memory-derived context: profile, this ticket's memories, related past tickets.
+
+        `query` defaults to the newest customer message of the ticket.
+        """
+        ticket = self.get_object()
+        params = ContextQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        context = ticket_context(ticket=ticket, query=params.validated_data.get("query"))
+        return Response(TicketContextSerializer(context).data)
 
     @extend_schema(request=None, responses={501: OpenApiResponse(description="Not yet.")})
     @action(detail=True, methods=["post"], url_path="suggested-reply")

@@ -1,0 +1,245 @@
+"""The embedded memory engine: the default backend, on the project's own database.
+
+Delivery indexes each message once (`MemoryDocument`, with its embedding when
+the embedding model is installed); closing a ticket extracts its episode,
+facts and the customer's profile facts (`Memory`). Every read starts from one
+customer's rows, so no query can reach another customer's memories.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import numpy as np
+from django.db import DatabaseError, IntegrityError, transaction
+
+from helpdesk.memory import ids, ranking
+from helpdesk.memory.extraction import TurnText, extract, profile_facts
+from helpdesk.memory.types import (
+    BackendHealth,
+    DeliveryOutcome,
+    MemoryBackendError,
+    MessagePosted,
+    ProfileFact,
+    Source,
+    TicketClosed,
+    TicketMatch,
+    TicketMemory,
+    TicketOpened,
+)
+from helpdesk.models import Memory, MemoryDocument
+from tickets.models import Message, Ticket
+
+logger = logging.getLogger(__name__)
+
+VECTOR_DTYPE = np.float32
+
+
+def _customer_pk(customer_id: str) -> int:
+    pk = ids.customer_pk_from_id(customer_id)
+    if pk is None:
+        raise MemoryBackendError(f"Not a customer id: {customer_id!r}", retryable=False)
+    return pk
+
+
+class EmbeddedBackend:
+    name = "embedded"
+
+    def __init__(self, *, embedder: ranking.Embedder | None = None) -> None:
+        self.embedder = embedder
+
+    # Writes (called by the mirror worker) ------------------------------------------------
+
+    def deliver_ticket_opened(self, event: TicketOpened) -> DeliveryOutcome:
+        return DeliveryOutcome.DELIVERED  # the ticket row itself is all the engine needs
+
+    def deliver_message(self, event: MessagePosted) -> DeliveryOutcome:
+        message_pk = ids.message_pk_from_id(event.message_id)
+        if message_pk is None:
+            raise MemoryBackendError(f"Not a message id: {event.message_id!r}", retryable=False)
+        if MemoryDocument.objects.filter(message_id=message_pk).exists():
+            return DeliveryOutcome.DUPLICATE
+        document = ranking.Document(
+            ticket_id=event.ticket_id,
+            message_id=message_pk,
+            text=event.content,
+            created_at=event.created_at,
+            speaker=event.sender.name,
+        )
+        vector = None
+        if self.embedder is not None:
+            embedded = self.embedder.embed_passages([ranking.passage_text(document)])[0]
+            vector = vector_to_bytes(embedded)
+        try:
+            with transaction.atomic():
+                MemoryDocument.objects.create(
+                    customer_id=_customer_pk(event.customer_id),
+                    ticket_id=event.ticket_id,
+                    message_id=message_pk,
+                    speaker=event.sender.name[:200],
+                    text=event.content,
+                    created_at=event.created_at,
+                    vector=vector,
+                )
+        except IntegrityError:
+            if MemoryDocument.objects.filter(message_id=message_pk).exists():
+                return DeliveryOutcome.DUPLICATE
+            raise MemoryBackendError(
+                f"{event.message_id} no longer exists", retryable=False
+            ) from None
+        except DatabaseError as error:
+            raise MemoryBackendError(str(error), retryable=True) from error
+        return DeliveryOutcome.DELIVERED
+
+    def deliver_ticket_closed(self, event: TicketClosed) -> DeliveryOutcome:
+        """Extract the ticket's memories again from all of its messages."""
+        try:
+            ticket = Ticket.objects.select_related("customer").get(pk=event.ticket_id)
+        except Ticket.DoesNotExist:
+            return DeliveryOutcome.DELIVERED  # erased meanwhile: nothing to remember
+        turns = _turns(ticket.messages.select_related("author").order_by("created_at", "id"))
+        items = extract(turns, subject=ticket.subject, customer_name=ticket.customer.name)
+        with transaction.atomic():
+            Memory.objects.filter(ticket=ticket, is_corrected=False).delete()
+            Memory.objects.bulk_create(
+                Memory(
+                    customer_id=ticket.customer_id,
+                    ticket=ticket,
+                    source_message_id=item.message_id,
+                    kind=item.kind,
+                    category=item.category,
+                    text=item.text,
+                    created_at=event.closed_at,
+                )
+                for item in items
+            )
+        return DeliveryOutcome.DELIVERED
+
+    # Reads (called by the context service) ------------------------------------------------
+
+    def customer_profile(self, *, customer_id: str, query: str = "") -> list[ProfileFact]:
+        memories = Memory.objects.filter(
+            customer_id=_customer_pk(customer_id), kind=Memory.Kind.PROFILE
+        ).order_by("-created_at", "-id")[:50]
+        facts, seen = [], set()
+        for memory in memories:
+            key = memory.text.lower()
+            if key in seen:
+                continue
+            seen.add(key)
+            facts.append(
+                ProfileFact(
+                    text=memory.text,
+                    kind=memory.category or "fact",
+                    source=Source(ticket_id=memory.ticket_id, message_id=memory.source_message_id),
+                    memory_id=str(memory.pk),
+                )
+            )
+        return facts
+
+    def ticket_memories(self, *, customer_id: str, group_id: str) -> list[TicketMemory]:
+        ticket_pk = ids.ticket_pk_from_group(group_id)
+        memories = Memory.objects.filter(
+            customer_id=_customer_pk(customer_id),
+            ticket_id=ticket_pk,
+            kind__in=[Memory.Kind.EPISODE, Memory.Kind.FACT],
+        ).order_by("created_at", "id")
+        stored = [
+            TicketMemory(
+                text=memory.text,
+                created_at=memory.created_at,
+                source=Source(ticket_id=memory.ticket_id, message_id=memory.source_message_id),
+                memory_id=str(memory.pk),
+            )
+            for memory in memories
+        ]
+        if stored:
+            return stored
+        # Not extracted yet (the ticket is still open): what the messages so far say.
+        messages = Message.objects.filter(
+            ticket_id=ticket_pk, ticket__customer_id=_customer_pk(customer_id)
+        ).order_by("created_at", "id")
+        return [
+            TicketMemory(
+                text=item.text,
+                created_at=None,
+                source=Source(ticket_id=ticket_pk, message_id=item.message_id),
+            )
+            for item in profile_facts(_turns(messages))
+        ]
+
+    def related_tickets(
+        self, *, customer_id: str, query: str, exclude_group_id: str | None = None, limit: int = 10
+    ) -> list[TicketMatch]:
+        customer_pk = _customer_pk(customer_id)
+        exclude = ids.ticket_pk_from_group(exclude_group_id) if exclude_group_id else None
+        documents = MemoryDocument.objects.filter(customer_id=customer_pk)
+        if exclude is not None:
+            documents = documents.exclude(ticket_id=exclude)
+        ranked = ranking.rank_tickets(
+            query,
+            [_as_ranking_document(doc) for doc in documents.order_by("created_at", "id")],
+            limit=limit,
+            embedder=self.embedder,
+        )
+        return [
+            TicketMatch(
+                ticket_id=int(hit.ticket_id),
+                score=hit.score,
+                snippet=hit.snippet,
+                source=Source(ticket_id=int(hit.ticket_id), message_id=int(hit.best_message_id)),
+            )
+            for hit in ranked
+        ]
+
+    def recurring_candidates(
+        self, *, customer_id: str, query: str, limit: int = 10
+    ) -> list[TicketMatch]:
+        return self.related_tickets(customer_id=customer_id, query=query, limit=limit)
+
+    def delete_memory(self, *, customer_id: str, memory_id: str) -> None:
+        if not memory_id.isdigit():
+            raise MemoryBackendError(f"Not a memory id: {memory_id!r}", retryable=False)
+        Memory.objects.filter(customer_id=_customer_pk(customer_id), pk=int(memory_id)).delete()
+
+    def forget_customer(self, *, customer_id: str) -> None:
+        customer_pk = _customer_pk(customer_id)
+        with transaction.atomic():
+            Memory.objects.filter(customer_id=customer_pk).delete()
+            MemoryDocument.objects.filter(customer_id=customer_pk).delete()
+
+    def health(self) -> BackendHealth:
+        detail = "keyword and vector search" if self.embedder else "keyword search"
+        return BackendHealth(ok=True, backend=self.name, detail=detail)
+
+
+def _turns(messages: Iterable[Message]) -> list[TurnText]:
+    return [
+        TurnText(
+            message_id=message.pk,
+            is_customer=message.role == Message.Role.CUSTOMER,
+            author=message.display_author,
+            text=message.body,
+        )
+        for message in messages
+    ]
+
+
+def vector_to_bytes(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=VECTOR_DTYPE).tobytes()
+
+
+def vector_from_bytes(blob: bytes | memoryview | None) -> np.ndarray | None:
+    return None if not blob else np.frombuffer(bytes(blob), dtype=VECTOR_DTYPE)
+
+
+def _as_ranking_document(document: MemoryDocument) -> ranking.Document:
+    return ranking.Document(
+        ticket_id=document.ticket_id,
+        message_id=document.message_id,
+        text=document.text,
+        created_at=document.created_at,
+        speaker=document.speaker,
+        vector=vector_from_bytes(document.vector),
+    )

@@ -1,0 +1,105 @@
+"""Who delivers the memory mirror: Celery workers when a broker is set, else a thread here.
+
+`wake()` runs after a transaction that wrote mirror entries commits. With
+Celery it queues the delivery task; otherwise it starts (once) a daemon thread
+in this process and nudges it. The thread also wakes by itself when a retry
+falls due, and finishes the entry in hand before it stops.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+IDLE_POLL_SECONDS = 30.0
+
+
+class MirrorWorker(threading.Thread):
+    def __init__(self) -> None:
+        super().__init__(name="memory-mirror", daemon=True)
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+
+    def nudge(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float | None = 10.0) -> None:
+        self._stopping.set()
+        self._wake.set()
+        self.join(timeout)
+
+    def run(self) -> None:
+        from helpdesk.memory import get_backend
+        from tickets.mirror import mirror_deliver_due, mirror_next_due_at
+
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                close_old_connections()
+                report = mirror_deliver_due(get_backend())
+                if report.attempted:
+                    continue
+                wait = _seconds_until(mirror_next_due_at())
+            except Exception:
+                logger.exception("The memory mirror worker hit an error; trying again shortly")
+                wait = 5.0
+            finally:
+                close_old_connections()
+            self._wake.wait(wait)
+
+
+def _seconds_until(due: object) -> float:
+    if due is None:
+        return IDLE_POLL_SECONDS
+    seconds = (due - timezone.now()).total_seconds()  # type: ignore[operator]  # a datetime
+    return min(max(seconds, 0.05), IDLE_POLL_SECONDS)
+
+
+_lock = threading.Lock()
+_worker: MirrorWorker | None = None
+# Web processes run the worker; management commands and tests deliver explicitly
+# (`sync_memory`), so a short-lived process never leaves deliveries half-done.
+_enabled = False
+
+
+def enable() -> None:
+    """Run the worker in this process: now for any backlog, and on every wake()."""
+    global _enabled
+    _enabled = True
+    start().nudge()
+
+
+def start() -> MirrorWorker:
+    """Start this process's worker thread if it is not running."""
+    global _worker
+    with _lock:
+        if _worker is None or not _worker.is_alive():
+            _worker = MirrorWorker()
+            _worker.start()
+        return _worker
+
+
+def stop() -> None:
+    global _worker, _enabled
+    _enabled = False
+    with _lock:
+        if _worker is not None:
+            _worker.stop()
+            _worker = None
+
+
+def wake() -> None:
+    """Deliver soon: queue the Celery task, or nudge the thread in this process."""
+    if settings.CELERY_BROKER_URL:
+        from helpdesk.tasks import deliver_mirror
+
+        deliver_mirror.delay()
+        return
+    if _enabled:
+        start().nudge()

@@ -1,0 +1,222 @@
+"""The mirror delivers every message to a real (loopback) EverMemOS exactly once, in order."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+import pytest
+from django.utils import timezone
+
+from customers.models import Customer
+from helpdesk.memory import ids
+from helpdesk.memory.evermemos import EverMemOSBackend
+from tests.factories import CustomerFactory
+from tests.memory.evermemos_server import EverMemOSServer
+from tickets import services
+from tickets.mirror import (
+    DeliveryReport,
+    mirror_claim,
+    mirror_deliver_due,
+    mirror_send,
+    mirror_state,
+)
+from tickets.models import Message, MirrorEntry, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def deliver_all(backend: EverMemOSBackend, *, passes: int = 50) -> DeliveryReport:
+    """Deliver until nothing is left, making every backed-off retry due at once."""
+    total = DeliveryReport()
+    for _ in range(passes):
+        MirrorEntry.objects.filter(state=MirrorEntry.State.PENDING).update(
+            next_attempt_at=timezone.now()
+        )
+        report = mirror_deliver_due(backend)
+        total += report
+        if not report.attempted:
+            break
+    return total
+
+
+def stored_ids(server: EverMemOSServer, ticket: Ticket) -> list[str]:
+    return [message["message_id"] for message in server.messages(ids.group_id(ticket.pk))]
+
+
+@pytest.fixture
+def customer() -> Customer:
+    return CustomerFactory(name="Ada Lovelace")
+
+
+@pytest.fixture
+def conversation(customer: Customer) -> Callable[[int], tuple[Ticket, list[Message]]]:
+    def make(count: int) -> tuple[Ticket, list[Message]]:
+        ticket = services.ticket_create(customer=customer, subject="Router keeps dropping")
+        start = timezone.now() - datetime.timedelta(hours=1)
+        messages = [
+            services.message_record(
+                ticket=ticket,
+                role=Message.Role.CUSTOMER if i % 2 == 0 else Message.Role.AGENT,
+                body=f"Message number {i} about the router",
+                created_at=start + datetime.timedelta(minutes=i),
+            ).message
+            for i in range(count)
+        ]
+        return ticket, messages
+
+    return make
+
+
+def test_messages_arrive_once_in_order_with_meta_and_closing_flush(
+    evermemos_server: EverMemOSServer, evermemos_backend: EverMemOSBackend, conversation
+) -> None:
+    ticket, messages = conversation(4)
+    services.ticket_close(ticket=ticket, status=Ticket.Status.RESOLVED, actor=None)
+
+    report = deliver_all(evermemos_backend)
+
+    assert report.delivered == 6  # meta, four messages, the closing note
+    expected = [ids.message_id(m.pk) for m in messages] + [ids.closing_message_id(ticket.pk)]
+    assert stored_ids(evermemos_server, ticket) == expected
+    assert evermemos_server.meta(ids.group_id(ticket.pk))["name"].endswith("Router keeps dropping")
+    assert mirror_state().pending == 0
+
+
+def test_server_errors_are_retried_until_delivered_once(
+    evermemos_server: EverMemOSServer, evermemos_backend: EverMemOSBackend, conversation
+) -> None:
+    ticket, messages = conversation(3)
+    evermemos_server.fail_next("/memories", 503, times=3, method="POST")
+
+    report = deliver_all(evermemos_backend)
+
+    assert report.retrying == 3
+    assert stored_ids(evermemos_server, ticket) == [ids.message_id(m.pk) for m in messages]
+    assert not MirrorEntry.objects.exclude(state=MirrorEntry.State.DELIVERED).exists()
+
+
+def test_a_timeout_after_the_server_stored_the_message_is_not_a_second_copy(
+    evermemos_server: EverMemOSServer, evermemos_backend: EverMemOSBackend, conversation
+) -> None:
+    ticket, messages = conversation(2)
+    evermemos_server.delay_next("/memories", 0.6, method="POST")  # longer than the client waits
+
+    deliver_all(evermemos_backend)
+
+    assert stored_ids(evermemos_server, ticket) == [ids.message_id(m.pk) for m in messages]
+
+
+def test_duplicate_after_a_processed_5xx_counts_as_delivered_and_is_flagged(
+    evermemos_server: EverMemOSServer, evermemos_backend: EverMemOSBackend, conversation
+) -> None:
+    ticket, (message,) = conversation(1)
+    evermemos_server.process_then_fail_next("/memories", 500, method="POST")
+
+    deliver_all(evermemos_backend)
+
+    entry = MirrorEntry.objects.get(message=message)
+    assert entry.state == MirrorEntry.State.DELIVERED
+    assert entry.outcome == "duplicate"
+    assert entry.needs_verification is True
+    assert stored_ids(evermemos_server, ticket) == [ids.message_id(message.pk)]
+
+
+def test_worker_crash_between_send_and_mark_done_is_resent_once(
+    evermemos_server: EverMemOSServer, evermemos_backend: EverMemOSBackend, conversation
+) -> None:
+    ticket, (message,) = conversation(1)
+    mirror_deliver_due(evermemos_backend)  # the ticket meta; the message waits behind it
+    (claimed,) = mirror_claim()
+    assert claimed.message_id == message.pk
+    mirror_send(claimed, evermemos_backend)  # the server stores it...
+    # ...and the worker dies before marking it done: its lease runs out.
+    MirrorEntry.objects.filter(pk=claimed.pk).update(
+        lease_expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+
+    deliver_all(evermemos_backend)
+
+    entry = MirrorEntry.objects.get(pk=claimed.pk)
+    assert entry.state == MirrorEntry.State.DELIVERED
+    assert entry.outcome == "duplicate"
+    assert entry.attempts == 2
+    assert stored_ids(evermemos_server, ticket) == [ids.message_id(message.pk)]
+
+
+def test_later_messages_wait_while_an_earlier_one_backs_off(
+    evermemos_server: EverMemOSServer, evermemos_backend: EverMemOSBackend, conversation
+) -> None:
+    ticket, messages = conversation(3)
+    mirror_deliver_due(evermemos_backend)  # the ticket meta
+    evermemos_server.fail_next("/memories", 500, method="POST")
+
+    mirror_deliver_due(evermemos_backend)  # the first message fails and backs off
+    mirror_deliver_due(evermemos_backend)  # nothing else of this ticket may overtake it
+
+    assert stored_ids(evermemos_server, ticket) == []
+    assert MirrorEntry.objects.get(message=messages[0]).state == MirrorEntry.State.PENDING
+    assert MirrorEntry.objects.get(message=messages[1]).attempts == 0
+
+
+def test_tickets_are_delivered_independently(
+    evermemos_server: EverMemOSServer, evermemos_backend: EverMemOSBackend, conversation
+) -> None:
+    first, _ = conversation(2)
+    second, second_messages = conversation(2)
+    evermemos_server.fail_next("/memories", 500, method="POST", times=1)
+
+    for _ in range(4):
+        mirror_deliver_due(evermemos_backend)
+
+    assert stored_ids(evermemos_server, second)[:1] == [ids.message_id(second_messages[0].pk)]
+
+
+def test_refused_connections_end_failed_after_the_last_try_with_the_error_kept(
+    settings, evermemos_backend_factory, closed_port_url: str, conversation
+) -> None:
+    settings.MIRROR_MAX_ATTEMPTS = 3
+    conversation(1)
+    backend = evermemos_backend_factory(closed_port_url)
+
+    report = deliver_all(backend)
+
+    # The meta fails for good first; a failed entry no longer holds the ticket's
+    # later entries back, so the message then fails the same way.
+    assert report.failed == 2
+    for entry in MirrorEntry.objects.all():
+        assert entry.state == MirrorEntry.State.FAILED
+        assert entry.attempts == 3
+        assert "Connection refused" in entry.last_error
+    assert mirror_state().failed == 2
+
+
+def test_wrong_api_key_fails_at_once_without_retrying(
+    evermemos_server_factory, evermemos_backend_factory, conversation
+) -> None:
+    server = evermemos_server_factory(api_key="right-key")
+    conversation(1)
+    backend = evermemos_backend_factory(server, api_key="wrong-key")
+
+    mirror_deliver_due(backend)
+
+    meta = MirrorEntry.objects.get(kind=MirrorEntry.Kind.TICKET_OPENED)
+    assert meta.state == MirrorEntry.State.FAILED
+    assert meta.attempts == 1
+    assert "401" in meta.last_error
+
+
+def test_rate_limit_waits_at_least_as_long_as_the_server_asks(
+    evermemos_server: EverMemOSServer, evermemos_backend: EverMemOSBackend, conversation
+) -> None:
+    conversation(1)
+    evermemos_server.fail_next(
+        "/memories/conversation-meta", 429, headers={"Retry-After": "30"}, method="POST"
+    )
+    before = timezone.now()
+
+    mirror_deliver_due(evermemos_backend)
+
+    meta = MirrorEntry.objects.get(kind=MirrorEntry.Kind.TICKET_OPENED)
+    assert meta.state == MirrorEntry.State.PENDING
+    assert meta.next_attempt_at >= before + datetime.timedelta(seconds=30)

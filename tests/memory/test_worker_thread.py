@@ -1,0 +1,48 @@
+"""The in-process worker delivers what web requests queue, after they commit."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from helpdesk import worker
+from helpdesk.memory import ids
+from tests.factories import CustomerFactory
+from tests.memory.evermemos_server import EverMemOSServer
+from tickets import services
+from tickets.models import MirrorEntry
+
+
+@pytest.fixture
+def running_worker(settings, evermemos_server: EverMemOSServer) -> Iterator[None]:
+    settings.MEMORY_BACKEND = "evermemos"
+    settings.EVERMEMOS_BASE_URL = evermemos_server.base_url
+    worker.enable()
+    yield
+    worker.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_thread_delivers_after_commit(
+    running_worker: None, evermemos_server: EverMemOSServer
+) -> None:
+    ticket = services.ticket_create(customer=CustomerFactory(), subject="Printer offline")
+    message = services.message_record(ticket=ticket, role="customer", body="It is off").message
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if not MirrorEntry.objects.exclude(state=MirrorEntry.State.DELIVERED).exists():
+            break
+        time.sleep(0.05)
+
+    stored = evermemos_server.messages(ids.group_id(ticket.pk))
+    assert [m["message_id"] for m in stored] == [ids.message_id(message.pk)]
+
+
+def test_wake_does_nothing_in_a_process_without_the_worker(monkeypatch) -> None:
+    started = []
+    monkeypatch.setattr(worker, "start", lambda: started.append(True))
+    worker.wake()
+    assert started == []

@@ -1,0 +1,64 @@
+"""Output shapes of the memory-derived context (api.md: context and customer memory)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+
+class ProfileFactSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    kind = serializers.CharField()
+    source_ticket = serializers.IntegerField(source="source.ticket_id", allow_null=True)
+    source_message = serializers.IntegerField(source="source.message_id", allow_null=True)
+    memory_id = serializers.CharField()
+
+
+class TicketMemorySerializer(serializers.Serializer):
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField(allow_null=True)
+    source_message = serializers.IntegerField(source="source.message_id", allow_null=True)
+    memory_id = serializers.CharField()
+
+
+class RelatedTicketSerializer(serializers.Serializer):
+    ticket = serializers.IntegerField(source="ticket_id")
+    reference = serializers.CharField()
+    subject = serializers.CharField()
+    score = serializers.FloatField()
+    snippet = serializers.CharField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    source_message = serializers.IntegerField(source="message_id", allow_null=True)
+
+
+class RecurringIssueSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    tickets = serializers.ListField(child=serializers.IntegerField(), source="ticket_ids")
+
+
+class TicketContextSerializer(serializers.Serializer):
+    query = serializers.CharField()
+    profile = ProfileFactSerializer(many=True)
+    ticket_memories = TicketMemorySerializer(many=True)
+    related_tickets = RelatedTicketSerializer(many=True)
+    recurring_issues = RecurringIssueSerializer(many=True)
+    pending_sync = serializers.IntegerField()
+    failed_sync = serializers.IntegerField()
+    memory_available = serializers.BooleanField(source="is_available")
+    notice = serializers.CharField(source="unavailable")
+
+
+class CustomerMemorySerializer(serializers.Serializer):
+    profile = ProfileFactSerializer(many=True)
+    recurring_issues = RecurringIssueSerializer(many=True)
+    memory_available = serializers.SerializerMethodField()
+    notice = serializers.CharField(source="unavailable")
+
+    def get_memory_available(self, memory: Any) -> bool:
+        return not memory.unavailable
+
+
+class ContextQuerySerializer(serializers.Serializer):
+    query = serializers.CharField(required=False, allow_blank=True, max_length=2_000)

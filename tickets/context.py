@@ -1,0 +1,172 @@
+"""What the team already knows when it opens a ticket: one call shared by page, API and drafts.
+
+The memory backend answers for one customer only; the ticket rows it names are
+then read back from our own database filtered by that same customer, so a
+backend that misbehaved still could not show another customer's ticket.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from helpdesk.memory import get_backend, ids
+from helpdesk.memory.types import MemoryBackendError, ProfileFact, TicketMatch, TicketMemory
+from tickets.mirror import mirror_state
+from tickets.models import Message, Ticket
+
+logger = logging.getLogger(__name__)
+
+RELATED_LIMIT = 10
+QUERY_MAX_LENGTH = 2_000
+
+
+@dataclass(frozen=True)
+class RelatedTicket:
+    ticket_id: int
+    reference: str
+    subject: str
+    status: str
+    created_at: datetime.datetime
+    score: float
+    snippet: str
+    message_id: int | None
+
+
+@dataclass(frozen=True)
+class RecurringIssue:
+    label: str
+    ticket_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TicketContext:
+    query: str
+    profile: tuple[ProfileFact, ...]
+    ticket_memories: tuple[TicketMemory, ...]
+    related_tickets: tuple[RelatedTicket, ...]
+    recurring_issues: tuple[RecurringIssue, ...]
+    pending_sync: int
+    failed_sync: int
+    unavailable: str = ""  # why memory could not be read, shown as a quiet notice
+
+    @property
+    def is_available(self) -> bool:
+        return not self.unavailable
+
+
+def default_query(ticket: Ticket) -> str:
+    """The newest customer message, else the subject."""
+    newest = (
+        Message.objects.filter(ticket=ticket, role=Message.Role.CUSTOMER)
+        .order_by("-created_at", "-id")
+        .values_list("body", flat=True)
+        .first()
+    )
+    return newest or ticket.subject
+
+
+def _related(ticket: Ticket, matches: list[TicketMatch]) -> tuple[RelatedTicket, ...]:
+    by_id = {
+        row.pk: row
+        for row in Ticket.objects.filter(
+            customer_id=ticket.customer_id, pk__in=[m.ticket_id for m in matches]
+        ).exclude(pk=ticket.pk)
+    }
+    related = []
+    for match in matches:
+        row = by_id.get(match.ticket_id)
+        if row is None:
+            continue
+        related.append(
+            RelatedTicket(
+                ticket_id=row.pk,
+                reference=row.reference,
+                subject=row.subject,
+                status=row.status,
+                created_at=row.created_at,
+                score=round(match.score, 4),
+                snippet=match.snippet,
+                message_id=match.source.message_id,
+            )
+        )
+    return tuple(related[:RELATED_LIMIT])
+
+
+def _own_sources(ticket: Ticket, items: list[ProfileFact | TicketMemory]) -> list:
+    """Keep items whose source ticket, if any, is this customer's (defence in depth)."""
+    sources = {item.source.ticket_id for item in items if item.source.ticket_id is not None}
+    own = set(
+        Ticket.objects.filter(customer_id=ticket.customer_id, pk__in=sources).values_list(
+            "pk", flat=True
+        )
+    )
+    return [item for item in items if item.source.ticket_id in own or item.source.ticket_id is None]
+
+
+def ticket_context(*, ticket: Ticket, query: str | None = None) -> TicketContext:
+    """Profile, this ticket's memories and related past tickets of the same customer.
+
+    A failing memory backend yields an empty context with `unavailable` set;
+    it never raises.
+    """
+    query = (query if query and query.strip() else default_query(ticket))[:QUERY_MAX_LENGTH]
+    sync = mirror_state(customer_id=ticket.customer_id)
+    customer = ids.customer_id(ticket.customer_id)
+    backend = get_backend()
+    try:
+        profile = backend.customer_profile(customer_id=customer, query=query)
+        memories = backend.ticket_memories(customer_id=customer, group_id=ids.group_id(ticket.pk))
+        matches = backend.related_tickets(
+            customer_id=customer,
+            query=query,
+            exclude_group_id=ids.group_id(ticket.pk),
+            limit=RELATED_LIMIT,
+        )
+    except MemoryBackendError as error:
+        logger.warning("Memory unavailable for %s: %s", ticket.reference, error)
+        return TicketContext(
+            query=query,
+            profile=(),
+            ticket_memories=(),
+            related_tickets=(),
+            recurring_issues=(),
+            pending_sync=sync.pending,
+            failed_sync=sync.failed,
+            unavailable="Memory is unavailable right now; the ticket itself is up to date.",
+        )
+    kept = _own_sources(ticket, [*profile, *memories])
+    return TicketContext(
+        query=query,
+        profile=tuple(item for item in kept if isinstance(item, ProfileFact)),
+        ticket_memories=tuple(item for item in kept if isinstance(item, TicketMemory)),
+        related_tickets=_related(ticket, matches),
+        recurring_issues=(),
+        pending_sync=sync.pending,
+        failed_sync=sync.failed,
+    )
+
+
+@dataclass(frozen=True)
+class CustomerMemory:
+    profile: tuple[ProfileFact, ...]
+    recurring_issues: tuple[RecurringIssue, ...]
+    unavailable: str = ""
+
+
+def customer_memory(*, customer_id: int) -> CustomerMemory:
+    """What the memory layer knows of a customer, for the customer page and the API."""
+    try:
+        profile = get_backend().customer_profile(customer_id=ids.customer_id(customer_id))
+    except MemoryBackendError as error:
+        logger.warning("Memory unavailable for customer %s: %s", customer_id, error)
+        return CustomerMemory(
+            profile=(), recurring_issues=(), unavailable="Memory is unavailable right now."
+        )
+    sources = {fact.source.ticket_id for fact in profile if fact.source.ticket_id is not None}
+    own = set(
+        Ticket.objects.filter(customer_id=customer_id, pk__in=sources).values_list("pk", flat=True)
+    )
+    kept = tuple(f for f in profile if f.source.ticket_id is None or f.source.ticket_id in own)
+    return CustomerMemory(profile=kept, recurring_issues=())

@@ -1,0 +1,271 @@
+"""Deliver mirror entries to the memory backend: claimed safely, in order per ticket, once.
+
+A worker claims the oldest due entry of each ticket with a conditional update
+(the row count says whether it won), sends it, and marks it delivered. An
+entry whose worker died mid-way is claimed again when its lease expires; the
+backends deduplicate by the message's stable id, so a resend is harmless and a
+"duplicate" answer counts as delivered. Retryable failures back off
+exponentially with jitter; after `MIRROR_MAX_ATTEMPTS` tries, or at once for
+errors that no retry can fix, the entry is `failed` with its error kept.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import random
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from helpdesk.memory import ids
+from helpdesk.memory.backend import MemoryBackend
+from helpdesk.memory.types import (
+    DeliveryOutcome,
+    MemoryBackendError,
+    MessagePosted,
+    Participant,
+    Speaker,
+    TicketClosed,
+    TicketOpened,
+)
+from tickets.models import Message, MirrorEntry, Ticket
+
+logger = logging.getLogger(__name__)
+
+State = MirrorEntry.State
+MAX_BACKOFF_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    @property
+    def attempted(self) -> int:
+        return self.delivered + self.retrying + self.failed
+
+    def __add__(self, other: DeliveryReport) -> DeliveryReport:
+        return DeliveryReport(
+            delivered=self.delivered + other.delivered,
+            retrying=self.retrying + other.retrying,
+            failed=self.failed + other.failed,
+        )
+
+
+@dataclass(frozen=True)
+class MirrorState:
+    pending: int
+    failed: int
+    oldest_pending_at: datetime.datetime | None
+    last_error: str
+
+    @property
+    def oldest_pending_age_seconds(self) -> float | None:
+        if self.oldest_pending_at is None:
+            return None
+        return round((timezone.now() - self.oldest_pending_at).total_seconds(), 1)
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Full jitter: a random wait up to 2^attempts seconds, capped."""
+    ceiling = min(MAX_BACKOFF_SECONDS, 2 ** max(attempts, 1))
+    return random.uniform(ceiling / 2, ceiling)  # noqa: S311 (jitter, not security)
+
+
+def _release_expired_leases(now: datetime.datetime) -> None:
+    MirrorEntry.objects.filter(state=State.SENDING, lease_expires_at__lt=now).update(
+        state=State.PENDING, lease_expires_at=None
+    )
+
+
+def _due_heads(now: datetime.datetime, limit: int) -> list[int]:
+    """Ids of due entries that have no earlier undelivered entry on their ticket."""
+    earlier = MirrorEntry.objects.filter(
+        ticket=OuterRef("ticket"), id__lt=OuterRef("id"), state__in=MirrorEntry.UNDELIVERED_STATES
+    )
+    heads = MirrorEntry.objects.filter(state=State.PENDING, next_attempt_at__lte=now).exclude(
+        Exists(earlier)
+    )
+    return list(heads.order_by("id").values_list("id", flat=True)[:limit])
+
+
+def mirror_claim(*, limit: int = 50, now: datetime.datetime | None = None) -> list[MirrorEntry]:
+    """Claim up to `limit` due entries, at most one per ticket, for this worker."""
+    now = now or timezone.now()
+    _release_expired_leases(now)
+    lease = now + datetime.timedelta(seconds=settings.MIRROR_LEASE_SECONDS)
+    claimed = []
+    for entry_id in _due_heads(now, limit):
+        won = MirrorEntry.objects.filter(id=entry_id, state=State.PENDING).update(
+            state=State.SENDING, lease_expires_at=lease, attempts=F("attempts") + 1
+        )
+        if won:
+            claimed.append(entry_id)
+    return list(
+        MirrorEntry.objects.filter(id__in=claimed)
+        .select_related("ticket__customer", "message__author")
+        .order_by("id")
+    )
+
+
+def _customer_participant(ticket: Ticket) -> Participant:
+    return Participant(
+        id=ids.customer_id(ticket.customer_id), name=ticket.customer.name, speaker=Speaker.USER
+    )
+
+
+def _sender(message: Message) -> Participant:
+    if message.role == Message.Role.CUSTOMER:
+        return _customer_participant(message.ticket)
+    if message.role == Message.Role.AGENT and message.author_id:
+        return Participant(
+            id=ids.agent_sender(message.author_id),
+            name=message.display_author,
+            speaker=Speaker.ASSISTANT,
+        )
+    if message.role == Message.Role.AGENT:
+        return Participant(
+            id="assistant_agent", name=message.display_author, speaker=Speaker.ASSISTANT
+        )
+    return Participant(id=ids.BOT_SENDER, name=message.display_author, speaker=Speaker.ASSISTANT)
+
+
+def mirror_send(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryOutcome:
+    """Tell the backend what one entry says; records nothing (see `mirror_deliver`)."""
+    if entry.kind == MirrorEntry.Kind.MEMORY_DELETED:
+        backend.delete_memory(
+            customer_id=ids.customer_id(entry.customer_id), memory_id=entry.payload["memory_id"]
+        )
+        return DeliveryOutcome.DELIVERED
+    ticket = entry.ticket
+    assert ticket is not None  # guaranteed by a check constraint  # noqa: S101
+    group = ids.group_id(ticket.pk)
+    customer = ids.customer_id(ticket.customer_id)
+    if entry.kind == MirrorEntry.Kind.TICKET_OPENED:
+        return backend.deliver_ticket_opened(
+            TicketOpened(
+                group_id=group,
+                ticket_id=ticket.pk,
+                customer_id=customer,
+                name=f"{ticket.reference} {ticket.subject}",
+                created_at=ticket.created_at,
+                participants=(_customer_participant(ticket),),
+            )
+        )
+    if entry.kind == MirrorEntry.Kind.MESSAGE:
+        message = entry.message
+        assert message is not None  # guaranteed by a check constraint  # noqa: S101
+        message.ticket = ticket
+        return backend.deliver_message(
+            MessagePosted(
+                message_id=ids.message_id(message.pk),
+                group_id=group,
+                group_name=f"{ticket.reference} {ticket.subject}",
+                ticket_id=ticket.pk,
+                customer_id=customer,
+                sender=_sender(message),
+                content=message.body,
+                created_at=message.created_at,
+            )
+        )
+    closed_at = entry.payload.get("closed_at")
+    return backend.deliver_ticket_closed(
+        TicketClosed(
+            group_id=group,
+            ticket_id=ticket.pk,
+            customer_id=customer,
+            status=entry.payload.get("status", ticket.status),
+            closed_at=datetime.datetime.fromisoformat(closed_at) if closed_at else entry.created_at,
+            sequence=int(entry.payload.get("sequence", 1)),
+        )
+    )
+
+
+def mirror_deliver(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryReport:
+    """Send one claimed entry and record what happened."""
+    try:
+        outcome = mirror_send(entry, backend)
+    except MemoryBackendError as error:
+        return _record_failure(entry, error)
+    now = timezone.now()
+    MirrorEntry.objects.filter(id=entry.id).update(
+        state=State.DELIVERED,
+        outcome=outcome.value,
+        delivered_at=now,
+        lease_expires_at=None,
+        # A "duplicate" after an earlier failed try may hide a message the
+        # backend recorded but never processed.
+        needs_verification=outcome == DeliveryOutcome.DUPLICATE and entry.attempts > 1,
+    )
+    return DeliveryReport(delivered=1)
+
+
+def _record_failure(entry: MirrorEntry, error: MemoryBackendError) -> DeliveryReport:
+    message = f"{type(error).__name__}: {error}"[:2000]
+    gives_up = not error.retryable or entry.attempts >= settings.MIRROR_MAX_ATTEMPTS
+    if gives_up:
+        MirrorEntry.objects.filter(id=entry.id).update(
+            state=State.FAILED, last_error=message, lease_expires_at=None
+        )
+        logger.warning("Mirror entry %s failed for good: %s", entry.id, message)
+        return DeliveryReport(failed=1)
+    wait = max(backoff_seconds(entry.attempts), error.retry_after or 0.0)
+    MirrorEntry.objects.filter(id=entry.id).update(
+        state=State.PENDING,
+        last_error=message,
+        lease_expires_at=None,
+        next_attempt_at=timezone.now() + datetime.timedelta(seconds=wait),
+    )
+    logger.info("Mirror entry %s will retry in %.1fs: %s", entry.id, wait, message)
+    return DeliveryReport(retrying=1)
+
+
+def mirror_deliver_due(backend: MemoryBackend, *, limit: int = 50) -> DeliveryReport:
+    """One pass: claim what is due and deliver it, in id order."""
+    report = DeliveryReport()
+    for entry in mirror_claim(limit=limit):
+        report += mirror_deliver(entry, backend)
+    return report
+
+
+def mirror_next_due_at() -> datetime.datetime | None:
+    return MirrorEntry.objects.filter(state=State.PENDING).aggregate(due=Min("next_attempt_at"))[
+        "due"
+    ]
+
+
+@transaction.atomic
+def mirror_retry(entries: QuerySet[MirrorEntry]) -> int:
+    """Put failed entries back in the queue, due now, with a fresh count of tries."""
+    return entries.filter(state=State.FAILED).update(
+        state=State.PENDING, attempts=0, next_attempt_at=timezone.now(), lease_expires_at=None
+    )
+
+
+def mirror_state(*, customer_id: int | None = None, ticket_id: int | None = None) -> MirrorState:
+    entries = MirrorEntry.objects.filter(state__in=[*MirrorEntry.UNDELIVERED_STATES, State.FAILED])
+    if customer_id is not None:
+        entries = entries.filter(customer_id=customer_id)
+    if ticket_id is not None:
+        entries = entries.filter(ticket_id=ticket_id)
+    undelivered = Q(state__in=MirrorEntry.UNDELIVERED_STATES)
+    totals = entries.aggregate(
+        pending=Count("id", filter=undelivered),
+        failed=Count("id", filter=Q(state=State.FAILED)),
+        oldest=Min("created_at", filter=undelivered),
+    )
+    last_error = (
+        entries.exclude(last_error="").order_by("-id").values_list("last_error", flat=True).first()
+    )
+    return MirrorState(
+        pending=totals["pending"],
+        failed=totals["failed"],
+        oldest_pending_at=totals["oldest"],
+        last_error=last_error or "",
+    )
