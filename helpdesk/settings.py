@@ -207,6 +207,9 @@ SPECTACULAR_SETTINGS = {
 MEMORY_BACKEND = env.str("MEMORY_BACKEND", default="embedded")
 if MEMORY_BACKEND not in {"embedded", "evermemos"}:
     raise ImproperlyConfigured("MEMORY_BACKEND must be 'embedded' or 'evermemos'.")
+# The embedded engine ranks with keywords and, when this is on and the packaged
+# e5 model is installed, with dense vectors too (computed by the mirror worker).
+MEMORY_EMBEDDINGS = env.bool("MEMORY_EMBEDDINGS", default=True)
 EVERMEMOS_BASE_URL = env.str("EVERMEMOS_BASE_URL", default="")
 EVERMEMOS_API_KEY = _env_secret("EVERMEMOS_API_KEY")
 EVERMEMOS_PATH_PREFIX = env.str("EVERMEMOS_PATH_PREFIX", default="/api/v0")

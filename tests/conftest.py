@@ -30,6 +30,12 @@ def _fast_password_hasher(settings: Settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _keyword_only_memory(settings: Settings) -> None:
+    """Tests rank with keywords; tests of the embedding model turn it on themselves."""
+    settings.MEMORY_EMBEDDINGS = False
+
+
 @pytest.fixture
 def agent(db: None) -> User:
     return AgentFactory(username="maria", first_name="Maria", last_name="Garcia")

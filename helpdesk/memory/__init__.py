@@ -26,7 +26,8 @@ def _build() -> MemoryBackend:
     from helpdesk.memory import ranking
     from helpdesk.memory.embedded import EmbeddedBackend
 
-    return EmbeddedBackend(embedder=ranking.default_embedder())
+    embedder = ranking.default_embedder() if settings.MEMORY_EMBEDDINGS else None
+    return EmbeddedBackend(embedder=embedder)
 
 
 def get_backend() -> MemoryBackend:
