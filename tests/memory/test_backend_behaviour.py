@@ -98,7 +98,9 @@ def history(backend: MemoryBackend) -> History:
     )
     current = _ticket(ada, "Wifi again", ["The wifi dropped again tonight."], close=False)
     deliver_everything(backend)
-    return History(ada=ada, twin=twin, wifi=wifi, invoice=invoice, current=current, twin_wifi=twin_wifi)
+    return History(
+        ada=ada, twin=twin, wifi=wifi, invoice=invoice, current=current, twin_wifi=twin_wifi
+    )
 
 
 def related(backend: MemoryBackend, customer: Customer, query: str, exclude: Ticket | None = None):
@@ -109,7 +111,9 @@ def related(backend: MemoryBackend, customer: Customer, query: str, exclude: Tic
     )
 
 
-def test_related_tickets_find_the_same_issue_first(backend: MemoryBackend, history: History) -> None:
+def test_related_tickets_find_the_same_issue_first(
+    backend: MemoryBackend, history: History
+) -> None:
     matches = related(backend, history.ada, "the wifi dropped again tonight", history.current)
 
     assert matches[0].ticket_id == history.wifi.pk
@@ -142,7 +146,9 @@ def test_profile_is_learned_and_kept_per_customer(backend: MemoryBackend, histor
     assert all(fact.source.ticket_id in (None, *own) for fact in profile)
 
 
-def test_delivering_a_message_again_is_a_duplicate(backend: MemoryBackend, history: History) -> None:
+def test_delivering_a_message_again_is_a_duplicate(
+    backend: MemoryBackend, history: History
+) -> None:
     entry = MirrorEntry.objects.filter(kind=MirrorEntry.Kind.MESSAGE).first()
     MirrorEntry.objects.filter(pk=entry.pk).update(state=MirrorEntry.State.PENDING)
     (claimed,) = mirror_claim()

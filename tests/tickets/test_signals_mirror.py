@@ -51,9 +51,13 @@ def test_closing_queues_a_closing_entry_each_time_the_ticket_ends() -> None:
 def test_a_rolled_back_message_leaves_no_entry() -> None:
     ticket = services.ticket_create(customer=CustomerFactory(), subject="Printer offline")
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        services.message_record(ticket=ticket, role="customer", body="Lost")
-        raise RuntimeError
+    def record_then_fail() -> None:
+        with transaction.atomic():
+            services.message_record(ticket=ticket, role="customer", body="Lost")
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        record_then_fail()
 
     assert not Message.objects.exists()
     assert kinds(ticket) == ["ticket_opened"]

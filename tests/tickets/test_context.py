@@ -1,0 +1,186 @@
+"""The ticket page's memory panels, the context API and memory deletion, on the embedded engine."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from customers.models import Customer, CustomerEvent
+from helpdesk.memory import get_backend, reset_backend
+from helpdesk.memory.types import MemoryBackendError
+from helpdesk.models import Memory
+from tests.factories import CustomerFactory
+from tickets import services
+from tickets.context import ticket_context
+from tickets.mirror import mirror_deliver_due
+from tickets.models import Message, MirrorEntry, Ticket, TicketEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_backend() -> None:
+    reset_backend()
+
+
+def deliver() -> None:
+    for _ in range(20):
+        MirrorEntry.objects.update(next_attempt_at=timezone.now())
+        if not mirror_deliver_due(get_backend()).attempted:
+            return
+
+
+def make_ticket(customer: Customer, subject: str, bodies: list[str], *, close: bool) -> Ticket:
+    ticket = services.ticket_create(customer=customer, subject=subject)
+    for index, body in enumerate(bodies):
+        role = Message.Role.CUSTOMER if index % 2 == 0 else Message.Role.AGENT
+        services.message_record(ticket=ticket, role=role, body=body)
+    if close:
+        services.ticket_close(ticket=ticket, status=Ticket.Status.RESOLVED, actor=None)
+    return ticket
+
+
+@pytest.fixture
+def ada() -> Customer:
+    return CustomerFactory(name="Ada Lovelace")
+
+
+@pytest.fixture
+def history(ada: Customer) -> dict[str, Ticket]:
+    past = make_ticket(
+        ada,
+        "Wi-Fi drops every evening",
+        [
+            "My Fritzbox router drops the wifi every evening. I prefer to be contacted by email.",
+            "Please update the firmware to 7.57.",
+        ],
+        close=True,
+    )
+    other = make_ticket(ada, "Invoice", ["I was charged twice on my invoice."], close=True)
+    current = make_ticket(ada, "Wifi again", ["The wifi dropped again tonight."], close=False)
+    deliver()
+    return {"past": past, "other": other, "current": current}
+
+
+def test_context_ranks_the_past_ticket_about_the_same_issue_first(history) -> None:
+    context = ticket_context(ticket=history["current"])
+
+    assert context.query == "The wifi dropped again tonight."
+    assert context.related_tickets[0].ticket_id == history["past"].pk
+    assert history["current"].pk not in {r.ticket_id for r in context.related_tickets}
+    assert any("prefer to be contacted by email" in fact.text for fact in context.profile)
+    assert context.pending_sync == 0
+
+
+def test_context_api_matches_the_contract(api_client: APIClient, history) -> None:
+    response = api_client.get(f"/api/tickets/{history['current'].pk}/context/")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) >= {
+        "query", "profile", "ticket_memories", "related_tickets", "recurring_issues", "pending_sync"
+    }  # fmt: skip
+    first = body["related_tickets"][0]
+    assert first["ticket"] == history["past"].pk
+    assert first["reference"] == history["past"].reference
+    assert set(first) >= {"subject", "score", "snippet", "status", "created_at"}
+    assert body["profile"][0]["source_ticket"] == history["past"].pk
+
+
+def test_context_api_takes_an_explicit_query(api_client: APIClient, history) -> None:
+    response = api_client.get(
+        f"/api/tickets/{history['current'].pk}/context/", {"query": "charged twice invoice"}
+    )
+
+    assert response.json()["related_tickets"][0]["ticket"] == history["other"].pk
+
+
+def test_context_api_counts_messages_not_yet_in_memory(api_client: APIClient, history) -> None:
+    services.message_record(ticket=history["current"], role="customer", body="Still down")
+
+    response = api_client.get(f"/api/tickets/{history['current'].pk}/context/")
+
+    assert response.json()["pending_sync"] == 1
+
+
+def test_memory_panels_render_with_sources_and_escaped_text(
+    agent_client: Client, ada: Customer, history
+) -> None:
+    make_ticket(ada, "Odd", ["I live in <script>alert(1)</script> Berlin."], close=True)
+    deliver()
+
+    response = agent_client.get(f"/tickets/{history['current'].pk}/context/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert history["past"].reference in html
+    assert f"/tickets/{history['past'].pk}/#message-" in html
+    assert "&lt;script&gt;" in html
+    assert "<script>alert" not in html
+
+
+def test_memory_panels_show_a_quiet_notice_when_memory_fails(
+    agent_client: Client, history, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**kwargs: object) -> None:
+        raise MemoryBackendError("down", retryable=True)
+
+    monkeypatch.setattr(get_backend(), "customer_profile", broken)
+
+    response = agent_client.get(f"/tickets/{history['current'].pk}/context/")
+
+    assert response.status_code == 200
+    assert "Memory is unavailable right now" in response.content.decode()
+
+
+def test_customer_memory_api_lists_profile_facts(api_client: APIClient, ada, history) -> None:
+    response = api_client.get(f"/api/customers/{ada.pk}/memory/")
+
+    assert response.status_code == 200
+    assert any("Fritzbox" in fact["text"] for fact in response.json()["profile"])
+
+
+def test_deleting_a_memory_reaches_the_backend_and_is_audited(
+    agent_client: Client, ada: Customer, history
+) -> None:
+    fact = Memory.objects.get(kind=Memory.Kind.PROFILE, text__contains="Fritzbox")
+
+    response = agent_client.post(
+        f"/customers/{ada.pk}/memories/delete/",
+        {"memory_id": fact.pk, "text": fact.text, "source_ticket": history["past"].pk},
+    )
+    deliver()
+
+    assert response.status_code == 302
+    assert not Memory.objects.filter(pk=fact.pk).exists()
+    event = CustomerEvent.objects.get(customer=ada)
+    assert "Fritzbox" in event.note
+    assert event.actor.username == "maria"
+    assert TicketEvent.objects.filter(
+        ticket=history["past"], kind=TicketEvent.Kind.MEMORY_CHANGED
+    ).exists()
+
+
+def test_a_memory_of_another_customer_cannot_be_deleted(
+    agent_client: Client, ada: Customer, history
+) -> None:
+    fact = Memory.objects.filter(customer=ada).first()
+    stranger = CustomerFactory()
+
+    agent_client.post(f"/customers/{stranger.pk}/memories/delete/", {"memory_id": fact.pk})
+    deliver()
+
+    assert Memory.objects.filter(pk=fact.pk).exists()
+
+
+def test_delete_redirect_never_leaves_the_site(
+    agent_client: Client, ada: Customer, history
+) -> None:
+    response = agent_client.post(
+        f"/customers/{ada.pk}/memories/delete/",
+        {"memory_id": "1", "next": "https://evil.example.com/"},
+    )
+
+    assert response["Location"] == ada.get_absolute_url()
