@@ -123,6 +123,7 @@ def ticket_context(*, ticket: Ticket, query: str | None = None) -> TicketContext
             query=query,
             exclude_group_id=ids.group_id(ticket.pk),
             limit=RELATED_LIMIT,
+            query_time=ticket.last_message_at,
         )
     except MemoryBackendError as error:
         logger.warning("Memory unavailable for %s: %s", ticket.reference, error)

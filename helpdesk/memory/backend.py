@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Protocol
 
 from helpdesk.memory.types import (
@@ -36,8 +37,16 @@ class MemoryBackend(Protocol):
     def ticket_memories(self, *, customer_id: str, group_id: str) -> list[TicketMemory]: ...
 
     def related_tickets(
-        self, *, customer_id: str, query: str, exclude_group_id: str | None = None, limit: int = 10
-    ) -> list[TicketMatch]: ...
+        self,
+        *,
+        customer_id: str,
+        query: str,
+        exclude_group_id: str | None = None,
+        limit: int = 10,
+        query_time: datetime.datetime | None = None,
+    ) -> list[TicketMatch]:
+        """Past tickets of the customer for `query`; `query_time` is "now" for dates in it."""
+        ...
 
     def recurring_candidates(
         self, *, customer_id: str, query: str, limit: int = 10

@@ -8,6 +8,7 @@ customer's rows, so no query can reach another customer's memories.
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Iterable
 
@@ -170,7 +171,13 @@ class EmbeddedBackend:
         ]
 
     def related_tickets(
-        self, *, customer_id: str, query: str, exclude_group_id: str | None = None, limit: int = 10
+        self,
+        *,
+        customer_id: str,
+        query: str,
+        exclude_group_id: str | None = None,
+        limit: int = 10,
+        query_time: datetime.datetime | None = None,
     ) -> list[TicketMatch]:
         customer_pk = _customer_pk(customer_id)
         exclude = ids.ticket_pk_from_group(exclude_group_id) if exclude_group_id else None
@@ -180,6 +187,7 @@ class EmbeddedBackend:
         ranked = ranking.rank_tickets(
             query,
             [_as_ranking_document(doc) for doc in documents.order_by("created_at", "id")],
+            query_time=query_time,
             limit=limit,
             embedder=self.embedder,
         )

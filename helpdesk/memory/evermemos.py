@@ -291,7 +291,13 @@ class EverMemOSBackend:
         return memories
 
     def related_tickets(
-        self, *, customer_id: str, query: str, exclude_group_id: str | None = None, limit: int = 10
+        self,
+        *,
+        customer_id: str,
+        query: str,
+        exclude_group_id: str | None = None,
+        limit: int = 10,
+        query_time: datetime.datetime | None = None,  # EverMemOS ignores current_time
     ) -> list[TicketMatch]:
         return self._ticket_matches(
             customer_id=customer_id,
