@@ -22,6 +22,8 @@ MAX_FACT_LENGTH = 160
 MAX_EPISODE_PART = 220
 
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
+# A sentence about the person the customer is talking to is not about the customer.
+_ABOUT_SOMEONE_ELSE = re.compile(r"\b(?:you|your|you're|yours)\b", re.IGNORECASE)
 _WS = re.compile(r"\s+")
 
 # (category, pattern) over one sentence of a customer message. Patterns are
@@ -33,7 +35,7 @@ _PROFILE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("contact", r"\bprefer(?:s|red)? (?:to be )?(?:contacted|reached) (?:by|via|on)\b"),
         ("preference", r"\bI (?:really )?(?:prefer|love|like|enjoy|hate|dislike|can't stand)\b"),
         ("preference", r"\bmy favou?rite\b"),
-        ("device", r"\bI(?:'m| am)? (?:have|own|use|using|bought|got) (?:a|an|the|my|two|new)\b"),
+        ("device", r"\bI (?:have|own|use|bought) (?:a|an|my|two|new)\b|\bI(?:'m| am) using\b"),
         (
             "device",
             r"\bmy (?:\w+ ){0,2}(?:phone|laptop|computer|pc|mac|router|modem|tv|console|"
@@ -102,7 +104,7 @@ def profile_facts(turns: Sequence[TurnText]) -> list[Extracted]:
         if not turn.is_customer:
             continue
         for sentence in sentences(turn.text):
-            if len(sentence) < 12 or sentence.endswith("?"):
+            if len(sentence) < 12 or sentence.endswith("?") or _ABOUT_SOMEONE_ELSE.search(sentence):
                 continue
             for category, pattern in _PROFILE_PATTERNS:
                 if pattern.search(sentence):
