@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import datetime
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 
 import numpy as np
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Count, Max
 
 from helpdesk.memory import ids, ranking
 from helpdesk.memory.extraction import TurnText, extract, profile_facts
@@ -35,6 +38,8 @@ from tickets.models import Message, Ticket
 logger = logging.getLogger(__name__)
 
 VECTOR_DTYPE = np.float32
+INDEX_CACHE_SIZE = 64
+QUERY_CACHE_SIZE = 256
 
 
 def _customer_pk(customer_id: str) -> int:
@@ -49,6 +54,11 @@ class EmbeddedBackend:
 
     def __init__(self, *, embedder: ranking.Embedder | None = None) -> None:
         self.embedder = embedder
+        # Per-process caches: a customer's prepared history (keyed by its size and newest
+        # document, so a new message rebuilds it) and recent query vectors.
+        self._lock = threading.Lock()
+        self._indexes: OrderedDict[tuple, ranking.TicketIndex] = OrderedDict()
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     # Writes (called by the mirror worker) ------------------------------------------------
 
@@ -181,16 +191,13 @@ class EmbeddedBackend:
     ) -> list[TicketMatch]:
         customer_pk = _customer_pk(customer_id)
         exclude = ids.ticket_pk_from_group(exclude_group_id) if exclude_group_id else None
-        documents = MemoryDocument.objects.filter(customer_id=customer_pk)
-        if exclude is not None:
-            documents = documents.exclude(ticket_id=exclude)
-        ranked = ranking.rank_tickets(
-            query,
-            [_as_ranking_document(doc) for doc in documents.order_by("created_at", "id")],
-            query_time=query_time,
-            limit=limit,
-            embedder=self.embedder,
-        )
+        if not query.strip():
+            return []
+        index = self._index(customer_pk, exclude)
+        query_vector = None
+        if self.embedder is not None and index.vectors is not None:
+            query_vector = self._query_vector(query)
+        ranked = index.rank(query, query_vector=query_vector, query_time=query_time, limit=limit)
         return [
             TicketMatch(
                 ticket_id=int(hit.ticket_id),
@@ -200,6 +207,39 @@ class EmbeddedBackend:
             )
             for hit in ranked
         ]
+
+    def _index(self, customer_pk: int, exclude: int | None) -> ranking.TicketIndex:
+        """The customer's history without the current ticket, rebuilt only when it changed."""
+        documents = MemoryDocument.objects.filter(customer_id=customer_pk)
+        if exclude is not None:
+            documents = documents.exclude(ticket_id=exclude)
+        state = documents.aggregate(count=Count("id"), last=Max("id"))
+        key = (customer_pk, exclude, state["count"], state["last"])
+        with self._lock:
+            index = self._indexes.get(key)
+            if index is not None:
+                self._indexes.move_to_end(key)
+                return index
+        index = ranking.TicketIndex(
+            [_as_ranking_document(doc) for doc in documents.order_by("created_at", "id")],
+            embedder=self.embedder,
+        )
+        with self._lock:
+            self._indexes[key] = index
+            while len(self._indexes) > INDEX_CACHE_SIZE:
+                self._indexes.popitem(last=False)
+        return index
+
+    def _query_vector(self, query: str) -> np.ndarray:
+        with self._lock:
+            vector = self._query_vectors.get(query)
+        if vector is None:
+            vector = self.embedder.embed_query(query)  # type: ignore[union-attr]  # checked
+            with self._lock:
+                self._query_vectors[query] = vector
+                while len(self._query_vectors) > QUERY_CACHE_SIZE:
+                    self._query_vectors.popitem(last=False)
+        return vector
 
     def recurring_candidates(
         self, *, customer_id: str, query: str, limit: int = 10
