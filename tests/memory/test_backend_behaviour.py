@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-from django.utils import timezone
 
 from customers.models import Customer
 from helpdesk.memory import ids
@@ -20,9 +19,9 @@ from helpdesk.memory.embedded import EmbeddedBackend
 from helpdesk.memory.types import DeliveryOutcome
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
-from tickets import services
-from tickets.mirror import mirror_claim, mirror_deliver_due, mirror_send
-from tickets.models import Message, MirrorEntry, Ticket
+from tests.mirror_helpers import deliver_all, ticket_with_messages
+from tickets.mirror import mirror_claim, mirror_send
+from tickets.models import MirrorEntry, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -49,32 +48,12 @@ class History:
     twin_wifi: Ticket
 
 
-def _ticket(customer: Customer, subject: str, bodies: list[str], *, close: bool) -> Ticket:
-    ticket = services.ticket_create(customer=customer, subject=subject)
-    for index, body in enumerate(bodies):
-        role = Message.Role.CUSTOMER if index % 2 == 0 else Message.Role.AGENT
-        services.message_record(ticket=ticket, role=role, body=body)
-    if close:
-        services.ticket_close(ticket=ticket, status=Ticket.Status.RESOLVED, actor=None)
-    return ticket
-
-
-def deliver_everything(backend: MemoryBackend) -> None:
-    for _ in range(30):
-        MirrorEntry.objects.filter(state=MirrorEntry.State.PENDING).update(
-            next_attempt_at=timezone.now()
-        )
-        if not mirror_deliver_due(backend).attempted:
-            break
-    assert not MirrorEntry.objects.exclude(state=MirrorEntry.State.DELIVERED).exists()
-
-
 @pytest.fixture
 def history(backend: MemoryBackend) -> History:
     # Two customers with the same name and the same kind of problem.
     ada = CustomerFactory(name="Ada Lovelace")
     twin = CustomerFactory(name="Ada Lovelace")
-    wifi = _ticket(
+    wifi = ticket_with_messages(
         ada,
         "Wi-Fi drops every evening",
         [
@@ -84,20 +63,23 @@ def history(backend: MemoryBackend) -> History:
         ],
         close=True,
     )
-    invoice = _ticket(
+    invoice = ticket_with_messages(
         ada,
         "Charged twice",
         ["I was charged twice on my March invoice.", "We refunded the second charge."],
         close=True,
     )
-    twin_wifi = _ticket(
+    twin_wifi = ticket_with_messages(
         twin,
         "Wifi dropping",
         ["The wifi keeps dropping every evening on my router.", "Restart it please."],
         close=True,
     )
-    current = _ticket(ada, "Wifi again", ["The wifi dropped again tonight."], close=False)
-    deliver_everything(backend)
+    current = ticket_with_messages(
+        ada, "Wifi again", ["The wifi dropped again tonight."], close=False
+    )
+    deliver_all(backend)
+    assert not MirrorEntry.objects.exclude(state=MirrorEntry.State.DELIVERED).exists()
     return History(
         ada=ada, twin=twin, wifi=wifi, invoice=invoice, current=current, twin_wifi=twin_wifi
     )
@@ -119,7 +101,7 @@ def test_related_tickets_find_the_same_issue_first(
     assert matches[0].ticket_id == history.wifi.pk
 
 
-def test_related_tickets_never_include_the_current_or_another_customers_ticket(
+def test_related_tickets_never_include_the_current_or_another_customersticket_with_messages(
     backend: MemoryBackend, history: History
 ) -> None:
     matches = related(backend, history.ada, "wifi router evening dropping", history.current)

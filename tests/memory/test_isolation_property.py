@@ -8,17 +8,16 @@ and prompt-injection text.
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from customers.models import Customer
 from helpdesk.memory import reset_backend
+from tests.mirror_helpers import deliver_all
 from tickets import services
 from tickets.context import customer_memory, ticket_context
-from tickets.mirror import mirror_deliver_due
-from tickets.models import Message, MirrorEntry, Ticket
+from tickets.models import Message, Ticket
 
 WORDS = [
     "router", "wifi", "drops", "evening", "invoice", "charged", "twice", "refund", "password",
@@ -56,15 +55,6 @@ def _history(tickets_per_customer: list[list[list[str]]]) -> list[Customer]:
     return customers
 
 
-def _deliver() -> None:
-    from helpdesk.memory import get_backend
-
-    for _ in range(50):
-        MirrorEntry.objects.update(next_attempt_at=timezone.now())
-        if not mirror_deliver_due(get_backend(), limit=500).attempted:
-            return
-
-
 class IsolationTests(TestCase):
     def setUp(self) -> None:
         reset_backend()
@@ -84,7 +74,7 @@ class IsolationTests(TestCase):
     ) -> None:
         with self.settings(MEMORY_EMBEDDINGS=False, MEMORY_BACKEND="embedded"):
             customers = _history(history)
-            _deliver()
+            deliver_all()
             customer = customers[pick % len(customers)]
             own = set(Ticket.objects.filter(customer=customer).values_list("pk", flat=True))
             ticket = Ticket.objects.filter(customer=customer).order_by("?").first()

@@ -13,9 +13,9 @@ from helpdesk.memory import ids
 from helpdesk.memory.evermemos import EverMemOSBackend
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
+from tests.mirror_helpers import deliver_all
 from tickets import services
 from tickets.mirror import (
-    DeliveryReport,
     mirror_claim,
     mirror_deliver_due,
     mirror_send,
@@ -24,20 +24,6 @@ from tickets.mirror import (
 from tickets.models import Message, MirrorEntry, Ticket
 
 pytestmark = pytest.mark.django_db
-
-
-def deliver_all(backend: EverMemOSBackend, *, passes: int = 50) -> DeliveryReport:
-    """Deliver until nothing is left, making every backed-off retry due at once."""
-    total = DeliveryReport()
-    for _ in range(passes):
-        MirrorEntry.objects.filter(state=MirrorEntry.State.PENDING).update(
-            next_attempt_at=timezone.now()
-        )
-        report = mirror_deliver_due(backend)
-        total += report
-        if not report.attempted:
-            break
-    return total
 
 
 def stored_ids(server: EverMemOSServer, ticket: Ticket) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from customers.models import Customer, CustomerEvent
@@ -12,10 +11,10 @@ from helpdesk.memory import get_backend, reset_backend
 from helpdesk.memory.types import MemoryBackendError
 from helpdesk.models import Memory
 from tests.factories import CustomerFactory
+from tests.mirror_helpers import deliver_all, ticket_with_messages
 from tickets import services
 from tickets.context import ticket_context
-from tickets.mirror import mirror_deliver_due
-from tickets.models import Message, MirrorEntry, Ticket, TicketEvent
+from tickets.models import Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -25,23 +24,6 @@ def _fresh_backend() -> None:
     reset_backend()
 
 
-def deliver() -> None:
-    for _ in range(20):
-        MirrorEntry.objects.update(next_attempt_at=timezone.now())
-        if not mirror_deliver_due(get_backend()).attempted:
-            return
-
-
-def make_ticket(customer: Customer, subject: str, bodies: list[str], *, close: bool) -> Ticket:
-    ticket = services.ticket_create(customer=customer, subject=subject)
-    for index, body in enumerate(bodies):
-        role = Message.Role.CUSTOMER if index % 2 == 0 else Message.Role.AGENT
-        services.message_record(ticket=ticket, role=role, body=body)
-    if close:
-        services.ticket_close(ticket=ticket, status=Ticket.Status.RESOLVED, actor=None)
-    return ticket
-
-
 @pytest.fixture
 def ada() -> Customer:
     return CustomerFactory(name="Ada Lovelace")
@@ -49,7 +31,7 @@ def ada() -> Customer:
 
 @pytest.fixture
 def history(ada: Customer) -> dict[str, Ticket]:
-    past = make_ticket(
+    past = ticket_with_messages(
         ada,
         "Wi-Fi drops every evening",
         [
@@ -58,9 +40,11 @@ def history(ada: Customer) -> dict[str, Ticket]:
         ],
         close=True,
     )
-    other = make_ticket(ada, "Invoice", ["I was charged twice on my invoice."], close=True)
-    current = make_ticket(ada, "Wifi again", ["The wifi dropped again tonight."], close=False)
-    deliver()
+    other = ticket_with_messages(ada, "Invoice", ["I was charged twice on my invoice."], close=True)
+    current = ticket_with_messages(
+        ada, "Wifi again", ["The wifi dropped again tonight."], close=False
+    )
+    deliver_all()
     return {"past": past, "other": other, "current": current}
 
 
@@ -108,8 +92,8 @@ def test_context_api_counts_messages_not_yet_in_memory(api_client: APIClient, hi
 def test_memory_panels_render_with_sources_and_escaped_text(
     agent_client: Client, ada: Customer, history
 ) -> None:
-    make_ticket(ada, "Odd", ["I live in <script>alert(1)</script> Berlin."], close=True)
-    deliver()
+    ticket_with_messages(ada, "Odd", ["I live in <script>alert(1)</script> Berlin."], close=True)
+    deliver_all()
 
     response = agent_client.get(f"/tickets/{history['current'].pk}/context/")
 
@@ -151,7 +135,7 @@ def test_deleting_a_memory_reaches_the_backend_and_is_audited(
         f"/customers/{ada.pk}/memories/delete/",
         {"memory_id": fact.pk, "text": fact.text, "source_ticket": history["past"].pk},
     )
-    deliver()
+    deliver_all()
 
     assert response.status_code == 302
     assert not Memory.objects.filter(pk=fact.pk).exists()
@@ -170,7 +154,7 @@ def test_a_memory_of_another_customer_cannot_be_deleted(
     stranger = CustomerFactory()
 
     agent_client.post(f"/customers/{stranger.pk}/memories/delete/", {"memory_id": fact.pk})
-    deliver()
+    deliver_all()
 
     assert Memory.objects.filter(pk=fact.pk).exists()
 
