@@ -1,0 +1,39 @@
+"""With a broker configured, wake() hands delivery to the Celery task, which runs the same code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.db import transaction
+
+from helpdesk import celery_app, worker
+from helpdesk.memory import ids
+from tests.factories import CustomerFactory
+from tests.memory.evermemos_server import EverMemOSServer
+from tickets import services
+from tickets.models import MirrorEntry
+
+
+@pytest.fixture
+def eager_celery(settings, evermemos_server: EverMemOSServer) -> Iterator[None]:
+    settings.CELERY_BROKER_URL = "memory://"
+    settings.MEMORY_BACKEND = "evermemos"
+    settings.EVERMEMOS_BASE_URL = evermemos_server.base_url
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_committed_messages_are_delivered_by_the_celery_task(
+    eager_celery: None, evermemos_server: EverMemOSServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker, "start", lambda: pytest.fail("no thread with Celery"))
+    with transaction.atomic():
+        ticket = services.ticket_create(customer=CustomerFactory(), subject="Printer offline")
+        message = services.message_record(ticket=ticket, role="customer", body="It is off").message
+
+    stored = evermemos_server.messages(ids.group_id(ticket.pk))
+    assert [m["message_id"] for m in stored] == [ids.message_id(message.pk)]
+    assert not MirrorEntry.objects.exclude(state=MirrorEntry.State.DELIVERED).exists()
