@@ -48,6 +48,7 @@ class CustomerEvent(models.Model):
 
     class Kind(models.TextChoices):
         MEMORY_DELETED = "memory_deleted", _("Memory deleted")
+        MEMORY_CORRECTED = "memory_corrected", _("Memory corrected")
 
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="events", verbose_name=_("customer")

@@ -8,11 +8,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from customers import selectors
-from customers.forms import ForgetMemoryForm
+from customers.forms import CorrectMemoryForm, ForgetMemoryForm
 from customers.models import Customer
 from helpdesk.portal import agent_required, paginate, query_without_page
 from tickets.context import customer_memory
-from tickets.memories import memory_delete
+from tickets.memories import memory_correct, memory_delete
 from tickets.selectors import customer_tickets
 
 
@@ -51,26 +51,56 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
-@agent_required
-def forget_memory(request: HttpRequest, pk: int) -> HttpResponse:
-    """Delete a wrong memory of this customer (queued to the memory backend, audited)."""
-    if not request.user.has_perm("customers.change_customer"):
-        raise PermissionDenied("You may not change what we know of customers.")
-    customer = get_object_or_404(Customer, pk=pk)
-    form = ForgetMemoryForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "That memory could not be deleted: the request was incomplete.")
-    else:
-        memory_delete(
-            customer=customer,
-            memory_id=form.cleaned_data["memory_id"],
-            text=form.cleaned_data["text"],
-            source_ticket_id=form.cleaned_data["source_ticket"],
-            actor=request.user,
-        )
-        messages.success(request, "Memory deleted. It disappears from every page within moments.")
+def _back(request: HttpRequest, customer: Customer) -> HttpResponse:
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = customer.get_absolute_url()
     return redirect(next_url)
+
+
+def _require_change_permission(request: HttpRequest) -> None:
+    if not request.user.has_perm("customers.change_customer"):
+        raise PermissionDenied("You may not change what we know of customers.")
+
+
+@require_POST
+@agent_required
+def forget_memory(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a wrong memory of this customer (queued to the memory backend, audited)."""
+    _require_change_permission(request)
+    customer = get_object_or_404(Customer, pk=pk)
+    form = ForgetMemoryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That memory could not be deleted: the request was incomplete.")
+        return _back(request, customer)
+    memory_delete(
+        customer=customer,
+        memory_id=form.cleaned_data["memory_id"],
+        text=form.cleaned_data["text"],
+        source_ticket_id=form.cleaned_data["source_ticket"],
+        actor=request.user,
+    )
+    messages.success(request, "Memory deleted. It disappears from every page within moments.")
+    return _back(request, customer)
+
+
+@require_POST
+@agent_required
+def correct_memory(request: HttpRequest, pk: int) -> HttpResponse:
+    """Replace a wrong memory with what the agent knows is true (audited)."""
+    _require_change_permission(request)
+    customer = get_object_or_404(Customer, pk=pk)
+    form = CorrectMemoryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write what is true instead (at most 500 characters).")
+        return _back(request, customer)
+    memory_correct(
+        customer=customer,
+        memory_id=form.cleaned_data["memory_id"],
+        text=form.cleaned_data["text"],
+        corrected_text=form.cleaned_data["corrected_text"],
+        source_ticket_id=form.cleaned_data["source_ticket"],
+        actor=request.user,
+    )
+    messages.success(request, "Memory corrected: your note replaces it.")
+    return _back(request, customer)

@@ -12,7 +12,14 @@ import logging
 from dataclasses import dataclass
 
 from helpdesk.memory import get_backend, ids
-from helpdesk.memory.types import MemoryBackendError, ProfileFact, TicketMatch, TicketMemory
+from helpdesk.memory.types import (
+    MemoryBackendError,
+    ProfileFact,
+    Source,
+    TicketMatch,
+    TicketMemory,
+)
+from helpdesk.models import Memory
 from tickets.mirror import mirror_state
 from tickets.models import Message, Ticket
 
@@ -94,6 +101,27 @@ def _related(ticket: Ticket, matches: list[TicketMatch]) -> tuple[RelatedTicket,
     return tuple(related[:RELATED_LIMIT])
 
 
+def agent_notes(customer_id: int) -> list[ProfileFact]:
+    """Facts agents wrote when they corrected a memory: shown first, whatever the backend."""
+    notes = Memory.objects.filter(
+        customer_id=customer_id, kind=Memory.Kind.PROFILE, is_corrected=True
+    ).order_by("-created_at", "-id")[:20]
+    return [
+        ProfileFact(
+            text=note.text,
+            kind="agent note",
+            source=Source(ticket_id=note.ticket_id, message_id=note.source_message_id),
+            memory_id=str(note.pk),
+        )
+        for note in notes
+    ]
+
+
+def _merge(notes: list[ProfileFact], learned: list[ProfileFact]) -> list[ProfileFact]:
+    seen = {note.text.lower() for note in notes}
+    return [*notes, *(fact for fact in learned if fact.text.lower() not in seen)]
+
+
 def _own_sources(ticket: Ticket, items: list[ProfileFact | TicketMemory]) -> list:
     """Keep items whose source ticket, if any, is this customer's (defence in depth)."""
     sources = {item.source.ticket_id for item in items if item.source.ticket_id is not None}
@@ -137,7 +165,7 @@ def ticket_context(*, ticket: Ticket, query: str | None = None) -> TicketContext
             failed_sync=sync.failed,
             unavailable="Memory is unavailable right now; the ticket itself is up to date.",
         )
-    kept = _own_sources(ticket, [*profile, *memories])
+    kept = _own_sources(ticket, [*_merge(agent_notes(ticket.customer_id), profile), *memories])
     return TicketContext(
         query=query,
         profile=tuple(item for item in kept if isinstance(item, ProfileFact)),
@@ -159,12 +187,15 @@ class CustomerMemory:
 def customer_memory(*, customer_id: int) -> CustomerMemory:
     """What the memory layer knows of a customer, for the customer page and the API."""
     try:
-        profile = get_backend().customer_profile(customer_id=ids.customer_id(customer_id))
+        learned = get_backend().customer_profile(customer_id=ids.customer_id(customer_id))
     except MemoryBackendError as error:
         logger.warning("Memory unavailable for customer %s: %s", customer_id, error)
         return CustomerMemory(
-            profile=(), recurring_issues=(), unavailable="Memory is unavailable right now."
+            profile=tuple(agent_notes(customer_id)),
+            recurring_issues=(),
+            unavailable="Memory is unavailable right now.",
         )
+    profile = _merge(agent_notes(customer_id), learned)
     sources = {fact.source.ticket_id for fact in profile if fact.source.ticket_id is not None}
     own = set(
         Ticket.objects.filter(customer_id=customer_id, pk__in=sources).values_list("pk", flat=True)

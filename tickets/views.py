@@ -162,5 +162,6 @@ def context(request: HttpRequest, pk: int) -> HttpResponse:
             "ticket": ticket,
             "context": ticket_context(ticket=ticket, query=query),
             "can_forget": request.user.has_perm("customers.change_customer"),
+            "return_to": ticket.get_absolute_url(),
         },
     )

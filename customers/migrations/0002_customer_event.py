@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             name='CustomerEvent',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('memory_deleted', 'Memory deleted')], max_length=32, verbose_name='kind')),
+                ('kind', models.CharField(choices=[('memory_deleted', 'Memory deleted'), ('memory_corrected', 'Memory corrected')], max_length=32, verbose_name='kind')),
                 ('note', models.TextField(blank=True, verbose_name='note')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='when')),
                 ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='actor')),

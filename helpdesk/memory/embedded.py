@@ -130,8 +130,10 @@ class EmbeddedBackend:
     # Reads (called by the context service) ------------------------------------------------
 
     def customer_profile(self, *, customer_id: str, query: str = "") -> list[ProfileFact]:
+        # Agents' corrections are the product's own notes, shown by the context service for
+        # every backend; the engine reports only what it learned.
         memories = Memory.objects.filter(
-            customer_id=_customer_pk(customer_id), kind=Memory.Kind.PROFILE
+            customer_id=_customer_pk(customer_id), kind=Memory.Kind.PROFILE, is_corrected=False
         ).order_by("-created_at", "-id")[:50]
         facts, seen = [], set()
         for memory in memories:

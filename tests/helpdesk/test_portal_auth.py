@@ -30,6 +30,7 @@ PAGES = [
     ("get", "/customers/"),
     ("get", "/customers/{customer}/"),
     ("post", "/customers/{customer}/memories/delete/"),
+    ("post", "/customers/{customer}/memories/correct/"),
 ]
 FORM = {
     "body": "Hello",

@@ -168,3 +168,49 @@ def test_delete_redirect_never_leaves_the_site(
     )
 
     assert response["Location"] == ada.get_absolute_url()
+
+
+def test_correcting_a_memory_replaces_it_with_an_agent_note(
+    agent_client: Client, ada: Customer, history
+) -> None:
+    fact = Memory.objects.get(kind=Memory.Kind.PROFILE, text__contains="Fritzbox")
+
+    response = agent_client.post(
+        f"/customers/{ada.pk}/memories/correct/",
+        {
+            "memory_id": fact.pk,
+            "text": fact.text,
+            "corrected_text": "Has a Speedport router since May.",
+            "source_ticket": history["past"].pk,
+            "next": f"/tickets/{history['current'].pk}/",
+        },
+    )
+    deliver_all()
+
+    assert response["Location"] == f"/tickets/{history['current'].pk}/"
+    profile = ticket_context(ticket=history["current"]).profile
+    assert profile[0].text == "Has a Speedport router since May."
+    assert profile[0].kind == "agent note"
+    assert all("Fritzbox" not in item.text for item in profile)
+    event = CustomerEvent.objects.get(customer=ada)
+    assert event.kind == CustomerEvent.Kind.MEMORY_CORRECTED
+    assert "Speedport" in event.note
+
+
+def test_an_empty_correction_changes_nothing(agent_client: Client, ada: Customer, history) -> None:
+    fact = Memory.objects.get(kind=Memory.Kind.PROFILE, text__contains="Fritzbox")
+
+    agent_client.post(
+        f"/customers/{ada.pk}/memories/correct/",
+        {"memory_id": fact.pk, "text": fact.text, "corrected_text": ""},
+    )
+    deliver_all()
+
+    assert Memory.objects.filter(pk=fact.pk).exists()
+    assert not CustomerEvent.objects.exists()
+
+
+def test_panel_forms_return_to_the_ticket_page(agent_client: Client, history) -> None:
+    response = agent_client.get(f"/tickets/{history['current'].pk}/context/")
+
+    assert f'name="next" value="/tickets/{history["current"].pk}/"' in response.content.decode()
