@@ -214,3 +214,29 @@ def test_panel_forms_return_to_the_ticket_page(agent_client: Client, history) ->
     response = agent_client.get(f"/tickets/{history['current'].pk}/context/")
 
     assert f'name="next" value="/tickets/{history["current"].pk}/"' in response.content.decode()
+
+
+def _context_queries(api_client: APIClient, ticket: Ticket) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    reset_backend()  # a cold cache: the history is read from the database
+    with CaptureQueriesContext(connection) as queries:
+        assert api_client.get(f"/api/tickets/{ticket.pk}/context/").status_code == 200
+    return len(queries)
+
+
+def test_context_queries_do_not_grow_with_the_customers_history(api_client: APIClient) -> None:
+    small, large = CustomerFactory(), CustomerFactory()
+    for customer, tickets in ((small, 2), (large, 20)):
+        for number in range(tickets):
+            ticket_with_messages(
+                customer, f"Issue {number}", [f"Problem {number} with my router", "Try this"]
+            )
+    small_current = ticket_with_messages(small, "Now", ["My router again"], close=False)
+    large_current = ticket_with_messages(large, "Now", ["My router again"], close=False)
+    deliver_all()
+
+    assert _context_queries(api_client, large_current) == _context_queries(
+        api_client, small_current
+    )
