@@ -250,3 +250,23 @@ def test_change_form_assigning_non_agent_shows_error_not_500(
     assert "assigned_to" in response.context["adminform"].form.errors
     ticket.refresh_from_db()
     assert ticket.assigned_to is None
+
+
+def test_mirror_entry_admin_lists_failures_and_retries_them(admin_client, ticket) -> None:
+    from tickets.models import MirrorEntry
+
+    MirrorEntry.objects.filter(ticket=ticket).update(
+        state=MirrorEntry.State.FAILED, attempts=8, last_error="HTTP 401 from EverMemOS"
+    )
+    failed = MirrorEntry.objects.filter(ticket=ticket)
+
+    listing = admin_client.get("/admin/tickets/mirrorentry/?state__exact=failed")
+    response = admin_client.post(
+        "/admin/tickets/mirrorentry/",
+        {"action": "retry", "_selected_action": [entry.pk for entry in failed]},
+    )
+
+    assert "HTTP 401 from EverMemOS" in listing.content.decode()
+    assert response.status_code == 302
+    assert set(failed.values_list("state", flat=True)) == {MirrorEntry.State.PENDING}
+    assert set(failed.values_list("attempts", flat=True)) == {0}
