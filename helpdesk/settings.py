@@ -210,6 +210,9 @@ if MEMORY_BACKEND not in {"embedded", "evermemos"}:
 # The embedded engine ranks with keywords and, when this is on and the packaged
 # e5 model is installed, with dense vectors too (computed by the mirror worker).
 MEMORY_EMBEDDINGS = env.bool("MEMORY_EMBEDDINGS", default=True)
+# An open ticket with no message for this long has its memories extracted as
+# if it had closed (0: only on closing).
+MEMORY_QUIET_MINUTES = env.int("MEMORY_QUIET_MINUTES", default=240)
 EVERMEMOS_BASE_URL = env.str("EVERMEMOS_BASE_URL", default="")
 EVERMEMOS_API_KEY = _env_secret("EVERMEMOS_API_KEY")
 EVERMEMOS_PATH_PREFIX = env.str("EVERMEMOS_PATH_PREFIX", default="/api/v0")

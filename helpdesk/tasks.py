@@ -6,7 +6,12 @@ from celery import shared_task
 from django.utils import timezone
 
 from helpdesk.memory import get_backend
-from tickets.mirror import DeliveryReport, mirror_deliver_due, mirror_next_due_at
+from tickets.mirror import (
+    DeliveryReport,
+    mirror_deliver_due,
+    mirror_enqueue_quiet,
+    mirror_next_due_at,
+)
 
 MAX_PASSES_PER_TASK = 20
 
@@ -14,6 +19,7 @@ MAX_PASSES_PER_TASK = 20
 @shared_task(name="helpdesk.deliver_mirror", ignore_result=True)
 def deliver_mirror() -> int:
     """Deliver what is due; when a try failed, schedule a run for when its retry falls due."""
+    mirror_enqueue_quiet()
     total = DeliveryReport()
     for _ in range(MAX_PASSES_PER_TASK):
         report = mirror_deliver_due(get_backend())

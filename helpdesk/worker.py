@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -18,6 +19,7 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 IDLE_POLL_SECONDS = 30.0
+QUIET_SWEEP_SECONDS = 60.0
 
 
 class MirrorWorker(threading.Thread):
@@ -36,12 +38,16 @@ class MirrorWorker(threading.Thread):
 
     def run(self) -> None:
         from helpdesk.memory import get_backend
-        from tickets.mirror import mirror_deliver_due, mirror_next_due_at
+        from tickets.mirror import mirror_deliver_due, mirror_enqueue_quiet, mirror_next_due_at
 
+        next_sweep = 0.0
         while not self._stopping.is_set():
             self._wake.clear()
             try:
                 close_old_connections()
+                if time.monotonic() >= next_sweep:
+                    mirror_enqueue_quiet()
+                    next_sweep = time.monotonic() + QUIET_SWEEP_SECONDS
                 report = mirror_deliver_due(get_backend())
                 if report.attempted:
                     continue

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from helpdesk.memory import ids
@@ -31,6 +31,7 @@ from helpdesk.memory.types import (
     Speaker,
     TicketClosed,
     TicketOpened,
+    TicketQuiet,
 )
 from tickets.models import Message, MirrorEntry, Ticket
 
@@ -174,6 +175,16 @@ def mirror_send(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryOutcome:
                 created_at=message.created_at,
             )
         )
+    if entry.kind == MirrorEntry.Kind.TICKET_QUIET:
+        return backend.deliver_ticket_quiet(
+            TicketQuiet(
+                group_id=group,
+                ticket_id=ticket.pk,
+                customer_id=customer,
+                message_id=ids.quiet_message_id(ticket.pk, int(entry.payload["last_message"])),
+                quiet_since=datetime.datetime.fromisoformat(entry.payload["quiet_since"]),
+            )
+        )
     closed_at = entry.payload.get("closed_at")
     return backend.deliver_ticket_closed(
         TicketClosed(
@@ -269,3 +280,42 @@ def mirror_state(*, customer_id: int | None = None, ticket_id: int | None = None
         oldest_pending_at=totals["oldest"],
         last_error=last_error or "",
     )
+
+
+def mirror_enqueue_quiet(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
+    """Queue extraction for open tickets with no message for `MEMORY_QUIET_MINUTES`.
+
+    A ticket is queued once per quiet spell: the entry is newer than its last
+    message until someone writes again.
+    """
+    if settings.MEMORY_QUIET_MINUTES <= 0:
+        return 0
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(minutes=settings.MEMORY_QUIET_MINUTES)
+    marked = MirrorEntry.objects.filter(
+        ticket=OuterRef("pk"),
+        kind__in=[MirrorEntry.Kind.TICKET_QUIET, MirrorEntry.Kind.TICKET_CLOSED],
+        created_at__gt=OuterRef("last_message_at"),
+    )
+    newest = Message.objects.filter(ticket=OuterRef("pk")).order_by("-created_at", "-id")
+    quiet = (
+        Ticket.objects.filter(status__in=Ticket.ACTIVE_STATUSES, last_message_at__lt=cutoff)
+        .annotate(last_message=Subquery(newest.values("pk")[:1]))
+        .filter(last_message__isnull=False)
+        .exclude(Exists(marked))
+        .order_by("last_message_at")[:limit]
+    )
+    entries = [
+        MirrorEntry(
+            ticket=ticket,
+            customer_id=ticket.customer_id,
+            kind=MirrorEntry.Kind.TICKET_QUIET,
+            payload={
+                "last_message": ticket.last_message,
+                "quiet_since": ticket.last_message_at.isoformat(),
+            },
+            created_at=now,
+        )
+        for ticket in quiet
+    ]
+    return len(MirrorEntry.objects.bulk_create(entries))

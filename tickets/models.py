@@ -237,6 +237,7 @@ class MirrorEntry(models.Model):
         TICKET_OPENED = "ticket_opened", _("Ticket opened")
         MESSAGE = "message", _("Message")
         TICKET_CLOSED = "ticket_closed", _("Ticket closed")
+        TICKET_QUIET = "ticket_quiet", _("Ticket went quiet")
         MEMORY_DELETED = "memory_deleted", _("Memory deleted")
 
     class State(models.TextChoices):

@@ -14,6 +14,7 @@ from helpdesk.memory.types import (
     TicketMatch,
     TicketMemory,
     TicketOpened,
+    TicketQuiet,
 )
 
 
@@ -31,6 +32,8 @@ class MemoryBackend(Protocol):
     def deliver_message(self, event: MessagePosted) -> DeliveryOutcome: ...
 
     def deliver_ticket_closed(self, event: TicketClosed) -> DeliveryOutcome: ...
+
+    def deliver_ticket_quiet(self, event: TicketQuiet) -> DeliveryOutcome: ...
 
     def customer_profile(self, *, customer_id: str, query: str = "") -> list[ProfileFact]: ...
 

@@ -31,6 +31,7 @@ from helpdesk.memory.types import (
     TicketMatch,
     TicketMemory,
     TicketOpened,
+    TicketQuiet,
 )
 from helpdesk.models import Memory, MemoryDocument
 from tickets.models import Message, Ticket
@@ -105,10 +106,19 @@ class EmbeddedBackend:
 
     def deliver_ticket_closed(self, event: TicketClosed) -> DeliveryOutcome:
         """Extract the ticket's memories again from all of its messages."""
+        self._extract(ticket_pk=event.ticket_id, at=event.closed_at)
+        return DeliveryOutcome.DELIVERED
+
+    def deliver_ticket_quiet(self, event: TicketQuiet) -> DeliveryOutcome:
+        """An open ticket went quiet: remember what it says so far."""
+        self._extract(ticket_pk=event.ticket_id, at=event.quiet_since)
+        return DeliveryOutcome.DELIVERED
+
+    def _extract(self, *, ticket_pk: int, at: datetime.datetime) -> None:
         try:
-            ticket = Ticket.objects.select_related("customer").get(pk=event.ticket_id)
+            ticket = Ticket.objects.select_related("customer").get(pk=ticket_pk)
         except Ticket.DoesNotExist:
-            return DeliveryOutcome.DELIVERED  # erased meanwhile: nothing to remember
+            return  # erased meanwhile: nothing to remember
         turns = _turns(ticket.messages.select_related("author").order_by("created_at", "id"))
         items = extract(turns, subject=ticket.subject, customer_name=ticket.customer.name)
         with transaction.atomic():
@@ -121,11 +131,10 @@ class EmbeddedBackend:
                     kind=item.kind,
                     category=item.category,
                     text=item.text,
-                    created_at=event.closed_at,
+                    created_at=at,
                 )
                 for item in items
             )
-        return DeliveryOutcome.DELIVERED
 
     # Reads (called by the context service) ------------------------------------------------
 

@@ -37,6 +37,7 @@ from helpdesk.memory.types import (
     TicketMatch,
     TicketMemory,
     TicketOpened,
+    TicketQuiet,
 )
 
 logger = logging.getLogger(__name__)
@@ -224,6 +225,20 @@ class EverMemOSBackend:
             "sender_name": self.bot_name,
             "role": "assistant",
             "content": f"Ticket closed as {status}." if status else "Ticket closed.",
+            "group_id": _require("group_id", event.group_id),
+            "flush": True,
+        }
+        return self._post_message(body)
+
+    def deliver_ticket_quiet(self, event: TicketQuiet) -> DeliveryOutcome:
+        """Flush a quiet ticket's buffered messages so its memories are extracted now."""
+        body = {
+            "message_id": _require("message_id", event.message_id),
+            "create_time": _wire_time(event.quiet_since),
+            "sender": ids.BOT_SENDER,
+            "sender_name": self.bot_name,
+            "role": "assistant",
+            "content": "No reply for a while; the conversation is paused.",
             "group_id": _require("group_id", event.group_id),
             "flush": True,
         }

@@ -36,6 +36,11 @@ def closing_message_id(ticket_pk: int, sequence: int = 1) -> str:
     return f"ticket_{ticket_pk}_closed{suffix}"
 
 
+def quiet_message_id(ticket_pk: int, last_message_pk: int) -> str:
+    """The id of the note that pauses a quiet ticket; a later message resets it."""
+    return f"ticket_{ticket_pk}_quiet_{last_message_pk}"
+
+
 def ticket_pk_from_group(value: str | None) -> int | None:
     match = _TICKET_GROUP.match(value or "")
     return int(match.group(1)) if match else None

@@ -64,6 +64,17 @@ class TicketClosed:
     sequence: int = 1  # the n-th time this ticket closes (it may be reopened)
 
 
+@dataclass(frozen=True)
+class TicketQuiet:
+    """An open ticket has had no message for a while: extract what it says so far."""
+
+    group_id: str
+    ticket_id: int
+    customer_id: str
+    message_id: str  # the pause note's own stable id (ids.quiet_message_id)
+    quiet_since: datetime.datetime
+
+
 class DeliveryOutcome(enum.StrEnum):
     DELIVERED = "delivered"
     # The backend had already seen this id. Delivered, but if an earlier try

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
             name='MirrorEntry',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('ticket_opened', 'Ticket opened'), ('message', 'Message'), ('ticket_closed', 'Ticket closed'), ('memory_deleted', 'Memory deleted')], max_length=16, verbose_name='kind')),
+                ('kind', models.CharField(choices=[('ticket_opened', 'Ticket opened'), ('message', 'Message'), ('ticket_closed', 'Ticket closed'), ('ticket_quiet', 'Ticket went quiet'), ('memory_deleted', 'Memory deleted')], max_length=16, verbose_name='kind')),
                 ('state', models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('delivered', 'Delivered'), ('failed', 'Failed')], default='pending', max_length=16, verbose_name='state')),
                 ('payload', models.JSONField(blank=True, default=dict, verbose_name='payload')),
                 ('attempts', models.PositiveIntegerField(default=0, verbose_name='attempts')),

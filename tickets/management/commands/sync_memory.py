@@ -14,6 +14,7 @@ from helpdesk.memory import get_backend
 from tickets.mirror import (
     DeliveryReport,
     mirror_deliver_due,
+    mirror_enqueue_quiet,
     mirror_next_due_at,
     mirror_retry,
     mirror_state,
@@ -43,6 +44,9 @@ class Command(BaseCommand):
         if options["retry_failed"]:
             requeued = mirror_retry(MirrorEntry.objects.all())
             self.stdout.write(f"Queued {requeued} failed entries again.")
+        quiet = mirror_enqueue_quiet()
+        if quiet:
+            self.stdout.write(f"Queued memory extraction for {quiet} quiet tickets.")
         backend = get_backend()
         total = DeliveryReport()
         deadline = time.monotonic() + options["timeout"]
