@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from customers.models import Customer
 
@@ -16,14 +20,28 @@ class CustomerAlreadyExistsError(Exception):
 
 
 @transaction.atomic
-def customer_create(*, external_id: str, name: str, email: str = "", phone: str = "") -> Customer:
+def customer_create(
+    *,
+    external_id: str,
+    name: str,
+    email: str = "",
+    phone: str = "",
+    created_at: datetime.datetime | None = None,
+) -> Customer:
+    """A new customer; `created_at` (aware) dates one imported from an older system."""
+    if created_at is not None and timezone.is_naive(created_at):
+        raise ValidationError({"created_at": "A time must include a time zone."})
     existing = Customer.objects.filter(external_id=external_id).first()
     if existing is not None:
         raise CustomerAlreadyExistsError(existing)
     try:
         with transaction.atomic():
             return Customer.objects.create(
-                external_id=external_id, name=name, email=email, phone=phone
+                external_id=external_id,
+                name=name,
+                email=email,
+                phone=phone,
+                created_at=created_at or timezone.now(),
             )
     except IntegrityError:
         # Lost a race with a concurrent create of the same external id.

@@ -268,6 +268,9 @@ def _set_load(
                 name=customer_plan.name,
                 email=customer_plan.email,
                 phone=customer_plan.phone,
+                created_at=min(
+                    (t.created_at for t in customer_plan.tickets if t.created_at), default=None
+                ),
             )
             for ticket_plan in customer_plan.tickets:
                 ticket = ticket_create(

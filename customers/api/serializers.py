@@ -4,6 +4,7 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from customers.models import Customer
+from helpdesk.api.fields import AwareDateTimeField
 
 phone_validator = RegexValidator(
     r"^\+?[0-9 ().\-/]{3,40}$", "Use digits, spaces, + ( ) . - / only, e.g. +44 20 7946 0000."
@@ -16,6 +17,9 @@ class CustomerInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
     phone = serializers.CharField(
         max_length=40, required=False, allow_blank=True, default="", validators=[phone_validator]
+    )
+    created_at = AwareDateTimeField(
+        required=False, help_text="When the customer first came to you (imports); default now."
     )
 
 

@@ -147,3 +147,21 @@ def test_patch_customer_cannot_change_external_id(
 
     customer.refresh_from_db()
     assert customer.external_id == "crm-4711"
+
+
+def test_create_customer_takes_an_import_date_with_a_time_zone(api_client) -> None:
+    response = api_client.post(
+        "/api/customers/",
+        {"external_id": "old-1", "name": "Ada", "created_at": "2019-03-01T10:00:00+00:00"},
+        format="json",
+    )
+    naive = api_client.post(
+        "/api/customers/",
+        {"external_id": "old-2", "name": "Ada", "created_at": "2019-03-01T10:00:00"},
+        format="json",
+    )
+
+    assert response.status_code == 201
+    assert response.json()["created_at"].startswith("2019-03-01T10:00:00")
+    assert naive.status_code == 400
+    assert "time zone" in naive.json()["created_at"][0]
