@@ -122,13 +122,11 @@ def _merge(notes: list[ProfileFact], learned: list[ProfileFact]) -> list[Profile
     return [*notes, *(fact for fact in learned if fact.text.lower() not in seen)]
 
 
-def _own_sources(ticket: Ticket, items: list[ProfileFact | TicketMemory]) -> list:
+def _own_sources(customer_id: int, items: list[ProfileFact | TicketMemory]) -> list:
     """Keep items whose source ticket, if any, is this customer's (defence in depth)."""
     sources = {item.source.ticket_id for item in items if item.source.ticket_id is not None}
     own = set(
-        Ticket.objects.filter(customer_id=ticket.customer_id, pk__in=sources).values_list(
-            "pk", flat=True
-        )
+        Ticket.objects.filter(customer_id=customer_id, pk__in=sources).values_list("pk", flat=True)
     )
     return [item for item in items if item.source.ticket_id in own or item.source.ticket_id is None]
 
@@ -165,7 +163,8 @@ def ticket_context(*, ticket: Ticket, query: str | None = None) -> TicketContext
             failed_sync=sync.failed,
             unavailable="Memory is unavailable right now; the ticket itself is up to date.",
         )
-    kept = _own_sources(ticket, [*_merge(agent_notes(ticket.customer_id), profile), *memories])
+    profile = _merge(agent_notes(ticket.customer_id), profile)
+    kept = _own_sources(ticket.customer_id, [*profile, *memories])
     return TicketContext(
         query=query,
         profile=tuple(item for item in kept if isinstance(item, ProfileFact)),
@@ -195,10 +194,5 @@ def customer_memory(*, customer_id: int) -> CustomerMemory:
             recurring_issues=(),
             unavailable="Memory is unavailable right now.",
         )
-    profile = _merge(agent_notes(customer_id), learned)
-    sources = {fact.source.ticket_id for fact in profile if fact.source.ticket_id is not None}
-    own = set(
-        Ticket.objects.filter(customer_id=customer_id, pk__in=sources).values_list("pk", flat=True)
-    )
-    kept = tuple(f for f in profile if f.source.ticket_id is None or f.source.ticket_id in own)
-    return CustomerMemory(profile=kept, recurring_issues=())
+    profile = _own_sources(customer_id, _merge(agent_notes(customer_id), learned))
+    return CustomerMemory(profile=tuple(profile), recurring_issues=())
