@@ -155,7 +155,7 @@ def ticket_context(*, ticket: Ticket, query: str | None = None) -> TicketContext
         logger.warning("Memory unavailable for %s: %s", ticket.reference, error)
         return TicketContext(
             query=query,
-            profile=(),
+            profile=tuple(agent_notes(ticket.customer_id)),  # our own notes need no backend
             ticket_memories=(),
             related_tickets=(),
             recurring_issues=(),
