@@ -1,0 +1,150 @@
+"""PII filtering: detect and mask personal data before text leaves the product.
+
+Policy mapping (what is masked, and why):
+
+* Masked everywhere (``ALL``): ``PERSON``, ``EMAIL_ADDRESS``, ``PHONE_NUMBER``, ``CREDIT_CARD``
+  (Luhn-checked), ``IBAN_CODE`` (ISO 13616 checksum), ``US_SSN``, ``US_DRIVER_LICENSE``,
+  ``STREET_ADDRESS``, ``ZIP_CODE``, ``IP_ADDRESS``, ``SECRET`` (passwords, API keys, tokens
+  written in text) and ``CUSTOMER_ID`` (ids from the customer's own record). These identify or
+  contact a person, or give access to their money or accounts.
+* Not masked: places (cities, countries), organisations, dates and times, job titles,
+  nationalities, ages and domain names. They rarely identify a person alone and masking them
+  would make prompts and drafts useless. Order numbers and other business references are not
+  masked either (the agent needs them), unless the caller passes them as ``known.ids``.
+* ``SECRET_KINDS`` (cards, IBANs, national ids, driver licences, secrets, customer ids) are
+  also masked in what the mirror sends to the memory backend; ``CONTACT_KINDS`` are masked
+  there only when the caller's setting says so (see ``mirror_kinds``).
+* Whatever the customer record holds (``KnownIdentifiers``: names, emails, phones, ids) is
+  always masked, case-insensitively; each part of a known name (a first name alone) too.
+
+Masks are typed placeholders such as ``<EMAIL_1>``; one ``PlaceholderMap`` gives the same
+placeholder to the same value across several calls (one prompt, or one draft). Detection uses
+regular expressions with checksums (``python-stdnum``), ``phonenumbers``, and for names the
+US census first- and last-name lists shipped by the ``names`` package, capitalised words spelt
+with non-English Latin letters, cue words (titles, "my name is", greetings, signatures, dialogue
+speakers), lists next to a found name, and repeats of a found name. No model is downloaded; no
+Django import. Measured by ``bench/pii.py`` (Recipe C).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ._base import (
+    ADDRESS,
+    ALL,
+    CARD,
+    CONTACT_KINDS,
+    CUSTOMER_ID,
+    DRIVER_LICENSE,
+    EMAIL,
+    IBAN,
+    IP,
+    LABELS,
+    PERSON,
+    PHONE,
+    PRIORITY,
+    SECRET,
+    SECRET_KINDS,
+    SSN,
+    WEAK_ADDRESS,
+    ZIP,
+    KnownIdentifiers,
+)  # fmt: skip
+from ._detect import Cand, detect
+
+__all__ = [
+    "ADDRESS", "ALL", "CARD", "CONTACT_KINDS", "CUSTOMER_ID", "DRIVER_LICENSE", "EMAIL", "IBAN",
+    "IP", "PERSON", "PHONE", "SECRET", "SECRET_KINDS", "SSN", "ZIP", "KnownIdentifiers",
+    "PlaceholderMap", "Redaction", "Span", "mirror_kinds", "redact",
+]  # fmt: skip
+
+
+def mirror_kinds(mask_contacts: bool) -> frozenset[str]:
+    """Kinds the mirror masks before sending to the memory backend."""
+    return ALL if mask_contacts else SECRET_KINDS
+
+
+@dataclass(frozen=True)
+class Span:
+    kind: str
+    start: int  # offsets in the original text, end exclusive
+    end: int
+    placeholder: str
+
+
+@dataclass(frozen=True)
+class Redaction:
+    text: str
+    count: int
+    spans: tuple[Span, ...]
+
+
+def _norm(kind: str, value: str) -> str:
+    if kind in (PHONE, CARD, SSN, IBAN):
+        return re.sub(r"[^0-9A-Za-z]", "", value).upper()
+    return " ".join(value.casefold().split())
+
+
+@dataclass
+class PlaceholderMap:
+    """Same value, same placeholder, across every call that shares this map."""
+
+    _by_value: dict[tuple[str, str], str] = field(default_factory=dict)
+    _counts: dict[str, int] = field(default_factory=dict)
+    originals: dict[str, str] = field(default_factory=dict)
+
+    def placeholder(self, kind: str, value: str) -> str:
+        key = (LABELS[kind], _norm(kind, value))
+        if key not in self._by_value:
+            label = LABELS[kind]
+            self._counts[label] = self._counts.get(label, 0) + 1
+            tag = f"<{label}_{self._counts[label]}>"
+            self._by_value[key] = tag
+            self.originals[tag] = value
+        return self._by_value[key]
+
+    def restore(self, text: str) -> str:
+        """Put the original values back (for a draft shown to the agent only)."""
+        return re.sub(r"<[A-Z_]+_\d+>", lambda m: self.originals.get(m[0], m[0]), text)
+
+
+def _resolve(cands: list[Cand]) -> list[Cand]:
+    """Keep the best non-overlapping detections; a lower one keeps the parts left uncovered."""
+    chosen: list[Cand] = []
+    for kind, start, end in sorted(cands, key=lambda c: (-PRIORITY[c[0]], c[1] - c[2], c[1])):
+        pieces = [(start, end)]
+        for _, s, e in chosen:
+            pieces = [p for a, b in pieces for p in ((a, min(b, s)), (max(a, e), b)) if p[0] < p[1]]
+        chosen += [(kind, a, b) for a, b in pieces if b - a >= 2 or (start == a and end == b)]
+    return sorted(chosen, key=lambda c: c[1])
+
+
+def redact(
+    text: str,
+    *,
+    known: KnownIdentifiers | None = None,
+    kinds: frozenset[str] = ALL,
+    mapping: PlaceholderMap | None = None,
+) -> Redaction:
+    """Mask every detected value of ``kinds`` (and all ``known`` values) with placeholders."""
+    mapping = mapping if mapping is not None else PlaceholderMap()
+    spans: list[Span] = []
+    parts: list[str] = []
+    pos = 0
+    for kind, start, end in _resolve(detect(text, known, kinds)):
+        kind = ADDRESS if kind == WEAK_ADDRESS else kind
+        # Trim whitespace and punctuation picked up at the edges.
+        while start < end and not (text[start].isalnum() or text[start] in "+("):
+            start += 1
+        while end > start and not (text[end - 1].isalnum() or text[end - 1] in ".=)"):
+            end -= 1
+        if end <= start:
+            continue
+        tag = mapping.placeholder(kind, text[start:end])
+        spans.append(Span(kind, start, end, tag))
+        parts += [text[pos:start], tag]
+        pos = end
+    parts.append(text[pos:])
+    return Redaction("".join(parts), len(spans), tuple(spans))

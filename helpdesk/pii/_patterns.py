@@ -1,0 +1,153 @@
+"""Regular expressions and word lists used by the detectors."""
+
+from __future__ import annotations
+
+import re
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
+IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}"
+                   r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.]\d)")  # fmt: skip
+IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:|:){2,7}(?::|[0-9A-Fa-f]{1,4})(?![\w:])")
+CARD = re.compile(r"(?<![\w-])\d(?:[ -]?\d){11,18}(?![\w-])")
+CARD_CUE = re.compile(r"(?i)\b(?:card|cc|visa|mastercard|maestro|amex)\b\W{0,12}(?:\w+\W+){0,3}$")
+IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+SSN = re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])")
+SSN_CUE = re.compile(r"(?i)\b(?:ssn|social security(?: number| no\.?)?)\W{0,5}(\d{9})\b")
+DL = re.compile(
+    r"(?i)\b(?:driver'?s?'? licen[cs]e|licen[cs]e|DL)(?: (?:number|no\.?|#))?\s*(?:is|:|#)?\s*"
+    r"([A-Z0-9](?:[A-Z0-9-]{3,18})[A-Z0-9])\b"
+)
+PHONE_ANY = re.compile(
+    r"(?<![\w+.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?"
+    r"(?:\d{1,4}(?:[ .-]\d{2,6}){1,5}|\d{7,15})"
+    r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w-])"
+)
+PHONE_CUE = re.compile(
+    r"(?i)(phone|call|tel|mobile|cell|fax|whatsapp|sms|text me|reach|answering|messages|"
+    r"contact|number|registered|dial|ring|desk)\W{0,3}(?:\w+\W+){0,4}$"
+)
+NOT_PHONE_CUE = re.compile(r"(?i)\b(?:order|ticket|invoice|reference|ref|tracking|account|case)\b")
+DATEISH = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}")
+SECRET_KV = re.compile(
+    r"(?i)\b(?:password|passwd|pwd|passcode|passphrase|pin|secret|token|api[ _-]?key|"
+    r"access[ _-]?key|secret[ _-]?key|auth(?:orization)?|aws_secret_access_key|client[ _-]?secret)"
+    r"\b\s*(?:is|=|:)\s*[\"']?([^\s\"',;]{3,200})"
+)
+SECRET_TOKEN = re.compile(
+    r"\b(?:sk-[A-Za-z0-9_-]{16,}|(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|AKIA[0-9A-Z]{16}|"
+    r"ASIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{30,}|xox[abprs]-[A-Za-z0-9-]{10,}|"
+    r"AIza[0-9A-Za-z_-]{35}|eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}|glpat-[\w-]{20})"
+    r"|(?i:bearer)\s+[\w.~+/-]{16,}=*"
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----",
+    re.DOTALL,
+)
+STREET_SUFFIX = (
+    r"street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|blvd|way|court|ct|place|pl|"
+    r"terrace|ter|circle|cir|parkway|pkwy|highway|hwy|square|sq|trail|trl|crescent|close|"
+    r"alley|row|plaza|path|pike|loop|walk|ridge|grove|gardens|mews|hill|park|view|point|heights"
+)
+SUFFIXES = frozenset(STREET_SUFFIX.split("|")) | _words(
+    "union route mall loop gateway bypass greens radial turnpike extensions fpo apo dpo"
+)
+ADDR_US = re.compile(
+    rf"(?i)\b\d{{1,6}}[a-z]?\s+(?:[\w'.-]+\s+){{0,4}}?(?:{STREET_SUFFIX})\b\.?"
+    r"(?:,?\s*(?:apt|suite|ste|unit|#)\.?\s*\w+)?"
+)
+ADDR_EU = re.compile(
+    r"(?:\b(?:Via|Viale|Piazza|Corso|Rue|Avenue|Calle|Avenida|Rua|Carrer|Plaza|Chemin|Ulica|ul\.)"
+    r"\s+(?:[\w'.-]+\s+){0,3}?\d{1,5}[a-zA-Z]?"
+    r"|\bP\.?\s?O\.?\s+Box\s+\d{1,6}"
+    r"|\b[^\W\d_][\w'-]*\s(?:stra(?:ss|ß)e|weg|gasse|allee|platz|vej|gade|u\.|utca|út)\s+\d{1,5}[a-zA-Z]?"
+    r"|\b[^\W\d_][\w'-]*(?:stra(?:ss|ß)e|str\.|stræti|weg|gasse|allee|platz|ring|vej|gade|katu|tie|"
+    r"gatan|vägen|veien|gata|gate|laan|straat|plein|utca|ulica|cesta|iela|tee|polku|kuja)"
+    r"\s+\d{1,5}[a-zA-Z]?)(?:,?\s*(?:apt|suite|ste|unit|#)\.?\s*\w+)?",
+    re.IGNORECASE,
+)
+ADDR_MIL = re.compile(
+    r"\b(?:Unit|PSC|USNS|USS|USNV|USCGC)\s+\d+,?\s+Box\s+\d+\s*,?\s*(?:DPO|APO|FPO)\s+A[AEP]\s+\d{5}"
+)
+ADDR_NUM = re.compile(r"\b\d{3,6}\s+(?:[^\W\d_a-z][^\W\d_]+\s+){1,3}\d{1,5}[a-zA-Z]?\b")
+ADDR_NEXT = re.compile(
+    r"(?:[ \t]*(?:[,\n][ \t]*)+|[ \t]+)((?i:apt|suite|ste|unit|box|fl|floor)\.?\s*\w+|nan|"
+    r"[^\W\d_a-z][^\W\d_]*\.?(?:[ \t][^\W\d_a-z][^\W\d_]*\.?){0,3}"
+    r"|\d{3,6}(?:[- ]\d{2,4})?)(?![\w:])"
+)
+ADDR_CUE = re.compile(
+    r"(?i)\b(?:address(?:es)?\b[^.\n:]{0,40}?(?:\bis\b|:)|located at|lives? at|living at|"
+    r"drops? you off at|ship(?:ped)? (?:it )?to|deliver(?:ed)? (?:it )?to|send it to|moved to)"
+    r"[ \t]*\n?[ \t]*"
+)
+SENT_END = re.compile(r"[.!?](?=\s+[A-Z]|\s*$)|\?|!|\n\s*\n")
+ZIP_CUE = re.compile(
+    r"(?i)\b(?:zip|postal code|post code|postcode|plz)(?: code)?\s*[:#]?\s*"
+    r"(\d{3,5}(?:[- ]\d{2,4})?|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})\b"
+)
+UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b")
+US_STATE_ZIP = re.compile(
+    r"\b(?:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|"
+    r"S[CD]|T[NX]|UT|V[AT]|W[AIVY]),?\s+(\d{5}(?:-\d{4})?)\b",
+    re.IGNORECASE,
+)
+TITLE = r"(?:mr|mrs|ms|miss|mx|dr|prof|sir|madam|mme|mlle|herr|frau)\.?"
+NAME_TOKEN = r"[^\W\d_][^\W\d_'\u2019-]*(?:-[^\W\d_]+)?"  # noqa: S105
+CAP = r"(?:[^\W\d_a-z][^\W\d_]*(?:-[^\W\d_]+)?)"
+INITIAL = r"(?:[^\W\d_a-z]\.?)"
+TITLE_NAME = re.compile(rf"(?i)\b{TITLE}\s+({NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,2}})")
+CUE_NAME = re.compile(
+    r"(?:\b(?i:my name is|name is|names? (?:is|are)|i am|i'm|this is|call me|named|called|"
+    r"dear|hi|hello|hey|thanks|thank you|regards|sincerely|cheers|best|signed|from|name:|"
+    r"customer:|partner's name|kid|son|daughter|wife|husband|add|with|by|to|and|of)[,:]?\s+)"
+    rf"({CAP}(?:\s+(?:{INITIAL}\s+)?{CAP}){{0,2}})"
+)
+STRONG_CUE = re.compile(
+    r"(?i:\b(?:my name is|my name's|name is|i am|i'm|this is|call me|named|called|last name\??|"
+    r"first name\??|it's under|under the name|name on the account is|user:|signed|regards,|"
+    r"sincerely,|cheers,|dear|hi|hello|thanks,|thank you,))[ \t]+"
+    rf"({CAP}(?:[ \t]+(?:{INITIAL}[ \t]+)?{CAP}){{0,2}}"
+    r"|(?i:(?<=my name is )|(?<=call me ))[^\W\d_]+(?: [^\W\d_]+)?)"
+)
+LIST_NEXT = re.compile(rf"(?:,[ \t]*(?:and[ \t]+)?|[ \t]+(?:and|&|or)[ \t]+)({CAP})(?![\w.])")
+SPEAKER = re.compile(rf"(?m)^[ \t]*({CAP}(?: {CAP})?):[ \t]+\S")
+WORD = re.compile(rf"{CAP}(?:[ \t]+(?:{INITIAL}[ \t]+)?{CAP}){{0,3}}|[^\W\d_]+")
+
+# Capitalised English words that are also census first names, or are cue words themselves.
+STOP = _words(
+    """a an and are art as at be best but by can chance christian dawn day dean del don else
+    faith for from golden grace grant guy ha he her hi his hope hunter i in is it its jack joy
+    june april august ken king lane le long love major man mark may me my no not of on or our
+    page pat penny ray rose see she so sue summer sandy the this to van von we will with you
+    young hello hey dear thanks thank regards sincerely cheers signed customer phone email
+    e-mail website address note zip personal info name names mr mrs ms dr please sir madam
+    monday tuesday wednesday thursday friday saturday sunday january february march july
+    september october november december christmas easter god lord bot user agent system
+    assistant when where what who why how which there then here"""
+)
+# Capitalised words common in support text that are also census surnames.
+COMMON = _words(
+    """about after again also back bank best black blue both bill call card case check
+    city close cost could country court cross dear does down each early east even ever
+    every field first five four free from full gold good great green hall hand happy hard
+    have help here high hill home house hunt just keep king last late left less light like
+    line little live long look love made main make many march mark mason miller more most
+    much must near need never next night north open order other over page park part pass
+    plan please point post power press price rich right river road rock room rose round
+    same save says send service shall short should side small some south spring stand
+    start state still stone store street such sure take than that their them then there
+    these they thing think this those three time today total town under union very wait
+    walker want ward water well were west what when where which while white will with
+    wood word work world would year young your account address amount apple august
+    online mobile support team system thanks number money people music church school
+    street avenue bridge general glass golden grace hope joy lane major mill new power
+    royal saint silver sweet civil labor wisdom greek english shadow mission statement
+    carry suite route union mall loop gateway bypass greens radial turnpike opus"""
+)
+LABEL_WORDS = _words(
+    "phone e-mail email website address note zip info subject from to cc date re fax mobile "
+    "desk work home office tel cell "
+    "user agent customer system action ssn pin id order total name inject"
+)
