@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from helpdesk import worker
 from tickets.models import Message, MirrorEntry, Ticket
+from tickets.signals import closing_payload
 
 
 def backfill_candidates(*, everything: bool = False, after_ticket: int = 0) -> QuerySet[Ticket]:
@@ -41,11 +42,7 @@ def _entries_for(ticket: Ticket) -> Iterator[MirrorEntry]:
             ticket=ticket,
             customer_id=ticket.customer_id,
             kind=MirrorEntry.Kind.TICKET_CLOSED,
-            payload={
-                "status": ticket.status,
-                "closed_at": ticket.closed_at.isoformat() if ticket.closed_at else None,
-                "sequence": 1,
-            },
+            payload=closing_payload(ticket),
         )
 
 

@@ -42,13 +42,15 @@ def mirror_message(
         _enqueue(ticket=instance.ticket, kind=MirrorEntry.Kind.MESSAGE, message=instance)
 
 
+def closing_payload(ticket: Ticket) -> dict[str, Any]:
+    """What a closing entry carries: the status, when, and the how-many-th closing it is."""
+    return {
+        "status": ticket.status,
+        "closed_at": ticket.closed_at.isoformat() if ticket.closed_at else None,
+        "sequence": ticket.mirror_entries.filter(kind=MirrorEntry.Kind.TICKET_CLOSED).count() + 1,
+    }
+
+
 @receiver(ticket_done, dispatch_uid="mirror_ticket_closed")
 def mirror_ticket_closed(sender: type[Ticket], ticket: Ticket, **kwargs: Any) -> None:
-    sequence = ticket.mirror_entries.filter(kind=MirrorEntry.Kind.TICKET_CLOSED).count() + 1
-    _enqueue(
-        ticket=ticket,
-        kind=MirrorEntry.Kind.TICKET_CLOSED,
-        status=ticket.status,
-        closed_at=ticket.closed_at.isoformat() if ticket.closed_at else None,
-        sequence=sequence,
-    )
+    _enqueue(ticket=ticket, kind=MirrorEntry.Kind.TICKET_CLOSED, **closing_payload(ticket))
