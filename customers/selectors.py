@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Max, Q, QuerySet
 
 from customers.models import Customer
+from helpdesk.pii import KnownIdentifiers
 
 
 def customer_search(customers: QuerySet[Customer], query: str) -> QuerySet[Customer]:
@@ -25,3 +26,13 @@ def customer_list(*, query: str = "") -> QuerySet[Customer]:
         last_activity_at=Max("tickets__last_message_at"),
     )
     return customer_search(customers, query).order_by("name", "id")
+
+
+def customer_known_identifiers(customer: Customer) -> KnownIdentifiers:
+    """What the customer's record says about them: masked wherever their text leaves us."""
+    return KnownIdentifiers(
+        names=tuple(filter(None, [customer.name.strip()])),
+        emails=tuple(filter(None, [customer.email.strip()])),
+        phones=tuple(filter(None, [customer.phone.strip()])),
+        ids=tuple(filter(None, [customer.external_id.strip()])),
+    )

@@ -230,6 +230,12 @@ MIRROR_WORKER_AUTOSTART = env.bool("MIRROR_WORKER_AUTOSTART", default=not CELERY
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 OPENAI_API_KEY = _env_secret("OPENAI_API_KEY")
 LLM_MODEL = env.str("LLM_MODEL", default="")
+# Drafts wait for the model at most this long (per try) before the offline composer answers.
+LLM_TIMEOUT = env.float("LLM_TIMEOUT", default=20.0)
+LLM_MAX_RETRIES = env.int("LLM_MAX_RETRIES", default=1)
+# Secrets (cards, IBANs, national ids, keys) never reach the memory backend; contact
+# details (names, emails, phones, addresses) only when this is off.
+MEMORY_MASK_CONTACTS = env.bool("MEMORY_MASK_CONTACTS", default=False)
 
 LOGGING = {
     "version": 1,

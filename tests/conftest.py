@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
+
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.test import Client
@@ -17,6 +20,7 @@ from tests.factories import (
     TicketFactory,
     UserFactory,
 )
+from tests.llm_server import LLMServer
 from tickets.models import Ticket
 
 
@@ -148,3 +152,32 @@ def readonly_client(readonly_agent: User) -> Client:
     client = Client()
     client.force_login(readonly_agent)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _offline_composer(settings: Settings) -> None:
+    """No test reaches a language model unless it starts `llm_server` itself."""
+    settings.OPENAI_BASE_URL = ""
+    settings.OPENAI_API_KEY = ""
+
+
+@pytest.fixture
+def llm_server(settings: Settings) -> Iterator[LLMServer]:
+    """A loopback OpenAI-compatible server, configured as the product's language model."""
+    server = LLMServer(api_key="test-key").start()
+    settings.OPENAI_BASE_URL = server.base_url
+    settings.OPENAI_API_KEY = "test-key"
+    settings.LLM_MODEL = "loopback-model"
+    settings.LLM_TIMEOUT = 1.0
+    settings.LLM_MAX_RETRIES = 0
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """A loopback URL nothing listens on: connections are refused."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"

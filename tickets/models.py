@@ -224,6 +224,69 @@ class TicketEvent(models.Model):
         return self.actor.get_full_name() or self.actor.get_username()
 
 
+class CustomerSentiment(models.TextChoices):
+    POSITIVE = "positive", _("Positive")
+    NEUTRAL = "neutral", _("Neutral")
+    NEGATIVE = "negative", _("Negative")
+    FRUSTRATED = "frustrated", _("Frustrated")
+
+
+class Handoff(models.Model):
+    """What the agent taking over an escalated ticket needs to know, written when it escalated.
+
+    Built from the ticket and its memory with personal data masked; the newest one of a
+    ticket is shown at the top of its page.
+    """
+
+    Sentiment = CustomerSentiment
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="handoffs", verbose_name=_("ticket")
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="handoffs_received",
+        verbose_name=_("assigned to"),
+    )
+    escalated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="handoffs_made",
+        verbose_name=_("escalated by"),
+        help_text=_("Empty when the bot escalated."),
+    )
+    reason = models.TextField(_("reason"))
+    customer_summary = models.TextField(_("customer summary"))
+    issue_summary = models.TextField(_("issue summary"))
+    attempted_solutions = models.JSONField(_("attempted solutions"), default=list, blank=True)
+    customer_sentiment = models.CharField(
+        _("customer sentiment"), max_length=16, choices=CustomerSentiment.choices
+    )
+    relevant_history = models.JSONField(_("relevant history"), default=list, blank=True)
+    open_questions = models.JSONField(_("open questions"), default=list, blank=True)
+    composer = models.CharField(_("written by"), max_length=16, help_text=_("'llm' or 'offline'."))
+    redactions = models.PositiveIntegerField(_("items masked"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "-created_at"], name="handoff_ticket_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(customer_sentiment__in=CustomerSentiment.values),
+                name="handoff_sentiment_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Handoff of {format_reference(self.ticket_id)}"
+
+
 class MirrorEntry(models.Model):
     """One thing to tell the memory backend, written in the same transaction as its cause.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -71,12 +70,3 @@ def evermemos_backend(
 ) -> EverMemOSBackend:
     """A client for `evermemos_server` (hybrid context search, agentic recurring search)."""
     return evermemos_backend_factory(evermemos_server)
-
-
-@pytest.fixture
-def closed_port_url() -> str:
-    """A loopback URL nothing listens on: connections are refused."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"

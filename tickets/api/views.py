@@ -11,9 +11,14 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from helpdesk.api.not_yet import not_implemented
 from tickets import selectors, services
 from tickets.api.context_serializers import ContextQuerySerializer, TicketContextSerializer
+from tickets.api.reply_serializers import (
+    BotReplySerializer,
+    DraftSerializer,
+    EscalateInputSerializer,
+    EscalationSerializer,
+)
 from tickets.api.serializers import (
     MessageInputSerializer,
     MessageOutputSerializer,
@@ -21,7 +26,10 @@ from tickets.api.serializers import (
     TicketInputSerializer,
     TicketOutputSerializer,
 )
+from tickets.bot import ticket_bot_reply
 from tickets.context import ticket_context
+from tickets.drafts import ticket_suggested_reply
+from tickets.escalation import ticket_escalate
 from tickets.models import Message, Ticket
 
 
@@ -85,26 +93,58 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         context = ticket_context(ticket=ticket, query=params.validated_data.get("query"))
         return Response(TicketContextSerializer(context).data)
 
-    @extend_schema(request=None, responses={501: OpenApiResponse(description="Not yet.")})
-    @action(detail=True, methods=["post"], url_path="suggested-reply")
+    @extend_schema(request=None, responses={200: DraftSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="suggested-reply",
+        write_permission="tickets.add_message",
+    )
     def suggested_reply(self, request: Request, pk: str) -> Response:
-        """A PII-filtered draft reply for the agent."""
-        self.get_object()
-        return not_implemented("The suggested reply")
+        """A draft reply for the agent from the ticket's memory context, personal data masked.
 
-    @extend_schema(request=None, responses={501: OpenApiResponse(description="Not yet.")})
-    @action(detail=True, methods=["post"], url_path="bot-reply")
+        Without a language model (or when it fails) the offline composer writes it and
+        `notice` says why.
+        """
+        draft = ticket_suggested_reply(ticket=self.get_object(), agent=request.user)
+        return Response(DraftSerializer(draft).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: BotReplySerializer, 409: OpenApiResponse(description="Nothing to answer.")},
+    )
+    @action(
+        detail=True, methods=["post"], url_path="bot-reply", write_permission="tickets.add_message"
+    )
     def bot_reply(self, request: Request, pk: str) -> Response:
-        """The bot answers the customer, or hands over to a person."""
-        self.get_object()
-        return not_implemented("The bot reply")
+        """The bot answers the newest customer message, or hands over to a person.
 
-    @extend_schema(request=None, responses={501: OpenApiResponse(description="Not yet.")})
-    @action(detail=True, methods=["post"])
+        It hands over when the customer asks for a person, the issue keeps recurring, or
+        the customer's sentiment turns bad; `action` says which happened.
+        """
+        outcome = ticket_bot_reply(ticket=self.get_object())
+        return Response(BotReplySerializer(outcome).data)
+
+    @extend_schema(
+        request=EscalateInputSerializer,
+        responses={
+            200: EscalationSerializer,
+            409: OpenApiResponse(description="Already escalated, closed, or no agent."),
+        },
+    )
+    @action(detail=True, methods=["post"], write_permission="tickets.change_ticket")
     def escalate(self, request: Request, pk: str) -> Response:
-        """Assign a human agent with a structured handoff."""
-        self.get_object()
-        return not_implemented("Escalation")
+        """Assign a human agent (named, or the least busy) with a structured handoff."""
+        ticket = self.get_object()
+        data = EscalateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        handoff = ticket_escalate(
+            ticket=ticket,
+            actor=request.user,
+            reason=data.validated_data["reason"],
+            assign_to=data.validated_data.get("assign_to") or None,
+        )
+        return Response(EscalationSerializer(handoff).data)
 
 
 class TicketMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

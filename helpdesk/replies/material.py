@@ -1,0 +1,80 @@
+"""What a draft or a handoff is written from: plain values, gathered by the tickets app.
+
+The composer never touches the database; `tickets.drafts` fills these from a
+ticket and its memory context. Every item that can be cited keeps its source
+(ticket, message) so the draft can say where it came from.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from helpdesk.pii import KnownIdentifiers
+
+CUSTOMER = "customer"
+AGENT = "agent"
+BOT = "bot"
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: str  # CUSTOMER, AGENT or BOT
+    text: str
+    created_at: datetime.datetime
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Fact:
+    text: str
+    kind: str = "fact"
+    ticket_id: int | None = None
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PastTicket:
+    ticket_id: int
+    reference: str
+    subject: str
+    status: str
+    created_at: datetime.datetime
+    snippet: str  # the part that matched this ticket
+    resolution: str = ""  # our side's last answer on it: what worked then
+    summary: str = ""  # its episode memory, when extracted
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    label: str
+    references: tuple[str, ...]
+    count: int
+
+
+@dataclass(frozen=True)
+class Material:
+    ticket_id: int
+    reference: str
+    subject: str
+    customer_first_name: str
+    known: KnownIdentifiers
+    turns: tuple[Turn, ...] = ()
+    profile: tuple[Fact, ...] = ()
+    ticket_memories: tuple[Fact, ...] = ()
+    past_tickets: tuple[PastTicket, ...] = ()
+    recurring: tuple[Recurrence, ...] = ()
+    customer_since: datetime.date | None = None
+    ticket_count: int = 1
+    open_ticket_count: int = 1
+    agent_first_name: str = ""
+
+    @property
+    def customer_turns(self) -> tuple[Turn, ...]:
+        return tuple(turn for turn in self.turns if turn.role == CUSTOMER)
+
+    @property
+    def newest_customer_text(self) -> str:
+        turns = self.customer_turns
+        return turns[-1].text if turns else ""

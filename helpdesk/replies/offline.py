@@ -1,0 +1,154 @@
+"""Drafts and handoffs written without a language model: deterministic, from the same material.
+
+Everything here reads masked material, so whatever it quotes is already filtered.
+"""
+
+from __future__ import annotations
+
+import re
+
+from helpdesk.replies import sentiment
+from helpdesk.replies.masking import AGENT_NAME, FIRST_NAME
+from helpdesk.replies.material import AGENT, BOT, CUSTOMER, Material, PastTicket
+
+QUOTE_CHARS = 240
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+_ACTION = re.compile(
+    r"\b(try|tried|restart|reboot|reset|reinstall|update|upgrade|check|clear|send|sent|refund"
+    r"|replace|replaced|escalat\w*|cancel\w*|follow (these|the) steps|go to|click|turn|switch"
+    r"|we('ve| have)|i('ve| have)|please)\b",
+    re.IGNORECASE,
+)
+
+
+def ordinal(number: int) -> str:
+    if 10 <= number % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def sentences(text: str) -> list[str]:
+    return [part.strip() for part in _SENTENCES.split(" ".join(text.split())) if part.strip()]
+
+
+def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
+    """Whole sentences up to `limit` characters, else a cut at a word boundary."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    kept = ""
+    for sentence in sentences(text):
+        if len(kept) + len(sentence) + 1 > limit:
+            break
+        kept = f"{kept} {sentence}".strip()
+    if kept:
+        return kept
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def topic(material: Material) -> str:
+    subject = " ".join(material.subject.split())
+    subject = subject[:1].lower() + subject[1:] if subject[:2] != subject[:2].upper() else subject
+    return shorten(subject, 90).rstrip(".!?")
+
+
+def _helpful_past(material: Material) -> PastTicket | None:
+    """The best-matching past ticket that has an answer from our side to point to."""
+    for past in material.past_tickets[:3]:
+        if past.resolution.strip():
+            return past
+    return None
+
+
+def reply(material: Material) -> tuple[str, PastTicket | None]:
+    """A draft reply, and the past ticket it cites (if any)."""
+    lines = [f"Hi {FIRST_NAME},", ""]
+    customer_texts = [turn.text for turn in material.customer_turns]
+    if not customer_texts:
+        lines.append(f"I'm following up on your request about {topic(material)}.")
+    else:
+        lines.append(f"Thank you for getting in touch about {topic(material)}.")
+        mood = sentiment.customer_sentiment(customer_texts).label
+        if mood in (sentiment.NEGATIVE, sentiment.FRUSTRATED):
+            lines[-1] += " I'm sorry for the trouble this is causing you."
+    for item in material.recurring[:1]:
+        lines.append(
+            f"I can see this is the {ordinal(item.count)} time you have contacted us about "
+            f"{item.label}, so I'm looking at the whole history, not just this message."
+        )
+    past = _helpful_past(material)
+    if past is not None:
+        when = past.created_at.strftime("%B %Y")
+        lines += [
+            "",
+            f"When you contacted us about “{shorten(past.subject, 90)}” ({past.reference}, "
+            f"{when}), this is what we suggested:",
+            f"“{shorten(past.resolution)}”",
+            "Could you try that again and let me know whether it helps?",
+        ]
+    elif customer_texts:
+        lines += ["", "I'm looking into this now and will get back to you as soon as I can."]
+    else:
+        lines += ["", "Is there anything else you need from us on this?"]
+    lines += ["", "Best regards,", AGENT_NAME]
+    return "\n".join(lines), past
+
+
+def attempted_solutions(material: Material, limit: int = 5) -> list[str]:
+    """What our side already suggested or did, one sentence each."""
+    found: list[str] = []
+    for turn in material.turns:
+        if turn.role not in (AGENT, BOT):
+            continue
+        for sentence in sentences(turn.text):
+            if _ACTION.search(sentence) and sentence not in found:
+                found.append(shorten(sentence, 160))
+    return found[-limit:]
+
+
+def open_questions(material: Material, limit: int = 3) -> list[str]:
+    """The customer's questions since our side last wrote."""
+    questions: list[str] = []
+    for turn in material.turns:
+        if turn.role != CUSTOMER:
+            questions = []  # answered (or at least seen) by the reply that follows
+            continue
+        questions += [shorten(s, 160) for s in sentences(turn.text) if s.endswith("?")]
+    for item in material.recurring[:1]:
+        questions.append(f"Why does {item.label} keep coming back ({item.count} tickets so far)?")
+    return questions[:limit]
+
+
+def customer_summary(material: Material) -> str:
+    parts = []
+    if material.customer_since:
+        parts.append(f"Customer since {material.customer_since.strftime('%B %Y')}")
+    tickets = "ticket" if material.ticket_count == 1 else "tickets"
+    parts.append(f"{material.ticket_count} {tickets} ({material.open_ticket_count} open)")
+    summary = ", ".join(parts) + "."
+    facts = [shorten(fact.text, 100).rstrip(".") for fact in material.profile[:3]]
+    if facts:
+        summary += " Known: " + "; ".join(facts) + "."
+    return summary
+
+
+def issue_summary(material: Material) -> str:
+    customer_texts = [turn.text for turn in material.customer_turns]
+    summary = f"{shorten(material.subject, 120).rstrip('.')}."
+    if customer_texts:
+        first = shorten(customer_texts[0], 200)
+        summary += f" The customer wrote: “{first}”"
+        if len(customer_texts) > 1:
+            summary += f" Latest: “{shorten(customer_texts[-1], 200)}”"
+    return summary
+
+
+def history_line(past: PastTicket) -> str:
+    if past.summary:
+        return shorten(past.summary, 200)
+    line = f"{shorten(past.subject, 90).rstrip('.')} ({past.status})"
+    if past.resolution:
+        line += f": {shorten(past.resolution, 140)}"
+    return line

@@ -1,0 +1,112 @@
+"""Suggested replies and handoff material: a ticket and its memory context, for the composer.
+
+Reading is bounded: the newest messages of the ticket, the top past tickets with
+our last answer on each (one query), and two counts.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Q
+
+from customers.selectors import customer_known_identifiers
+from helpdesk.replies import composer
+from helpdesk.replies.material import Fact, Material, PastTicket, Recurrence, Turn
+from tickets.context import TicketContext, ticket_context
+from tickets.models import Message, Ticket
+
+MAX_TURNS = 30
+MAX_PAST = 3
+
+
+def _agent_first_name(user: AbstractBaseUser | AnonymousUser | None) -> str:
+    if user is None or not user.is_authenticated:
+        return ""
+    return getattr(user, "first_name", "") or user.get_username()
+
+
+def _our_last_answers(ticket_ids: list[int]) -> dict[int, str]:
+    """Each past ticket's newest agent or bot message: what we told the customer then."""
+    answers: dict[int, str] = {}
+    rows = (
+        Message.objects.filter(
+            ticket_id__in=ticket_ids, role__in=[Message.Role.AGENT, Message.Role.BOT]
+        )
+        .order_by("ticket_id", "-created_at", "-id")
+        .values_list("ticket_id", "body")
+    )
+    for ticket_id, body in rows:
+        answers.setdefault(ticket_id, body)
+    return answers
+
+
+def _recurring(ticket: Ticket, context: TicketContext) -> tuple[Recurrence, ...]:
+    """Recurring issues this ticket belongs to, oldest ticket first."""
+    items = []
+    for issue in context.recurring_issues:
+        if ticket.pk not in issue.ticket_ids:
+            continue
+        references = tuple(Ticket(pk=pk).reference for pk in issue.ticket_ids)
+        items.append(Recurrence(issue.label, references, len(issue.ticket_ids)))
+    return tuple(items)
+
+
+def ticket_material(
+    *,
+    ticket: Ticket,
+    context: TicketContext,
+    agent: AbstractBaseUser | AnonymousUser | None = None,
+) -> Material:
+    customer = ticket.customer
+    messages = list(
+        Message.objects.filter(ticket=ticket).order_by("-created_at", "-id")[:MAX_TURNS]
+    )[::-1]
+    related = context.related_tickets[:MAX_PAST]
+    answers = _our_last_answers([item.ticket_id for item in related])
+    counts = Ticket.objects.filter(customer_id=customer.pk).aggregate(
+        total=Count("id"), active=Count("id", filter=Q(status__in=Ticket.ACTIVE_STATUSES))
+    )
+    return Material(
+        ticket_id=ticket.pk,
+        reference=ticket.reference,
+        subject=ticket.subject,
+        customer_first_name=customer.first_name,
+        known=customer_known_identifiers(customer),
+        turns=tuple(
+            Turn(role=m.role, text=m.body, created_at=m.created_at, message_id=m.pk)
+            for m in messages
+        ),
+        profile=tuple(
+            Fact(f.text, f.kind, f.source.ticket_id, f.source.message_id) for f in context.profile
+        ),
+        ticket_memories=tuple(
+            Fact(m.text, "memory", m.source.ticket_id, m.source.message_id)
+            for m in context.ticket_memories
+        ),
+        past_tickets=tuple(
+            PastTicket(
+                ticket_id=item.ticket_id,
+                reference=item.reference,
+                subject=item.subject,
+                status=item.status,
+                created_at=item.created_at,
+                snippet=item.snippet,
+                resolution=answers.get(item.ticket_id, ""),
+                message_id=item.message_id,
+            )
+            for item in related
+        ),
+        recurring=_recurring(ticket, context),
+        customer_since=customer.created_at.date(),
+        ticket_count=counts["total"],
+        open_ticket_count=counts["active"],
+        agent_first_name=_agent_first_name(agent),
+    )
+
+
+def ticket_suggested_reply(
+    *, ticket: Ticket, agent: AbstractBaseUser | AnonymousUser | None = None
+) -> composer.Draft:
+    """A draft reply for the agent, written from the ticket's memory context, PII masked."""
+    context = ticket_context(ticket=ticket)
+    return composer.compose_reply(ticket_material(ticket=ticket, context=context, agent=agent))
