@@ -22,7 +22,7 @@ from helpdesk.replies import composer
 from helpdesk.replies.material import Material
 from tickets.context import ticket_context
 from tickets.drafts import ticket_material
-from tickets.models import Handoff, Ticket, TicketEvent
+from tickets.models import Handoff, Message, Ticket, TicketEvent
 from tickets.selectors import agent_list
 from tickets.services import Actor, TicketConflictError, _event, _set_status, actor_or_none
 
@@ -66,6 +66,14 @@ def next_available_agent(*, exclude: AbstractBaseUser | None = None) -> Abstract
     return agent
 
 
+def whole_ticket_query(ticket: Ticket) -> str:
+    """The subject and every customer message: a handoff's history is about the whole ticket."""
+    bodies = Message.objects.filter(ticket=ticket, role=Message.Role.CUSTOMER).order_by(
+        "created_at", "id"
+    )
+    return " ".join([ticket.subject, *bodies.values_list("body", flat=True)[:20]])
+
+
 def _notify(handoff: Handoff) -> None:
     agent = handoff.assigned_to
     if agent is None or not agent.email:
@@ -104,7 +112,7 @@ def ticket_escalate(
     requested = agent_by_username(assign_to) if assign_to else None
     actor = actor_or_none(actor)
     if material is None:
-        context = ticket_context(ticket=ticket)
+        context = ticket_context(ticket=ticket, query=whole_ticket_query(ticket))
         material = ticket_material(ticket=ticket, context=context, agent=actor)
     written = composer.compose_handoff(material)
     with transaction.atomic():

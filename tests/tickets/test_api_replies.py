@@ -1,0 +1,215 @@
+"""POST suggested-reply, bot-reply and escalate: api.md's shapes, status codes and permissions."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from rest_framework.test import APIClient
+
+from customers.models import Customer
+from helpdesk.memory import reset_backend
+from tests.factories import CustomerFactory
+from tests.llm_server import LLMServer
+from tests.mirror_helpers import deliver_all, ticket_with_messages
+from tickets import services
+from tickets.models import Message, Ticket
+
+pytestmark = pytest.mark.django_db
+
+CARD = "4111 1111 1111 1111"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_backend() -> None:
+    reset_backend()
+
+
+@pytest.fixture
+def ada() -> Customer:
+    return CustomerFactory(name="Ada Lovelace", email="ada@example.com")
+
+
+@pytest.fixture
+def past(ada: Customer) -> Ticket:
+    return ticket_with_messages(
+        ada,
+        "Wi-Fi drops every evening",
+        ["My router drops the wifi every evening.", "Please update the router firmware to 7.57."],
+    )
+
+
+@pytest.fixture
+def current(ada: Customer, past: Ticket) -> Ticket:
+    ticket = ticket_with_messages(
+        ada,
+        "Wifi drops again",
+        [f"The router wifi drops every evening again. My card is {CARD}."],
+        close=False,
+    )
+    deliver_all()
+    return ticket
+
+
+def url(ticket: Ticket, action: str) -> str:
+    return f"/api/tickets/{ticket.pk}/{action}/"
+
+
+def test_suggested_reply_returns_a_masked_draft_with_sources(
+    api_client: APIClient, current: Ticket, past: Ticket
+) -> None:
+    response = api_client.post(url(current, "suggested-reply"))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) >= {"reply", "redactions", "sources"}
+    assert body["reply"].startswith("Hi Ada,")
+    assert CARD not in body["reply"]
+    assert body["redactions"] >= 1
+    assert body["sources"][0]["ticket"] == past.pk
+    assert body["sources"][0]["reference"] == past.reference
+    assert body["composer"] == "offline"
+    assert Message.objects.filter(ticket=current).count() == 1  # a draft stores nothing
+
+
+def test_suggested_reply_from_the_model_never_shows_it_the_card(
+    api_client: APIClient, current: Ticket, llm_server: LLMServer
+) -> None:
+    llm_server.reply_with("Hi {first_name}, please update the firmware.")
+
+    body = api_client.post(url(current, "suggested-reply")).json()
+
+    assert body["composer"] == "llm"
+    assert body["reply"] == "Hi Ada, please update the firmware."
+    assert CARD not in llm_server.requests[0].text
+    assert "Lovelace" not in llm_server.requests[0].text
+
+
+def test_suggested_reply_says_when_the_model_failed(
+    api_client: APIClient, current: Ticket, llm_server: LLMServer
+) -> None:
+    llm_server.fail_next(503)
+
+    body = api_client.post(url(current, "suggested-reply")).json()
+
+    assert body["composer"] == "offline"
+    assert "HTTP 503" in body["notice"]
+
+
+def test_escalate_returns_the_assignee_and_the_handoff(
+    api_client: APIClient, current: Ticket, other_agent: User
+) -> None:
+    response = api_client.post(
+        url(current, "escalate"),
+        {"reason": "customer asked for a person", "assign_to": "tom"},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["ticket"], body["status"], body["assigned_to"]) == (current.pk, "escalated", "tom")
+    handoff = body["handoff"]
+    assert set(handoff) >= {
+        "customer_summary", "issue_summary", "attempted_solutions", "customer_sentiment",
+        "relevant_history", "open_questions",
+    }  # fmt: skip
+    assert handoff["relevant_history"][0]["reference"].startswith("T-")
+    assert handoff["reason"] == "customer asked for a person"
+    assert handoff["escalated_by"] == "maria"
+
+
+def test_escalate_picks_the_next_available_agent_by_default(
+    api_client: APIClient, current: Ticket, other_agent: User
+) -> None:
+    body = api_client.post(url(current, "escalate"), {"reason": "x"}, format="json").json()
+
+    assert body["assigned_to"] == "tom"  # maria asked, so tom takes it
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({}, "reason"),
+        ({"reason": "x" * 1001}, "reason"),
+        ({"reason": "x", "assign_to": "zed"}, "assign_to"),
+    ],
+)
+def test_escalate_refuses_bad_input_with_400(
+    api_client: APIClient, current: Ticket, payload: dict, field: str
+) -> None:
+    response = api_client.post(url(current, "escalate"), payload, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_escalating_an_escalated_or_closed_ticket_is_409(
+    api_client: APIClient, current: Ticket, past: Ticket, other_agent: User
+) -> None:
+    api_client.post(url(current, "escalate"), {"reason": "x"}, format="json")
+    services.ticket_close(ticket=past, status=Ticket.Status.CLOSED, actor=None)
+
+    again = api_client.post(url(current, "escalate"), {"reason": "x"}, format="json")
+    closed = api_client.post(url(past, "escalate"), {"reason": "x"}, format="json")
+
+    assert (again.status_code, closed.status_code) == (409, 409)
+    assert "already escalated" in again.json()["detail"]
+
+
+def test_bot_reply_stores_the_draft_as_a_bot_message(
+    api_client: APIClient, current: Ticket
+) -> None:
+    response = api_client.post(url(current, "bot-reply"))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["action"] == "replied"
+    assert body["escalation"] is None
+    stored = Message.objects.filter(ticket=current).last()
+    assert stored.role == Message.Role.BOT
+    assert body["message"]["id"] == stored.pk
+    assert stored.body == body["draft"]["reply"]
+    assert CARD not in stored.body
+
+
+def test_bot_reply_twice_is_409_nothing_to_answer(api_client: APIClient, current: Ticket) -> None:
+    api_client.post(url(current, "bot-reply"))
+
+    response = api_client.post(url(current, "bot-reply"))
+
+    assert response.status_code == 409
+    assert "no customer message" in response.json()["detail"]
+
+
+def test_bot_hands_over_when_the_customer_asks_for_a_person(
+    api_client: APIClient, current: Ticket, other_agent: User
+) -> None:
+    services.message_record(
+        ticket=current, role=Message.Role.CUSTOMER, body="Can I talk to a real person please?"
+    )
+
+    body = api_client.post(url(current, "bot-reply")).json()
+
+    assert body["action"] == "escalated"
+    assert body["escalation"]["status"] == "escalated"
+    assert body["escalation"]["handoff"]["reason"] == "The customer asked for a person."
+    assert body["escalation"]["handoff"]["escalated_by"] is None
+    assert body["message"]["role"] == "bot"
+    assert "colleague" in body["message"]["body"]
+
+
+@pytest.mark.parametrize("action", ["suggested-reply", "bot-reply", "escalate"])
+def test_reply_endpoints_need_an_agent(
+    action: str,
+    current: Ticket,
+    anonymous_api_client: APIClient,
+    non_agent_api_client: APIClient,
+    readonly_api_client: APIClient,
+) -> None:
+    assert anonymous_api_client.post(url(current, action)).status_code == 401
+    assert non_agent_api_client.post(url(current, action)).status_code == 403
+    assert readonly_api_client.post(url(current, action)).status_code == 403
+
+
+@pytest.mark.parametrize("action", ["suggested-reply", "bot-reply", "escalate"])
+def test_reply_endpoints_404_for_a_missing_ticket(api_client: APIClient, action: str) -> None:
+    assert api_client.post(f"/api/tickets/999999/{action}/").status_code == 404
