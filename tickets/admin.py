@@ -9,9 +9,11 @@ from django.http import HttpRequest
 
 from helpdesk import worker
 from tickets import services
+from tickets.escalation import ticket_escalate
 from tickets.mirror import mirror_retry
-from tickets.models import Message, MirrorEntry, Ticket, TicketEvent
+from tickets.models import Handoff, Message, MirrorEntry, Ticket, TicketEvent
 from tickets.selectors import agent_list
+from tickets.services import TicketConflictError
 
 
 class MessageInline(admin.TabularInline):
@@ -34,6 +36,36 @@ class TicketEventInline(admin.TabularInline):
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Ticket | None = None) -> bool:
+        return False
+
+
+class HandoffInline(admin.StackedInline):
+    model = Handoff
+    extra = 0
+    fields = [
+        "created_at", "assigned_to", "escalated_by", "reason", "issue_summary",
+        "customer_summary", "customer_sentiment", "attempted_solutions", "open_questions",
+        "relevant_history", "composer", "redactions",
+    ]  # fmt: skip
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Ticket | None = None) -> bool:
+        return False
+
+
+@admin.register(Handoff)
+class HandoffAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "assigned_to", "escalated_by", "customer_sentiment", "created_at"]
+    list_filter = ["customer_sentiment", "composer", "created_at"]
+    search_fields = ["ticket__subject", "reason", "issue_summary", "assigned_to__username"]
+    list_select_related = ["ticket", "assigned_to", "escalated_by"]
+    readonly_fields = [field.name for field in Handoff._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Handoff | None = None) -> bool:
         return False
 
 
@@ -70,8 +102,8 @@ class TicketAdmin(admin.ModelAdmin):
         *readonly_fields[1:],
     ]
     date_hierarchy = "created_at"
-    inlines = [MessageInline, TicketEventInline]
-    actions = ["assign_to_me", "mark_resolved", "mark_closed"]
+    inlines = [MessageInline, TicketEventInline, HandoffInline]
+    actions = ["assign_to_me", "escalate", "mark_resolved", "mark_closed"]
     list_per_page = 50
 
     def save_model(self, request: HttpRequest, obj: Ticket, form: ModelForm, change: bool) -> None:
@@ -114,6 +146,29 @@ class TicketAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"Assigned {queryset.count()} ticket(s) to you.", messages.SUCCESS
         )
+
+    @admin.action(
+        description="Escalate selected tickets to the next available agent",
+        permissions=["change"],
+    )
+    def escalate(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        escalated, refused = 0, []
+        for ticket in queryset.select_related("customer"):
+            try:
+                ticket_escalate(
+                    ticket=ticket,
+                    actor=request.user,
+                    reason=f"Escalated from the admin by {request.user.get_username()}.",
+                )
+                escalated += 1
+            except TicketConflictError as error:
+                refused.append(str(error))
+        if escalated:
+            self.message_user(
+                request, f"Escalated {escalated} ticket(s) with a handoff.", messages.SUCCESS
+            )
+        for reason in refused:
+            self.message_user(request, reason, messages.WARNING)
 
     @admin.action(description="Mark selected tickets resolved", permissions=["change"])
     def mark_resolved(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:

@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from tickets.escalation import REASON_MAX_LENGTH
 from tickets.models import Ticket
 from tickets.selectors import agent_list
 
@@ -39,4 +40,21 @@ class TicketUpdateForm(forms.Form):
     priority = forms.ChoiceField(label=_("Priority"), choices=Ticket.Priority.choices)
     assigned_to = forms.ModelChoiceField(
         label=_("Assignee"), queryset=agent_list(), required=False, empty_label=_("Unassigned")
+    )
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why"),
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": _("e.g. needs a technician; asked for a person")}
+        ),
+    )
+    assign_to = forms.ModelChoiceField(
+        label=_("Hand to"),
+        queryset=agent_list(),
+        required=False,
+        to_field_name="username",
+        empty_label=_("Next available agent"),
     )

@@ -10,4 +10,6 @@ urlpatterns = [
     path("<int:pk>/update/", views.update, name="update"),
     path("<int:pk>/take/", views.take, name="take"),
     path("<int:pk>/context/", views.context, name="context"),
+    path("<int:pk>/escalate/", views.escalate, name="escalate"),
+    path("<int:pk>/suggested-reply/", views.suggested_reply, name="suggested_reply"),
 ]

@@ -9,7 +9,9 @@ from django.views.decorators.http import require_GET, require_POST
 from helpdesk.portal import agent_required, paginate, query_without_page
 from tickets import selectors, services
 from tickets.context import ticket_context
-from tickets.forms import KEEP_STATUS, ReplyForm, TicketUpdateForm
+from tickets.drafts import ticket_suggested_reply
+from tickets.escalation import latest_handoff, ticket_escalate
+from tickets.forms import KEEP_STATUS, EscalateForm, ReplyForm, TicketUpdateForm
 from tickets.models import Message, Ticket
 
 
@@ -54,6 +56,9 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **forms: object) -> di
             }
         ),
         "can_assign": request.user.has_perm("tickets.assign_ticket"),
+        "can_escalate": request.user.has_perm("tickets.change_ticket"),
+        "escalate_form": forms.get("escalate_form") or EscalateForm(),
+        "handoff": latest_handoff(ticket) if ticket.status == Ticket.Status.ESCALATED else None,
     }
 
 
@@ -165,3 +170,41 @@ def context(request: HttpRequest, pk: int) -> HttpResponse:
             "return_to": ticket.get_absolute_url(),
         },
     )
+
+
+@require_POST
+@agent_required
+def escalate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hand the ticket to a human agent with a structured handoff."""
+    ticket = get_object_or_404(Ticket.objects.select_related("customer"), pk=pk)
+    if not request.user.has_perm("tickets.change_ticket"):
+        raise PermissionDenied("You may not escalate tickets.")
+    form = EscalateForm(request.POST)
+    if not form.is_valid():
+        context = _detail_context(
+            request, selectors.ticket_detail(ticket_id=pk), escalate_form=form
+        )
+        return render(request, "tickets/detail.html", context, status=400)
+    assignee = form.cleaned_data["assign_to"]
+    try:
+        handoff = ticket_escalate(
+            ticket=ticket,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            assign_to=assignee.get_username() if assignee else None,
+        )
+    except (services.TicketConflictError, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        name = handoff.assigned_to.get_username() if handoff.assigned_to else "nobody"
+        messages.success(request, f"{ticket.reference} escalated to {name}.")
+    return redirect(ticket)
+
+
+@require_GET
+@agent_required
+def suggested_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    """The suggested reply panel, loaded after the page (htmx): it may wait for the model."""
+    ticket = get_object_or_404(Ticket.objects.select_related("customer"), pk=pk)
+    draft = ticket_suggested_reply(ticket=ticket, agent=request.user)
+    return render(request, "tickets/_suggested_reply.html", {"ticket": ticket, "draft": draft})

@@ -27,6 +27,8 @@ PAGES = [
     ("post", "/tickets/{ticket}/update/"),
     ("post", "/tickets/{ticket}/take/"),
     ("get", "/tickets/{ticket}/context/"),
+    ("post", "/tickets/{ticket}/escalate/"),
+    ("get", "/tickets/{ticket}/suggested-reply/"),
     ("get", "/customers/"),
     ("get", "/customers/{customer}/"),
     ("post", "/customers/{customer}/memories/delete/"),
@@ -39,6 +41,7 @@ FORM = {
     "then_status": "",
     "memory_id": "1",
     "text": "Has a router",
+    "reason": "Needs a person",
 }
 
 

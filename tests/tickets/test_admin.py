@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.messages import get_messages
+from django.http import HttpResponse
 from django.test import Client
 
 from customers.models import Customer
 from tests.factories import MessageFactory, TicketFactory
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Handoff, Ticket, TicketEvent
 from tickets.services import ticket_change_status
 
 pytestmark = pytest.mark.django_db
@@ -83,12 +85,13 @@ def test_messages_and_events_cannot_be_added_in_admin(superuser_client: Client, 
     assert superuser_client.get(url).status_code == 403
 
 
-def run_action(client: Client, action: str, *tickets: Ticket) -> None:
+def run_action(client: Client, action: str, *tickets: Ticket) -> HttpResponse:
     response = client.post(
         "/admin/tickets/ticket/",
         {"action": action, "_selected_action": [ticket.pk for ticket in tickets]},
     )
     assert response.status_code == 302
+    return response
 
 
 def test_action_assign_to_me_assigns_with_events(
@@ -142,7 +145,7 @@ def change_form(ticket: Ticket, **changes: object) -> dict[str, object]:
         "assigned_to": ticket.assigned_to_id or "",
         "_save": "Save",
     }
-    for prefix in ["messages", "events"]:
+    for prefix in ["messages", "events", "handoffs"]:
         data.update(
             {
                 f"{prefix}-TOTAL_FORMS": "0",
@@ -270,3 +273,32 @@ def test_mirror_entry_admin_lists_failures_and_retries_them(admin_client, ticket
     assert response.status_code == 302
     assert set(failed.values_list("state", flat=True)) == {MirrorEntry.State.PENDING}
     assert set(failed.values_list("attempts", flat=True)) == {0}
+
+
+def test_action_escalate_hands_tickets_to_agents_with_handoffs(
+    superuser_client: Client, agent: User, ticket: Ticket, other_ticket: Ticket
+) -> None:
+    ticket_change_status(ticket=other_ticket, status="escalated", actor=agent)
+
+    response = run_action(superuser_client, "escalate", ticket, other_ticket)
+
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.assigned_to) == ("escalated", agent)
+    handoff = Handoff.objects.get()
+    assert handoff.ticket == ticket
+    assert "from the admin" in handoff.reason
+    shown = [str(message) for message in get_messages(response.wsgi_request)]
+    assert any("already escalated" in text for text in shown)
+
+
+def test_handoff_admin_is_read_only(superuser_client: Client, agent: User, ticket: Ticket) -> None:
+    run_action(superuser_client, "escalate", ticket)
+    handoff = Handoff.objects.get()
+
+    listed = superuser_client.get("/admin/tickets/handoff/")
+    page = superuser_client.get(f"/admin/tickets/handoff/{handoff.pk}/change/")
+
+    assert listed.context["cl"].result_count == 1
+    assert page.status_code == 200
+    assert b'name="reason"' not in page.content
+    assert superuser_client.get("/admin/tickets/handoff/add/").status_code == 403

@@ -1,5 +1,6 @@
 // Keyboard shortcuts for the agent portal: j/k move through lists, Enter opens,
-// "/" searches, r replies, e escalates, ? shows the list. Plain DOM, no framework.
+// "/" searches, r replies, e escalates, ? shows the list; dialogs open from data-dialog
+// buttons and the suggested draft goes into the reply box. Plain DOM, no framework.
 (function () {
   "use strict";
 
@@ -45,9 +46,40 @@
     if (dialog && !dialog.open) dialog.showModal();
   }
 
+  // Put the suggested draft into the reply box, where the agent edits it before sending.
+  function insertDraft(button) {
+    const draft = document.querySelector(button.dataset.insertDraft);
+    const reply = document.querySelector("#reply textarea");
+    if (!draft || !reply) return;
+    reply.value = draft.textContent.trim();
+    reply.focus();
+    reply.setSelectionRange(reply.value.length, reply.value.length);
+    reply.scrollIntoView({ block: "center" });
+  }
+
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-shortcuts-open]")) {
       showShortcuts();
+      return;
+    }
+    const insert = event.target.closest("[data-insert-draft]");
+    if (insert) {
+      insertDraft(insert);
+      return;
+    }
+    const opener = event.target.closest("[data-dialog]");
+    if (opener) {
+      const dialog = document.querySelector(opener.dataset.dialog);
+      if (dialog && !dialog.open) {
+        dialog.showModal();
+        const first = dialog.querySelector("textarea, input, select");
+        if (first) first.focus();
+      }
+      return;
+    }
+    const closer = event.target.closest("[data-dialog-close]");
+    if (closer) {
+      closer.closest("dialog").close();
       return;
     }
     const row = event.target.closest("[data-nav-item]");
