@@ -21,6 +21,9 @@ from django.db import transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from customers.models import Customer
+from customers.selectors import customer_known_identifiers
+from helpdesk import pii
 from helpdesk.memory import ids
 from helpdesk.memory.backend import MemoryBackend
 from helpdesk.memory.types import (
@@ -115,10 +118,19 @@ def mirror_claim(*, limit: int = 50, now: datetime.datetime | None = None) -> li
     )
 
 
+def outgoing_text(text: str, customer: Customer) -> str:
+    """What may leave for the memory backend: never secrets; contact details per setting."""
+    if settings.MEMORY_MASK_CONTACTS:
+        known = customer_known_identifiers(customer)
+    else:
+        known = pii.KnownIdentifiers(ids=(customer.external_id,))
+    kinds = pii.mirror_kinds(settings.MEMORY_MASK_CONTACTS)
+    return pii.redact(text, known=known, kinds=kinds).text
+
+
 def _customer_participant(ticket: Ticket) -> Participant:
-    return Participant(
-        id=ids.customer_id(ticket.customer_id), name=ticket.customer.name, speaker=Speaker.USER
-    )
+    name = "Customer" if settings.MEMORY_MASK_CONTACTS else ticket.customer.name
+    return Participant(id=ids.customer_id(ticket.customer_id), name=name, speaker=Speaker.USER)
 
 
 def _sender(message: Message) -> Participant:
@@ -154,7 +166,7 @@ def mirror_send(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryOutcome:
                 group_id=group,
                 ticket_id=ticket.pk,
                 customer_id=customer,
-                name=f"{ticket.reference} {ticket.subject}",
+                name=outgoing_text(f"{ticket.reference} {ticket.subject}", ticket.customer),
                 created_at=ticket.created_at,
                 participants=(_customer_participant(ticket),),
             )
@@ -167,11 +179,11 @@ def mirror_send(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryOutcome:
             MessagePosted(
                 message_id=ids.message_id(message.pk),
                 group_id=group,
-                group_name=f"{ticket.reference} {ticket.subject}",
+                group_name=outgoing_text(f"{ticket.reference} {ticket.subject}", ticket.customer),
                 ticket_id=ticket.pk,
                 customer_id=customer,
                 sender=_sender(message),
-                content=message.body,
+                content=outgoing_text(message.body, ticket.customer),
                 created_at=message.created_at,
             )
         )

@@ -1,0 +1,64 @@
+"""What the mirror sends a hosted memory service: never secrets; contact details per setting."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pytest_django.fixtures import Settings
+
+from customers.models import Customer
+from helpdesk.memory import ids
+from helpdesk.memory.evermemos import EverMemOSBackend
+from tests.factories import CustomerFactory
+from tests.memory.evermemos_server import EverMemOSServer
+from tests.mirror_helpers import deliver_all
+from tickets import services
+from tickets.models import Message
+
+pytestmark = pytest.mark.django_db
+
+CARD = "4111 1111 1111 1111"
+IBAN = "DE89 3704 0044 0532 0130 00"
+BODY = f"Ada Lovelace here, ada@example.com. Card {CARD}, IBAN {IBAN}, password: hunter2!"
+
+
+@pytest.fixture
+def ada() -> Customer:
+    return CustomerFactory(name="Ada Lovelace", email="ada@example.com", external_id="crm-4711")
+
+
+def deliver_one(ada: Customer, backend: EverMemOSBackend, server: EverMemOSServer) -> str:
+    ticket = services.ticket_create(customer=ada, subject="Billing for crm-4711")
+    services.message_record(ticket=ticket, role=Message.Role.CUSTOMER, body=BODY)
+    deliver_all(backend)
+    return json.dumps([r.json for r in server.requests if r.json is not None])
+
+
+def test_secrets_never_reach_the_memory_service(
+    ada: Customer, evermemos_backend: EverMemOSBackend, evermemos_server: EverMemOSServer
+) -> None:
+    sent = deliver_one(ada, evermemos_backend, evermemos_server)
+
+    for secret in (CARD, IBAN, "hunter2", "crm-4711"):
+        assert secret not in sent
+    assert "<CARD_1>" in sent
+    assert "ada@example.com" in sent  # contact details go by default
+    assert "Ada Lovelace" in sent
+
+
+def test_contact_details_are_masked_when_the_setting_says_so(
+    ada: Customer,
+    evermemos_backend: EverMemOSBackend,
+    evermemos_server: EverMemOSServer,
+    settings: Settings,
+) -> None:
+    settings.MEMORY_MASK_CONTACTS = True
+
+    sent = deliver_one(ada, evermemos_backend, evermemos_server)
+
+    for value in (CARD, IBAN, "hunter2", "ada@example.com", "Lovelace"):
+        assert value not in sent
+    assert "<EMAIL_1>" in sent
+    (message,) = evermemos_server.messages(ids.group_id(ada.tickets.get().pk))
+    assert message["sender_name"] == "Customer"
