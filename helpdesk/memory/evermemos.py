@@ -90,6 +90,7 @@ class EverMemOSBackend:
         path_prefix: str = DEFAULT_PATH_PREFIX,
         timeout: float = 60.0,
         connect_timeout: float = 5.0,
+        read_timeout: float = 10.0,
         context_method: str = "hybrid",
         recurring_method: str = "agentic",
         bot_name: str = DEFAULT_BOT_NAME,
@@ -101,7 +102,7 @@ class EverMemOSBackend:
             raise ValueError(
                 f"EverMemOS base URL must start with http:// or https://: {base_url!r}"
             )
-        if timeout <= 0 or connect_timeout <= 0:
+        if timeout <= 0 or connect_timeout <= 0 or read_timeout <= 0:
             raise ValueError("EverMemOS timeouts must be positive.")
         for method in (context_method, recurring_method):
             if method not in RETRIEVE_METHODS:
@@ -114,8 +115,10 @@ class EverMemOSBackend:
         self._prefix = prefix
         self._api_key = api_key.strip()
         self._timeout = httpx.Timeout(timeout, connect=connect_timeout)
+        # Reads serve pages and drafts: they give up long before a delivery would.
+        self._read_timeout = httpx.Timeout(min(timeout, read_timeout), connect=connect_timeout)
         self._keyword_timeout = httpx.Timeout(
-            min(timeout, _KEYWORD_READ_TIMEOUT), connect=connect_timeout
+            min(timeout, read_timeout, _KEYWORD_READ_TIMEOUT), connect=connect_timeout
         )
         self._health_timeout = httpx.Timeout(
             min(timeout, _HEALTH_READ_TIMEOUT), connect=connect_timeout
@@ -147,6 +150,7 @@ class EverMemOSBackend:
                 path_prefix=getattr(settings, "EVERMEMOS_PATH_PREFIX", DEFAULT_PATH_PREFIX),
                 timeout=float(getattr(settings, "EVERMEMOS_TIMEOUT", 60.0)),
                 connect_timeout=float(getattr(settings, "EVERMEMOS_CONNECT_TIMEOUT", 5.0)),
+                read_timeout=float(getattr(settings, "EVERMEMOS_READ_TIMEOUT", 10.0)),
                 context_method=getattr(settings, "EVERMEMOS_CONTEXT_METHOD", "hybrid"),
                 recurring_method=getattr(settings, "EVERMEMOS_RECURRING_METHOD", "agentic"),
             )
@@ -396,14 +400,16 @@ class EverMemOSBackend:
             ("retrieve_method", method),
             ("top_k", str(top_k)),
         ]
-        timeout = self._keyword_timeout if method == "keyword" else self._timeout
+        timeout = self._keyword_timeout if method == "keyword" else self._read_timeout
         result = self._read(_SEARCH_PATH, params, timeout=timeout)
         return _list_field(result, "memories", _SEARCH_PATH)
 
     def _read(
         self, path: str, params: QueryParams, *, timeout: httpx.Timeout | None = None
     ) -> dict[str, Any]:
-        _, answer = self._request("GET", path, params=params, timeout=timeout, attempts=2)
+        _, answer = self._request(
+            "GET", path, params=params, timeout=timeout or self._read_timeout, attempts=2
+        )
         return _result_of(answer, "GET", path)
 
     def _request(

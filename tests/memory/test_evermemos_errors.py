@@ -331,3 +331,17 @@ def test_health_reports_a_timeout_without_raising(
 
     assert health.ok is False
     assert "Timeout" in health.detail
+
+
+def test_reads_give_up_at_the_read_timeout_while_deliveries_wait_longer(
+    evermemos_server: EverMemOSServer,
+    evermemos_backend_factory: Callable[..., EverMemOSBackend],
+) -> None:
+    backend = evermemos_backend_factory(evermemos_server, timeout=3.0, read_timeout=0.2)
+    evermemos_server.delay_next("/memories/search", 0.6, times=2)
+    evermemos_server.delay_next("/memories", 0.6, method="POST")
+
+    with pytest.raises(MemoryBackendError, match="timed out|did not answer"):
+        backend.customer_profile(customer_id=CUSTOMER, query="router")
+    backend.deliver_ticket_opened(ticket_opened())
+    assert backend.deliver_message(message_posted()) == DeliveryOutcome.DELIVERED
