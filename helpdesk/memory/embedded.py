@@ -18,8 +18,10 @@ import numpy as np
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count, Max
 
+from customers.selectors import customer_known_identifiers
 from helpdesk.memory import ids, ranking
-from helpdesk.memory.extraction import TurnText, extract, profile_facts
+from helpdesk.memory.extraction import Extracted, TurnText, extract, profile_facts
+from helpdesk.memory.llm_extraction import llm_extract
 from helpdesk.memory.types import (
     BackendHealth,
     DeliveryOutcome,
@@ -34,6 +36,7 @@ from helpdesk.memory.types import (
     TicketQuiet,
 )
 from helpdesk.models import Memory, MemoryDocument
+from helpdesk.replies.llm import LanguageModelError, language_model
 from tickets.models import Message, Ticket
 
 logger = logging.getLogger(__name__)
@@ -120,7 +123,7 @@ class EmbeddedBackend:
         except Ticket.DoesNotExist:
             return  # erased meanwhile: nothing to remember
         turns = _turns(ticket.messages.select_related("author").order_by("created_at", "id"))
-        items = extract(turns, subject=ticket.subject, customer_name=ticket.customer.name)
+        items = self._extracted(ticket, turns)
         with transaction.atomic():
             Memory.objects.filter(ticket=ticket, is_corrected=False).delete()
             Memory.objects.bulk_create(
@@ -135,6 +138,22 @@ class EmbeddedBackend:
                 )
                 for item in items
             )
+
+    @staticmethod
+    def _extracted(ticket: Ticket, turns: list[TurnText]) -> list[Extracted]:
+        """The language model's memories when one is configured, else (or on failure) ours."""
+        model = language_model()
+        if model is not None and turns:
+            try:
+                return llm_extract(
+                    model,
+                    turns,
+                    subject=ticket.subject,
+                    known=customer_known_identifiers(ticket.customer),
+                )
+            except LanguageModelError as error:
+                logger.warning("LLM extraction of %s failed (%s); offline", ticket.reference, error)
+        return extract(turns, subject=ticket.subject, customer_name=ticket.customer.name)
 
     # Reads (called by the context service) ------------------------------------------------
 
