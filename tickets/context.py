@@ -22,6 +22,11 @@ from helpdesk.memory.types import (
 from helpdesk.models import Memory
 from tickets.mirror import mirror_state
 from tickets.models import Message, Ticket
+from tickets.recurring import (
+    RecurringIssue,
+    customer_recurring_issues,
+    ticket_recurring_issue,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +47,6 @@ class RelatedTicket:
 
 
 @dataclass(frozen=True)
-class RecurringIssue:
-    label: str
-    ticket_ids: tuple[int, ...]
-
-
-@dataclass(frozen=True)
 class TicketContext:
     query: str
     profile: tuple[ProfileFact, ...]
@@ -61,6 +60,16 @@ class TicketContext:
     @property
     def is_available(self) -> bool:
         return not self.unavailable
+
+    @property
+    def recurring_for_ticket(self) -> RecurringIssue | None:
+        """The group of tickets about the same problem as this one, if it recurs; else None.
+
+        For rules such as "escalate when the same issue recurs across tickets"."""
+        for issue in self.recurring_issues:
+            if issue.position is not None:
+                return issue
+        return None
 
 
 def default_query(ticket: Ticket) -> str:
@@ -151,6 +160,7 @@ def ticket_context(*, ticket: Ticket, query: str | None = None) -> TicketContext
             limit=RELATED_LIMIT,
             query_time=ticket.last_message_at,
         )
+        recurring = ticket_recurring_issue(ticket=ticket, backend=backend)
     except MemoryBackendError as error:
         logger.warning("Memory unavailable for %s: %s", ticket.reference, error)
         return TicketContext(
@@ -170,7 +180,7 @@ def ticket_context(*, ticket: Ticket, query: str | None = None) -> TicketContext
         profile=tuple(item for item in kept if isinstance(item, ProfileFact)),
         ticket_memories=tuple(item for item in kept if isinstance(item, TicketMemory)),
         related_tickets=_related(ticket, matches),
-        recurring_issues=(),
+        recurring_issues=(recurring,) if recurring else (),
         pending_sync=sync.pending,
         failed_sync=sync.failed,
     )
@@ -181,6 +191,7 @@ class CustomerMemory:
     profile: tuple[ProfileFact, ...]
     recurring_issues: tuple[RecurringIssue, ...]
     unavailable: str = ""
+    recurring_unavailable: str = ""  # recurring issues alone could not be read
 
 
 def customer_memory(*, customer_id: int) -> CustomerMemory:
@@ -195,4 +206,13 @@ def customer_memory(*, customer_id: int) -> CustomerMemory:
             unavailable="Memory is unavailable right now.",
         )
     profile = _own_sources(customer_id, _merge(agent_notes(customer_id), learned))
-    return CustomerMemory(profile=tuple(profile), recurring_issues=())
+    try:
+        recurring = customer_recurring_issues(customer_id=customer_id)
+    except MemoryBackendError as error:
+        logger.warning("Recurring issues unavailable for customer %s: %s", customer_id, error)
+        return CustomerMemory(
+            profile=tuple(profile),
+            recurring_issues=(),
+            recurring_unavailable="Recurring issues cannot be read right now.",
+        )
+    return CustomerMemory(profile=tuple(profile), recurring_issues=recurring)

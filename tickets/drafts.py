@@ -40,15 +40,13 @@ def _our_last_answers(ticket_ids: list[int]) -> dict[int, str]:
     return answers
 
 
-def _recurring(ticket: Ticket, context: TicketContext) -> tuple[Recurrence, ...]:
-    """Recurring issues this ticket belongs to, oldest ticket first."""
-    items = []
-    for issue in context.recurring_issues:
-        if ticket.pk not in issue.ticket_ids:
-            continue
-        references = tuple(Ticket(pk=pk).reference for pk in issue.ticket_ids)
-        items.append(Recurrence(issue.label, references, len(issue.ticket_ids)))
-    return tuple(items)
+def _recurring(context: TicketContext) -> tuple[Recurrence, ...]:
+    """The recurring issue this ticket belongs to, counted up to this ticket."""
+    issue = context.recurring_for_ticket
+    if issue is None:
+        return ()
+    references = tuple(Ticket(pk=pk).reference for pk in issue.ticket_ids)
+    return (Recurrence(issue.label, references, issue.position or issue.count),)
 
 
 def ticket_material(
@@ -96,7 +94,7 @@ def ticket_material(
             )
             for item in related
         ),
-        recurring=_recurring(ticket, context),
+        recurring=_recurring(context),
         customer_since=customer.created_at.date(),
         ticket_count=counts["total"],
         open_ticket_count=counts["active"],

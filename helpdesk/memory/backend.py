@@ -52,8 +52,15 @@ class MemoryBackend(Protocol):
         ...
 
     def recurring_candidates(
-        self, *, customer_id: str, query: str, limit: int = 10
-    ) -> list[TicketMatch]: ...
+        self, *, customer_id: str, query: str, group_id: str | None = None, limit: int = 10
+    ) -> list[TicketMatch]:
+        """Other tickets of the customer about the same problem as `query`, the text of the
+        ticket whose group is `group_id` (never returned itself); most confident first.
+
+        A claim, not a ranking: usually empty. Each backend applies its own rule, tuned for
+        precision (a false "3rd time" costs more than a missed one).
+        """
+        ...
 
     def delete_memory(self, *, customer_id: str, memory_id: str) -> None: ...
 

@@ -16,10 +16,10 @@ from collections.abc import Iterable
 
 import numpy as np
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max
 
 from customers.selectors import customer_known_identifiers
-from helpdesk.memory import ids, ranking
+from helpdesk.memory import ids, ranking, recurrence
 from helpdesk.memory.extraction import Extracted, TurnText, extract, profile_facts
 from helpdesk.memory.llm_extraction import llm_extract
 from helpdesk.memory.types import (
@@ -250,9 +250,9 @@ class EmbeddedBackend:
             if index is not None:
                 self._indexes.move_to_end(key)
                 return index
+        rows = documents.annotate(role=F("message__role")).order_by("created_at", "id")
         index = ranking.TicketIndex(
-            [_as_ranking_document(doc) for doc in documents.order_by("created_at", "id")],
-            embedder=self.embedder,
+            [_as_ranking_document(doc) for doc in rows], embedder=self.embedder
         )
         with self._lock:
             self._indexes[key] = index
@@ -272,9 +272,31 @@ class EmbeddedBackend:
         return vector
 
     def recurring_candidates(
-        self, *, customer_id: str, query: str, limit: int = 10
+        self, *, customer_id: str, query: str, group_id: str | None = None, limit: int = 10
     ) -> list[TicketMatch]:
-        return self.related_tickets(customer_id=customer_id, query=query, limit=limit)
+        """Past tickets about the same problem, by the rule in `recurrence` (all three of: a top
+        match, both ways, close enough); usually none."""
+        customer_pk = _customer_pk(customer_id)
+        if not query.strip():
+            return []
+        ticket_pk = ids.ticket_pk_from_group(group_id) if group_id else None
+        index = self._index(customer_pk, None)  # the whole history: one cached index for all
+        found = recurrence.same_problem(
+            index,
+            ticket_id=ticket_pk if ticket_pk is not None else "query",
+            text=query[: ranking.MAX_CHARS],
+            query_vector=self._query_vector if self.embedder is not None else _no_vector,
+            limit=limit,
+        )
+        return [
+            TicketMatch(
+                ticket_id=int(item.ticket_id),
+                score=item.similarity,
+                snippet=_snippet(index.customer_text(item.ticket_id)),
+                source=Source(ticket_id=int(item.ticket_id)),
+            )
+            for item in found
+        ]
 
     def delete_memory(self, *, customer_id: str, memory_id: str) -> None:
         if not memory_id.isdigit():
@@ -290,6 +312,15 @@ class EmbeddedBackend:
     def health(self) -> BackendHealth:
         detail = "keyword and vector search" if self.embedder else "keyword search"
         return BackendHealth(ok=True, backend=self.name, detail=detail)
+
+
+def _no_vector(text: str) -> None:
+    return None
+
+
+def _snippet(text: str, size: int = 240) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
 
 
 def _turns(messages: Iterable[Message]) -> list[TurnText]:
@@ -320,4 +351,5 @@ def _as_ranking_document(document: MemoryDocument) -> ranking.Document:
         created_at=document.created_at,
         speaker=document.speaker,
         vector=vector_from_bytes(document.vector),
+        is_customer=getattr(document, "role", None) == Message.Role.CUSTOMER,
     )

@@ -42,6 +42,8 @@ from helpdesk.memory.types import (
 
 logger = logging.getLogger(__name__)
 
+RECURRING_LEAD = 1.5  # the best past ticket's score over the second's, to claim a recurrence
+RECURRING_MIN_SCORE = 0.5  # floor for scores on a 0-1 scale
 RETRIEVE_METHODS = frozenset({"keyword", "vector", "hybrid", "rrf", "agentic"})
 DEFAULT_PATH_PREFIX = "/api/v0"
 DEFAULT_BOT_NAME = "Helpdesk bot"
@@ -327,15 +329,32 @@ class EverMemOSBackend:
         )
 
     def recurring_candidates(
-        self, *, customer_id: str, query: str, limit: int = 10
+        self, *, customer_id: str, query: str, group_id: str | None = None, limit: int = 10
     ) -> list[TicketMatch]:
-        return self._ticket_matches(
+        """The best past ticket, only when it clearly stands out from the next one.
+
+        EverMemOS scores differ by method, so the rule is relative: the best ticket's score must
+        be at least `RECURRING_LEAD` times the second's (or it is the only one), and a score on
+        a 0-1 scale (vector, hybrid, agentic) must reach `RECURRING_MIN_SCORE`. Not measured
+        against a real server: the figures in bench/recurring.py are the embedded engine's.
+        """
+        matches = self._ticket_matches(
             customer_id=customer_id,
             query=query,
             method=self.recurring_method,
-            exclude_group_id=None,
-            limit=limit,
+            exclude_group_id=group_id,
+            limit=2,
         )
+        if not matches or limit <= 0:
+            return []
+        best = matches[0]
+        if best.score <= 0:
+            return []
+        if len(matches) > 1 and best.score < RECURRING_LEAD * matches[1].score:
+            return []
+        if best.score <= 1 and best.score < RECURRING_MIN_SCORE:
+            return []
+        return [best]
 
     def health(self) -> BackendHealth:
         """Probe `GET /health` (unauthenticated). Never raises."""

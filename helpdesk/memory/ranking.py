@@ -93,6 +93,7 @@ class Document:
     created_at: dt.datetime | None = None
     speaker: str | None = None
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
+    is_customer: bool | None = None  # written by the customer (None: not known)
 
 
 @dataclass(frozen=True)
@@ -316,10 +317,31 @@ class TicketIndex:
         ]
         self.vectors = self._vectors(embedder)
         self.centroids = None
+        self.customer_centroids = None
         if self.vectors is not None:
             centroids = np.zeros((len(self.members), self.vectors.shape[1]), dtype=np.float32)
             np.add.at(centroids, self.owner, self.vectors)
             self.centroids = _unit(centroids)
+            own = np.zeros_like(centroids)
+            for t, members in enumerate(self.members):
+                written = [i for i in members if self.documents[i].is_customer is not False]
+                own[t] = self.vectors[written or members].sum(axis=0)
+            self.customer_centroids = _unit(own)
+
+    def position(self, ticket_id: Id) -> int | None:
+        """Where a ticket sits in this index, or None when it has no message here."""
+        if not hasattr(self, "_positions"):
+            self._positions = {ticket: t for t, ticket in enumerate(self.ticket_ids)}
+        return self._positions.get(ticket_id)
+
+    def customer_text(self, ticket_id: Id) -> str:
+        """What the customer wrote in a ticket (every message when authorship is unknown)."""
+        t = self.position(ticket_id)
+        if t is None:
+            return ""
+        members = self.members[t]
+        written = [i for i in members if self.documents[i].is_customer is not False]
+        return "\n".join(self.documents[i].text for i in written or members)
 
     def _vectors(self, embedder: Embedder | None) -> np.ndarray | None:
         vectors = [d.vector for d in self.documents]

@@ -159,15 +159,29 @@ def test_keyword_method_is_not_repeated_when_empty(
     assert methods_used(evermemos_server) == ["keyword"]
 
 
-def test_recurring_candidates_use_the_recurring_method_and_keep_every_ticket(
+def test_recurring_candidates_use_the_recurring_method_and_claim_the_standout_ticket(
     evermemos_server: EverMemOSServer, evermemos_backend: EverMemOSBackend
 ) -> None:
     seed_history(evermemos_server)
 
-    matches = evermemos_backend.recurring_candidates(customer_id=CUSTOMER, query="printer offline")
+    matches = evermemos_backend.recurring_candidates(
+        customer_id=CUSTOMER, query="printer offline", group_id="ticket_42"
+    )
 
     assert methods_used(evermemos_server) == ["agentic"]
-    assert {match.ticket_id for match in matches} == {10, 11, 42}
+    assert [match.ticket_id for match in matches] == [10]
+
+
+def test_recurring_candidates_claim_nothing_when_no_ticket_stands_out(
+    evermemos_server: EverMemOSServer, evermemos_backend: EverMemOSBackend
+) -> None:
+    seed_history(evermemos_server)
+
+    matches = evermemos_backend.recurring_candidates(
+        customer_id=CUSTOMER, query="printer", group_id="ticket_42"
+    )
+
+    assert matches == []
 
 
 def test_recurring_candidates_fall_back_to_keyword_when_agentic_is_empty(

@@ -56,7 +56,7 @@ def close_a_ticket(ada: Customer) -> None:
         ada,
         "Wi-Fi drops",
         [
-            f"Ada Lovelace here. My Fritzbox 7590 drops the wifi. Mail ada@example.com, card {CARD}.",
+            f"Ada Lovelace here. My Fritzbox 7590 drops the wifi. Mail ada@example.com, {CARD}.",
             "Please update the firmware to 7.57.",
         ],
     )

@@ -155,39 +155,65 @@ def test_escalating_an_escalated_or_closed_ticket_is_409(
     assert "already escalated" in again.json()["detail"]
 
 
+@pytest.fixture
+def question(ada: Customer, current: Ticket) -> Ticket:
+    """A new ticket about something else: nothing recurs, the customer is calm."""
+    ticket = ticket_with_messages(
+        ada,
+        "Invoice copy",
+        [f"Could you send me a copy of my last invoice? Card {CARD}."],
+        close=False,
+    )
+    deliver_all()
+    return ticket
+
+
 def test_bot_reply_stores_the_draft_as_a_bot_message(
-    api_client: APIClient, current: Ticket
+    api_client: APIClient, question: Ticket
 ) -> None:
-    response = api_client.post(url(current, "bot-reply"))
+    response = api_client.post(url(question, "bot-reply"))
 
     assert response.status_code == 200
     body = response.json()
     assert body["action"] == "replied"
     assert body["escalation"] is None
-    stored = Message.objects.filter(ticket=current).last()
+    stored = Message.objects.filter(ticket=question).last()
     assert stored.role == Message.Role.BOT
     assert body["message"]["id"] == stored.pk
     assert stored.body == body["draft"]["reply"]
     assert CARD not in stored.body
 
 
-def test_bot_reply_twice_is_409_nothing_to_answer(api_client: APIClient, current: Ticket) -> None:
-    api_client.post(url(current, "bot-reply"))
+def test_bot_reply_twice_is_409_nothing_to_answer(api_client: APIClient, question: Ticket) -> None:
+    api_client.post(url(question, "bot-reply"))
 
-    response = api_client.post(url(current, "bot-reply"))
+    response = api_client.post(url(question, "bot-reply"))
 
     assert response.status_code == 409
     assert "no customer message" in response.json()["detail"]
 
 
-def test_bot_hands_over_when_the_customer_asks_for_a_person(
-    api_client: APIClient, current: Ticket, other_agent: User
+def test_bot_hands_over_when_the_issue_recurs(
+    api_client: APIClient, current: Ticket, past: Ticket, other_agent: User
 ) -> None:
-    services.message_record(
-        ticket=current, role=Message.Role.CUSTOMER, body="Can I talk to a real person please?"
-    )
+    context = api_client.get(url(current, "context")).json()
+    assert context["recurs"] is True
 
     body = api_client.post(url(current, "bot-reply")).json()
+
+    assert body["action"] == "escalated"
+    assert "keeps coming back" in body["escalation"]["handoff"]["reason"]
+    assert body["escalation"]["assigned_to"] in {"maria", "tom"}
+
+
+def test_bot_hands_over_when_the_customer_asks_for_a_person(
+    api_client: APIClient, question: Ticket, other_agent: User
+) -> None:
+    services.message_record(
+        ticket=question, role=Message.Role.CUSTOMER, body="Can I talk to a real person please?"
+    )
+
+    body = api_client.post(url(question, "bot-reply")).json()
 
     assert body["action"] == "escalated"
     assert body["escalation"]["status"] == "escalated"

@@ -36,6 +36,13 @@ class RelatedTicketSerializer(serializers.Serializer):
 class RecurringIssueSerializer(serializers.Serializer):
     label = serializers.CharField()
     tickets = serializers.ListField(child=serializers.IntegerField(), source="ticket_ids")
+    count = serializers.IntegerField()
+    first_at = serializers.DateTimeField(allow_null=True)
+    last_at = serializers.DateTimeField(allow_null=True)
+    position = serializers.IntegerField(
+        allow_null=True, help_text="Which time this is for the ticket asked about (1 = first)."
+    )
+    occurrence = serializers.CharField(help_text="'3rd time this month'; empty for a customer.")
 
 
 class TicketContextSerializer(serializers.Serializer):
@@ -44,10 +51,15 @@ class TicketContextSerializer(serializers.Serializer):
     ticket_memories = TicketMemorySerializer(many=True)
     related_tickets = RelatedTicketSerializer(many=True)
     recurring_issues = RecurringIssueSerializer(many=True)
+    recurs = serializers.SerializerMethodField()
     pending_sync = serializers.IntegerField()
     failed_sync = serializers.IntegerField()
     memory_available = serializers.BooleanField(source="is_available")
     notice = serializers.CharField(source="unavailable")
+
+    def get_recurs(self, context: Any) -> bool:
+        """True when this ticket's problem came up in another ticket of the customer."""
+        return context.recurring_for_ticket is not None
 
 
 class CustomerMemorySerializer(serializers.Serializer):
@@ -55,6 +67,7 @@ class CustomerMemorySerializer(serializers.Serializer):
     recurring_issues = RecurringIssueSerializer(many=True)
     memory_available = serializers.SerializerMethodField()
     notice = serializers.CharField(source="unavailable")
+    recurring_notice = serializers.CharField(source="recurring_unavailable")
 
     def get_memory_available(self, memory: Any) -> bool:
         return not memory.unavailable
