@@ -28,6 +28,7 @@ IMAGE = '<img src=x onerror="window.__pwned = true; alert(2)">'
 @dataclass(frozen=True)
 class History:
     agent: User
+    colleague: User
     customer: Customer
     open_ticket: Ticket
     related_past_ticket: Ticket
@@ -166,6 +167,7 @@ def ada_with_history() -> History:
     deliver_all()
     return History(
         agent=agent,
+        colleague=AgentFactory(username="tom", first_name="Tom", last_name="Baker"),
         customer=ada,
         open_ticket=current,
         related_past_ticket=wifi,
@@ -199,6 +201,7 @@ def hostile_history() -> History:
     deliver_all()
     return History(
         agent=agent,
+        colleague=AgentFactory(username="tom", first_name="Tom", last_name="Baker"),
         customer=mallory,
         open_ticket=current,
         related_past_ticket=past,

@@ -1,9 +1,4 @@
-"""Page helpers for the browser tests: one class per portal page, one method per agent step.
-
-Steps of parts still to come go here as methods of `TicketPage` (the suggested reply's
-"Insert into reply", the Escalate action and its handoff panel), called from the flow in
-`test_agent_flow.py`; the panels' locators are already here.
-"""
+"""Page helpers for the browser tests: one class per portal page, one method per agent step."""
 
 from __future__ import annotations
 
@@ -79,6 +74,10 @@ class Portal:
                 path=self.screenshot_dir / name, full_page=full_page, animations="disabled"
             )
 
+    def log_out(self) -> None:
+        self.page.get_by_role("button", name="Log out").click()
+        self.page.wait_for_load_state("domcontentloaded")
+
     def has_horizontal_overflow(self) -> bool:
         return self.page.evaluate(
             "document.documentElement.scrollWidth > document.documentElement.clientWidth"
@@ -133,9 +132,27 @@ class TicketPage:
         return ticket
 
     def wait_for_memory(self) -> None:
-        """The memory panels replace their placeholder after the page (htmx)."""
+        """The memory panels and the suggested reply replace their placeholders (htmx)."""
         expect(self.sync_panel).to_be_visible()
         expect(self.memory_panels.locator("[aria-busy]")).to_have_count(0)
+        expect(self.suggested_reply_panel.locator("[data-draft]")).to_be_visible()
+
+    def insert_suggestion(self) -> str:
+        """Put the suggested draft into the reply box; return what the box holds."""
+        self.suggested_reply_panel.get_by_role("button", name="Insert into reply").click()
+        expect(self.reply_box).to_be_focused()
+        return self.reply_box.input_value()
+
+    def escalate_by_key(self, *, reason: str, to: str) -> None:
+        """`e` opens the escalate dialog; give a reason and an agent, submit."""
+        dialog = self.page.locator("dialog#escalate-dialog")
+        self.page.keyboard.press("e")
+        expect(dialog).to_be_visible()
+        dialog.get_by_label("Why").fill(reason)
+        dialog.get_by_label("Hand to").select_option(to)
+        dialog.get_by_role("button", name="Escalate").click()
+        expect(self.flash).to_contain_text(f"escalated to {to}")
+        self.wait_for_memory()
 
     def related_ticket_link(self, reference: str) -> Locator:
         return self.past_tickets_panel.get_by_role("link", name=re.compile(re.escape(reference)))
@@ -148,12 +165,13 @@ class TicketPage:
         self.shortcuts.get_by_role("button", name="Close").click()
         expect(self.shortcuts).to_be_hidden()
 
-    def send_reply(self, text: str) -> None:
-        """`r` to the reply box, type, send; wait for the page that comes back."""
+    def send_reply(self, text: str | None = None) -> None:
+        """`r` to the reply box, type (or keep what is there), send; wait for the new page."""
         count = self.messages.count()
         self.page.keyboard.press("r")
         expect(self.reply_box).to_be_focused()
-        self.reply_box.fill(text)
+        if text is not None:
+            self.reply_box.fill(text)
         self.page.get_by_role("button", name="Send reply").click()
         expect(self.flash).to_contain_text("Reply sent")
         expect(self.messages).to_have_count(count + 1)

@@ -51,11 +51,28 @@ def test_agent_opens_a_ticket_reads_its_memory_and_replies(
     page.open_shortcuts_by_key()
     page.close_shortcuts()
 
-    # The suggested reply ("Insert into reply") and Escalate steps go here when they land.
-    page.send_reply("Hi Ada, the router went back to an old firmware. Please update it to 7.57.")
+    expect(page.suggested_reply_panel).to_contain_text("Hi Ada,")
+    expect(page.suggested_reply_panel).to_contain_text(past.reference)  # what worked then
+    draft = page.insert_suggestion()
+    assert draft.startswith("Hi Ada,")
+    assert draft.rstrip().endswith("Maria")
+    page.send_reply()
     expect(page.flash).to_contain_text(f"Reply sent on {ticket.reference}.")
-    expect(page.messages.last).to_contain_text("Please update it to 7.57.")
+    expect(page.messages.last).to_contain_text("Hi Ada,")
     expect(page.messages.last).to_contain_text("Maria")
+
+    page.escalate_by_key(reason="Firmware keeps reverting; needs a technician", to="tom")
+    expect(page.handoff_panel).to_contain_text("Escalated to tom")
+    portal.log_out()
+    queue = portal.log_in(username=history.colleague.username, password=PASSWORD)
+    page = queue.open_by_click(ticket.reference)
+    page.wait_for_memory()
+    expect(page.handoff_panel).to_contain_text("for you")
+    expect(page.handoff_panel).to_contain_text("Firmware keeps reverting")
+    expect(page.handoff_panel.locator("dd").first).to_contain_text(ticket.subject)
+    expect(page.handoff_panel).to_contain_text(past.reference)  # relevant history
+    expect(page.handoff_panel).not_to_contain_text(history.customer.email)
+    portal.screenshot("handoff.png", full_page=True)
 
     customer = page.open_customer(history.customer.name)
     expect(customer.profile_panel).to_contain_text("Fritzbox 7590")
