@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from functools import cache
-from importlib import resources
 
 import phonenumbers
 from stdnum import iban as std_iban
 from stdnum import luhn
 
 from . import _patterns as P
+from . import _person
 from ._base import (
     ADDRESS,
     CARD,
@@ -30,38 +29,8 @@ from ._base import (
 )  # fmt: skip
 
 
-@cache
-def _first_names() -> frozenset[str]:
-    base = resources.files("names")
-    found: set[str] = set()
-    for fn in ("dist.male.first", "dist.female.first"):
-        for line in base.joinpath(fn).read_text().splitlines():
-            if line.strip():
-                found.add(line.split()[0].casefold())
-    return frozenset(found - P.STOP)
-
-
-@cache
-def _last_names() -> frozenset[str]:
-    text = resources.files("names").joinpath("dist.all.last").read_text()
-    found = {line.split()[0].casefold() for line in text.splitlines() if line.strip()}
-    return frozenset(w for w in found if len(w) >= 4) - P.STOP - P.COMMON
-
-
 def _is_name(token: str) -> bool:
-    return token.casefold() in _first_names()
-
-
-def _foreign_name(words: list[str]) -> bool:
-    """Capitalised words spelt with non-English Latin letters (Šárka Ottová, Tómas)."""
-    return any(
-        not w.isupper() and any("\u00c0" <= ch <= "\u024f" for ch in w) and len(w) >= 3
-        for w in words
-    )
-
-
-def _sentence_start(text: str, pos: int) -> bool:
-    return re.search(r"(?:^|[.!?:\n\"]\s*|^\s*)$", text[max(0, pos - 3) : pos]) is not None
+    return _person.given(token)
 
 
 # --- detectors ------------------------------------------------------------------------------
@@ -177,52 +146,13 @@ def _persons(text: str) -> list[Cand]:
             words = m[1].split()
             if words[0].casefold() in P.STOP | P.LABEL_WORDS | P.COMMON:
                 continue
-            if rx is P.CUE_NAME and not (_is_name(words[0]) or (len(words) > 1 and len(m[0]) > 12)):
+            if rx is P.CUE_NAME and not (
+                _is_name(words[0]) or _person.rare(words[0]) or (len(words) > 1 and len(m[0]) > 12)
+            ):
                 continue
             out.append((PERSON, m.start(1), m.end(1)))
-    for m in P.WORD.finditer(text):
-        toks = list(re.finditer(r"\S+", m[0]))
-        words = [t[0] for t in toks]
-        if not m[0][0].isupper():
-            continue
-        first = words[0].rstrip(".")
-        cut = [i for i, w in enumerate(words) if w.casefold().rstrip(".") in P.SUFFIXES]
-        if cut:
-            if cut[0] < 2:
-                continue  # "Inna Loop St" is a street, not a person
-            words = words[: cut[0]]
-        end = m.start() + toks[len(words) - 1].end()
-        if (
-            _is_name(first)
-            or _foreign_name(words)
-            or (
-                first.casefold() in _last_names()
-                and (len(words) > 1 or not _sentence_start(text, m.start()))
-                and not first.isupper()
-            )
-        ):
-            out.append((PERSON, m.start(), end))
-    return _spread_names(text, out)
-
-
-def _spread_names(text: str, found: list[Cand]) -> list[Cand]:
-    """Names in a list with a found name ("Kónya, Becker and Vasquez"), and every other
-    mention of a found name token, are names too."""
-    out = list(found)
-    for _, _, end in found:
-        while (m := P.LIST_NEXT.match(text, end)) and m[1].casefold() not in P.STOP | P.COMMON:
-            out.append((PERSON, m.start(1), m.end(1)))
-            end = m.end(1)
-    tokens = {
-        w
-        for _, s, e in out
-        for w in re.findall(r"[^\W\d_]{3,}", text[s:e])
-        if w.casefold() not in P.STOP | P.COMMON
-    }
-    if tokens:
-        rx = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(tokens))) + r")(?!\w)")
-        out += [(PERSON, m.start(), m.end()) for m in rx.finditer(text)]
-    return out
+    out += _person.persons(text)
+    return _person.spread(text, out)
 
 
 def _known(text: str, known: KnownIdentifiers) -> list[Cand]:
