@@ -9,8 +9,8 @@ import phonenumbers
 from stdnum import iban as std_iban
 from stdnum import luhn
 
+from . import _address, _person
 from . import _patterns as P
-from . import _person
 from ._base import (
     ADDRESS,
     CARD,
@@ -23,7 +23,6 @@ from ._base import (
     PHONE,
     SECRET,
     SSN,
-    WEAK_ADDRESS,
     ZIP,
     KnownIdentifiers,
 )  # fmt: skip
@@ -97,38 +96,6 @@ def _ipv6(text: str) -> list[Cand]:
     return out
 
 
-def _extend_address(text: str, start: int, end: int) -> list[Cand]:
-    """Grow a street match into the whole block: house number, flat, city, region, postcode."""
-    before = re.search(r"\d{1,6}[ \t]+$", text[max(0, start - 8) : start])
-    start -= len(before[0]) if before else 0
-    limit = min(len(text), start + 200)
-    while m := P.ADDR_NEXT.match(text, end, limit):
-        word = m[1]
-        lower = word[0].islower() and word.casefold() != "nan"
-        if lower and not re.match(r"(?i)apt|suite|ste|unit|box|fl", word):
-            break
-        if re.fullmatch(r"(?i)(?:the|and|for|in|at|on|to|of|or|but|is|was|with|from)", word):
-            break
-        end = m.end()
-    # A trailing postcode stays inside the address span (as the synth gold labels it mostly).
-    return [(ADDRESS, start, end)]
-
-
-def _addresses(text: str) -> list[Cand]:
-    cores = [P.ADDR_US, P.ADDR_EU, P.ADDR_MIL, P.ADDR_NUM]
-    out = [c for rx in cores for m in rx.finditer(text) for c in _extend_address(text, *m.span())]
-    for m in P.ADDR_CUE.finditer(text):
-        start = m.end()
-        end_m = P.SENT_END.search(text, start, start + 160)
-        end = end_m.start() if end_m else min(len(text), start + 160)
-        if end_m and text[end_m.start()] == ".":
-            end += 1 if re.search(rf"(?i)\b(?:{P.STREET_SUFFIX}|apt)$", text[start:end]) else 0
-        chunk = text[start:end].rstrip()
-        if any(c.isdigit() for c in chunk):
-            out.append((WEAK_ADDRESS, start, start + len(chunk)))
-    return out
-
-
 def _persons(text: str) -> list[Cand]:
     out: list[Cand] = []
     for m in P.TITLE_NAME.finditer(text):
@@ -192,11 +159,13 @@ def detect(text: str, known: KnownIdentifiers | None, kinds: frozenset[str]) -> 
         c += [s for s in _group_spans(P.DL, text, DRIVER_LICENSE, 1) if _has_digit(text, s)]
     if PHONE in kinds:
         c += _phones(text)
+    addrs = _address.addresses(text) if ADDRESS in kinds else []
     if ZIP in kinds:
-        c += _group_spans(P.ZIP_CUE, text, ZIP, 1) + _group_spans(P.US_STATE_ZIP, text, ZIP, 1)
-        c += _group_spans(P.UK_POSTCODE, text, ZIP)
-    if ADDRESS in kinds:
-        c += _addresses(text)
+        zips = _address.postcodes(text)
+        if ADDRESS in kinds:  # a postcode inside an address is part of that address
+            zips = [z for z in zips if not any(a[1] <= z[1] and z[2] <= a[2] for a in addrs)]
+        c += zips
+    c += addrs
     if PERSON in kinds:
         c += _persons(text)
     if known is not None:

@@ -15,37 +15,32 @@ from functools import cache
 
 from . import _lexicon as L
 from . import _patterns as P
+from ._address import US_TYPES
 from ._base import PERSON
 
 Cand = tuple[str, int, int]
 
+
+def _w(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Street types that end a name run ("Inna Loop St" is a street); not those that are also
+# common surnames ("Grace Park", "Tom Ford").
+STREET_WORDS = (P.SUFFIXES | {w for w in US_TYPES if len(w) >= 4}) - _w(
+    """
+    park hill hills ford field fields mill mills green brook brooks wells well glen dale wood
+    woods ridge rose banks bush cross ferry fort forest grove haven king lake lane mount parks
+    pine pines port rich river rivers rock shore spring springs stone villa wall ward vale
+    valley view walker
+    """
+)
+
 TOKEN = re.compile(r"[^\W\d_]+(?:(?:-|['\u2019](?!s\b))[^\W\d_]+)*")
-PARTICLES = frozenset(
-    [
-        "van",
-        "von",
-        "de",
-        "der",
-        "den",
-        "del",
-        "della",
-        "di",
-        "da",
-        "dos",
-        "das",
-        "du",
-        "la",
-        "le",
-        "ten",
-        "ter",
-        "bin",
-        "ibn",
-        "al",
-        "el",
-        "mac",
-        "af",
-        "zu",
-    ]
+PARTICLES = _w(
+    """
+    van von de der den del della di da dos das du la le ten ter bin ibn al el mac af zu
+    """
 )
 SURNAME_END = re.compile(
     r"(?:ov|ova|ev|eva|ski|ska|sky|cki|cka|dzki|wicz|owicz|ewicz|vić|vič|ić|ič|sson|sdóttir|"
@@ -188,7 +183,7 @@ def _namey(word: str) -> bool:
 def _decide(text: str, run: list[_Tok], caseless: bool) -> list[_Tok] | None:
     """The part of a run that is a person's name, or None."""
     low = [t.word.casefold().rstrip(".") for t in run]
-    cut = [i for i, w in enumerate(low) if w in P.SUFFIXES]
+    cut = [i for i, w in enumerate(low) if w in STREET_WORDS]
     if cut:
         if cut[0] < 2:
             return None  # "Inna Loop St" is a street, not a person
