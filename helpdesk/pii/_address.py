@@ -16,6 +16,7 @@ import re
 
 from . import _patterns as P
 from ._base import ADDRESS, WEAK_ADDRESS, ZIP
+from ._lexicon import is_rare
 
 Cand = tuple[str, int, int]
 
@@ -71,6 +72,12 @@ _PREFIX = (
     r"trg|Trg|Cesta|Ulice|Náměstí|nám\.|Bulevardi|Odos|Leoforos|Plateia|C/|R\."
 )
 # Street-type endings or words written after the name (Germanic, Nordic, Finnic, Hungarian...).
+# Street-type words written apart from the name, in several languages.
+EU_TYPES = _w(
+    """strasse straße gasse weg allee platz vej gade gata gatan vägen veien gate utca út tér
+    körút rakpart sor fasor straat laan plein iela ulica cesta ulice terrasse rue via viale
+    piazza piazzetta calle avenida rua travessa praça vicolo largo corso chemin"""
+)
 _SUFFIX_WORD = (
     r"stra(?:ss|ß)e|str\.|strasse|gasse|weg|allee|platz|ring|damm|ufer|steig|pfad|vej|gade|"
     r"stræde|gata|gatan|vägen|väg|veien|vegen|gate|stræti|gata|götu|katu|tie|kuja|polku|tee|"
@@ -95,7 +102,7 @@ ADDR_SUFFIX = re.compile(
 )
 ADDR_SUFFIX_SPACED = re.compile(
     rf"(?i)\b[^\W\d_][\w'\u2019-]*[ \t]+(?:[^\W\d_][\w'\u2019-]*[ \t]+)?"
-    rf"(?:utca|út|u\.|tér|körút|krt\.|rakpart|rkp\.|köz|sor|fasor|vej|gade|gata|gatan|weg|gasse|allee|platz|straat|laan|iela)"
+    rf"(?:stra(?:ss|ß)e|str\.|utca|út|u\.|tér|körút|krt\.|rakpart|rkp\.|köz|sor|fasor|vej|gade|gata|gatan|weg|gasse|allee|platz|straat|laan|iela)"
     rf"[ \t]+{_NUM}\b\.?"
 )
 PO_BOX = re.compile(
@@ -106,9 +113,19 @@ ADDR_MIL = re.compile(
     r"\s*,?\s*(?:DPO|APO|FPO)\s+A[AEP]\s+\d{5}\b"
 )
 # Number, one to three capitalised words, number: "4823 Ringvej 144", "86036 Rua do Arenque 1634".
+_LINK = r"de|do|da|del|di|la|le|van|von|z|u|v|na|nad|pod|ve|ze"
 ADDR_NUM = re.compile(
-    r"\b\d{3,6}[ \t]+(?:(?:[^\W\d_a-z][^\W\d_]*|de|do|da|del|di|la|le|van|von)[ \t]+){1,4}"
-    r"\d{1,5}[a-zA-Z]?\b"
+    rf"\b\d{{3,6}}[ \t]+(?:(?:[^\W\d_a-z][^\W\d_]*(?:['\u2019.-][^\W\d_]+)*\.?|{_LINK})[ \t]+)"
+    r"{1,4}\d{1,5}[a-zA-Z]?\b"
+)
+# The same in text written without capitals: "5670 r josé a madeira 1".
+ADDR_NUM_CASELESS = re.compile(
+    r"\b\d{3,6}[ \t]+(?:[^\W\d_]+(?:['\u2019.-][^\W\d_]+)*\.?[ \t]+){1,4}\d{1,5}[a-zA-Z]?\b"
+)
+# "is on Pod Floriánem 1677": a preposition, a street name with a rare word, a house number.
+ADDR_ON = re.compile(
+    r"\b(?i:on|at|in|to)[ \t]+(?P<street>(?:[^\W\d_a-z][\w'\u2019.-]*[ \t]+){1,3}\d{1,4}[a-zA-Z]?)"
+    r"(?=[ \t]*(?:[.,;!?)\n]|$))"
 )
 CORNER = re.compile(
     r"(?i)\bthe corner of[ \t]+(?:(?!and\b)[^\s,.;:!?]+\.?[ \t]+){1,6}?and[ \t]+"
@@ -150,6 +167,8 @@ def _extend(text: str, start: int, end: int, caseless: bool) -> Cand:
     """Grow a street core into its block: house number, flat, city, region, postcode."""
     before = re.search(r"(?:\d{1,6}[a-zA-Z]?[ \t]+){1,2}$", text[max(0, start - 14) : start])
     start -= len(before[0]) if before else 0
+    initials = re.search(r"(?<!\w)(?:[A-Z]\.[ \t]*){1,2}$", text[max(0, start - 6) : start])
+    start -= len(initials[0]) if initials else 0
     corner = re.search(r"(?i)the corner of[ \t]+$", text[max(0, start - 16) : start])
     start -= len(corner[0]) if corner else 0
     limit = min(len(text), end + 160)
@@ -173,7 +192,8 @@ def _extend(text: str, start: int, end: int, caseless: bool) -> Cand:
         if unit or low == "nan" or tok.startswith("("):
             end = m.end()
             continue
-        if low in _STOP or text.startswith(":", m.end()):
+        region = not caseless and tok.isupper() and len(tok) <= 3  # "ON", "NO", "IN"
+        if (low in _STOP and not region) or text.startswith(":", m.end()):
             break
         if low in _CONNECT:
             nxt = _NEXT.match(text, m.end(), limit)
@@ -205,6 +225,17 @@ def addresses(text: str) -> list[Cand]:
     cores += [m.span() for m in ADDR_US.finditer(text) if _us_core_ok(text, m, caseless)]
     for rx in (ADDR_PREFIX, ADDR_SUFFIX, ADDR_SUFFIX_SPACED, PO_BOX, ADDR_MIL, ADDR_NUM, CORNER):
         cores += [m.span() for m in rx.finditer(text)]
+    if caseless:
+        for m in ADDR_NUM_CASELESS.finditer(text):
+            words = m[0].split()[1:-1]
+            if not any(w.casefold().rstrip(".") in _STOP for w in words):
+                cores.append(m.span())
+    for m in ADDR_ON.finditer(text):
+        words = m["street"].split()[:-1]
+        if any(is_rare(w.rstrip(".")) for w in words) and not any(
+            w.casefold() in _STOP for w in words
+        ):
+            cores.append(m.span("street"))
     out = [_extend(text, s, e, caseless) for s, e in cores]
     for m in P.ADDR_CUE.finditer(text):
         start = m.end()
@@ -214,7 +245,9 @@ def addresses(text: str) -> list[Cand]:
             end += 1 if re.search(rf"(?i)\b(?:{_TYPE_RX}|apt)$", text[start:end]) else 0
         chunk = text[start:end].rstrip()
         if any(c.isdigit() for c in chunk):
-            out.append((WEAK_ADDRESS, start, start + len(chunk)))
+            # Starting with a house number it is an address for sure; else names may win.
+            kind = ADDRESS if re.match(r"\d{1,6}[a-zA-Z]?\s+\S", chunk) else WEAK_ADDRESS
+            out.append((kind, start, start + len(chunk)))
     return _merge(text, out)
 
 
@@ -236,7 +269,7 @@ def _merge(text: str, cands: list[Cand]) -> list[Cand]:
 # --- postcodes ---------------------------------------------------------------------------------
 
 _POSTCODE = (
-    r"\d{5}(?:-\d{4})?|\d{4}-\d{3}|\d{2}-\d{3}|\d{3}[ ]\d{2}|\d{4}[ ]?[A-Z]{2}(?![\w])|\d{4}"
+    r"\d{5}(?:-\d{4}|-\d{3})?|\d{4}-\d{3}|\d{2}-\d{3}|\d{3}[ ]\d{2}|\d{4}[ ]?[A-Z]{2}(?![\w])|\d{4}"
     r"|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}|[A-Z]\d[A-Z][ ]?\d[A-Z]\d"
 )
 ZIP_CUE = re.compile(
@@ -248,10 +281,8 @@ UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b")
 CA_POSTCODE = re.compile(r"\b[A-Z]\d[A-Z] \d[A-Z]\d\b")
 # A place name (one to four words) then a postcode: "in Arendal 4844", "in Quinta de São Tiago
 # 3610-114". The place stays readable (places are not masked), the postcode goes.
-PLACE_ZIP = re.compile(
-    r"\b(?i:in|at|near|from|to)[ \t]+"
-    r"(?:(?:[^\W\d_][\w'\u2019-]*|de|do|da|del|di|la|le|van|von)[ \t]+){1,4}"
-    r"(?P<zip>\d{5}|\d{4}|\d{4}-\d{3}|\d{2}-\d{3}|\d{3} \d{2})(?![\w%-]|[ \t]*(?:%|percent|years?))"
+PLACE_CODE = re.compile(
+    r"(?<![\w.,/-])(?:\d{5}|\d{4}|\d{4}-\d{3}|\d{2}-\d{3}|\d{3} \d{2})(?![\w%/-])"
 )
 
 
@@ -261,14 +292,22 @@ def postcodes(text: str) -> list[Cand]:
     out += [(ZIP, m.start(1), m.end(1)) for m in US_STATE_ZIP.finditer(text)]
     out += [(ZIP, m.start(), m.end()) for m in UK_POSTCODE.finditer(text)]
     out += [(ZIP, m.start(), m.end()) for m in CA_POSTCODE.finditer(text)]
-    for m in PLACE_ZIP.finditer(text):
-        place = text[m.start() : m.start("zip")].split()[1:]
-        code = m["zip"]
-        if re.fullmatch(r"(?:19|20)\d\d", code):
-            continue  # a year
-        if not caseless and not all(w[0].isupper() or w in _CONNECT for w in place):
-            continue
-        if not place or place[0].casefold() in _STOP or not place[0][0].isalpha():
-            continue
-        out.append((ZIP, m.start("zip"), m.end("zip")))
+    for m in PLACE_CODE.finditer(text):
+        code = m[0]
+        if re.fullmatch(r"(?:19|20)\d\d", code) or _NOT_POSTCODE.match(text, m.start()):
+            continue  # a year, an amount
+        words = text[max(0, m.start() - 60) : m.start()].split()
+        place: list[str] = []
+        while words and len(place) < 4:
+            w = words.pop()
+            if w.casefold() in ("in", "at", "near", "from", "to"):
+                break
+            if not (w[0].isalpha() and (caseless or w[0].isupper() or w in _CONNECT)):
+                place = []
+                break
+            place.insert(0, w)
+        else:
+            place = []
+        if place and place[0].casefold() not in _STOP and place[0].casefold() not in _CONNECT:
+            out.append((ZIP, m.start(), m.end()))
     return out

@@ -15,7 +15,7 @@ from functools import cache
 
 from . import _lexicon as L
 from . import _patterns as P
-from ._address import US_TYPES
+from ._address import EU_TYPES, US_TYPES
 from ._base import PERSON
 
 Cand = tuple[str, int, int]
@@ -27,7 +27,7 @@ def _w(text: str) -> frozenset[str]:
 
 # Street types that end a name run ("Inna Loop St" is a street); not those that are also
 # common surnames ("Grace Park", "Tom Ford").
-STREET_WORDS = (P.SUFFIXES | {w for w in US_TYPES if len(w) >= 4}) - _w(
+STREET_WORDS = (P.SUFFIXES | {w for w in US_TYPES if len(w) >= 4} | EU_TYPES) - _w(
     """
     park hill hills ford field fields mill mills green brook brooks wells well glen dale wood
     woods ridge rose banks bush cross ferry fort forest grove haven king lake lane mount parks
@@ -279,7 +279,11 @@ def spread(text: str, found: list[Cand]) -> list[Cand]:
             continue
         for s, e in items:
             words = text[s:e].split()
-            if any(w.casefold() in P.STOP or (L.is_common(w) and not given(w)) for w in words):
+            if any(
+                w.casefold() in P.STOP
+                or (L.is_common(w) and not given(w) and w.casefold() not in L.census_last_all())
+                for w in words
+            ):
                 continue
             out.append((PERSON, s, e))
     tokens = {
