@@ -16,7 +16,7 @@ import re
 
 from . import _patterns as P
 from ._base import ADDRESS, WEAK_ADDRESS, ZIP
-from ._lexicon import is_rare
+from ._lexicon import is_common, is_rare
 
 Cand = tuple[str, int, int]
 
@@ -51,7 +51,7 @@ turnpike tpke underpass upas union un unions uns valley vly valleys vlys viaduct
 views vws village vlg villages vlgs ville vl vista vis walk walks wall way wy ways well wl
 wells wls close wynd rise
 """
-US_TYPES = frozenset(_US_TYPES.split())
+US_TYPES = frozenset(_US_TYPES.split()) - frozenset(("is", "un", "iss", "via", "cor", "fry"))
 # Types that are also everyday words: a street only with a name between number and type.
 _RISKY = _w(
     """
@@ -216,15 +216,20 @@ def _us_core_ok(text: str, m: re.Match[str], caseless: bool) -> bool:
     words = (name + " " + m["type"]).split()
     if not caseless and not any(w[0].isupper() for w in words):
         return False
-    return not re.search(r"(?i)\b(?:the|a|an|of|for|and|my|your|to|in|on|at|is|was)\b", name)
+    return not any(w.casefold().strip(".,") in _STOP | {"a", "an"} for w in name.split())
 
 
 def addresses(text: str) -> list[Cand]:
     caseless = _is_caseless(text)
     cores: list[tuple[int, int]] = []
     cores += [m.span() for m in ADDR_US.finditer(text) if _us_core_ok(text, m, caseless)]
-    for rx in (ADDR_PREFIX, ADDR_SUFFIX, ADDR_SUFFIX_SPACED, PO_BOX, ADDR_MIL, ADDR_NUM, CORNER):
+    for rx in (ADDR_PREFIX, ADDR_SUFFIX, ADDR_SUFFIX_SPACED, PO_BOX, ADDR_MIL, CORNER):
         cores += [m.span() for m in rx.finditer(text)]
+    for m in ADDR_NUM.finditer(text):
+        # "4823 Ringvej 144", not "5700 XT 8" (a product): a street name word is in it.
+        words = [w.rstrip(".") for w in m[0].split()[1:-1]]
+        if any(len(w) >= 4 and not w.isupper() and not is_common(w) for w in words):
+            cores.append(m.span())
     if caseless:
         for m in ADDR_NUM_CASELESS.finditer(text):
             words = m[0].split()[1:-1]
@@ -244,6 +249,9 @@ def addresses(text: str) -> list[Cand]:
         if end_m and text[end_m.start()] == ".":
             end += 1 if re.search(rf"(?i)\b(?:{_TYPE_RX}|apt)$", text[start:end]) else 0
         chunk = text[start:end].rstrip()
+        first = chunk.split(maxsplit=1)[0].casefold() if chunk.strip() else ""
+        if first in _STOP | {"a", "an", "some", "any", "another"}:
+            continue  # "deliver to my garage": no address starts so
         if any(c.isdigit() for c in chunk):
             # Starting with a house number it is an address for sure; else names may win.
             kind = ADDRESS if re.match(r"\d{1,6}[a-zA-Z]?\s+\S", chunk) else WEAK_ADDRESS
@@ -298,16 +306,17 @@ def postcodes(text: str) -> list[Cand]:
             continue  # a year, an amount
         words = text[max(0, m.start() - 60) : m.start()].split()
         place: list[str] = []
-        while words and len(place) < 4:
+        found = False
+        while words and len(place) <= 5:
             w = words.pop()
             if w.casefold() in ("in", "at", "near", "from", "to"):
+                found = True
                 break
             if not (w[0].isalpha() and (caseless or w[0].isupper() or w in _CONNECT)):
-                place = []
                 break
             place.insert(0, w)
-        else:
-            place = []
+        if not found:
+            continue
         if place and place[0].casefold() not in _STOP and place[0].casefold() not in _CONNECT:
             out.append((ZIP, m.start(), m.end()))
     return out

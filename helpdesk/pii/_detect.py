@@ -114,7 +114,9 @@ def _persons(text: str) -> list[Cand]:
             if words[0].casefold() in P.STOP | P.LABEL_WORDS | P.COMMON:
                 continue
             if rx is P.CUE_NAME and not (
-                _is_name(words[0]) or _person.rare(words[0]) or (len(words) > 1 and len(m[0]) > 12)
+                _is_name(words[0])
+                or _person.rare(words[0])
+                or (len(words) > 1 and any(_person.surname(w) for w in words))
             ):
                 continue
             out.append((PERSON, m.start(1), m.end(1)))

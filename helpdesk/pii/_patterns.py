@@ -24,7 +24,7 @@ DL = re.compile(
 )
 PHONE_ANY = re.compile(
     r"(?<![\w+.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?"
-    r"(?:\d{1,4}(?:[ .-]\d{2,6}){1,5}|\d{7,15})"
+    r"(?:\d{1,4}(?:[ .-]\d{2,8}){1,5}|\d{7,15})"
     r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w-])"
 )
 PHONE_CUE = re.compile(
@@ -78,7 +78,7 @@ ADDR_NEXT = re.compile(
     r"|\d{3,6}(?:[- ]\d{2,4})?)(?![\w:])"
 )
 ADDR_CUE = re.compile(
-    r"(?i)\b(?:address(?:es)?\b[^.\n:]{0,40}?(?:\bis\b|:)|located at|lives? at|living at|"
+    r"(?i)\b(?:address(?:es)?\b[^.\n:]{0,40}?(?:\bis\b|:(?=\s))|located at|lives? at|living at|"
     r"drops? you off at|ship(?:ped)? (?:it )?to|deliver(?:ed)? (?:it )?to|send it to|moved to)"
     r"[ \t]*\n?[ \t]*"
 )

@@ -36,7 +36,8 @@ STREET_WORDS = (P.SUFFIXES | {w for w in US_TYPES if len(w) >= 4} | EU_TYPES) - 
     """
 )
 
-TOKEN = re.compile(r"[^\W\d_]+(?:(?:-|['\u2019](?!s\b))[^\W\d_]+)*")
+# Words; an apostrophe joins only before a capital (O'Brien, D'Angelo; not I'm, Anna's).
+TOKEN = re.compile(r"[^\W\d_]+(?:(?:-|['\u2019](?=[^\W\d_a-z]))[^\W\d_]+)*")
 PARTICLES = _w(
     """
     van von de der den del della di da dos das du la le ten ter bin ibn al el mac af zu
@@ -95,6 +96,8 @@ def surname(word: str) -> bool:
     w = word.casefold()
     if w in P.STOP or w in P.COMMON or len(w) < 3:
         return False
+    if L.is_common(w):
+        return False
     if L.is_surname(w) or L.is_surname(fold(w)):
         return True
     return len(w) >= 5 and SURNAME_END.search(w) is not None and L.is_rare(w)
@@ -136,7 +139,7 @@ def _runs(text: str, toks: list[_Tok], caseless: bool) -> list[list[_Tok]]:
         if len(w) == 1:
             return w.isupper() or caseless
         if caseless:
-            return not L.is_common(w) or given(w) or surname(w)
+            return not L.is_common(w) or given(w) or (surname(w) and L.zipf(w) < 4.0)
         return _cap(w)
 
     for t in toks:
@@ -196,11 +199,15 @@ def _decide(text: str, run: list[_Tok], caseless: bool) -> list[_Tok] | None:
         return run if full and _caseless_name(full, evidence) else None
     # Cue and common words at the edges ("The", "Hi", "Thanks") are not part of the name,
     # except a name-like one next to an initial or a surname ("Ken N. Fukuda", "Zoe Young").
-    while run and _weak(run[0].word):
-        nxt = run[1].word if len(run) > 1 else ""
-        if _namey(run[0].word) and nxt and (len(nxt) == 1 or surname(nxt) or rare(nxt)):
+    while len(run) > 1 and _weak(run[0].word):
+        nxt = run[1].word
+        first = run[0].word.casefold()
+        if first not in P.STOP and _namey(first) and (len(nxt) == 1 or surname(nxt) or rare(nxt)):
             break
         run = run[1:]
+    # A trailing capital without a dot is the pronoun "I" or a stray letter, not an initial.
+    while len(run) > 1 and len(run[-1].word) == 1 and not text.startswith(".", run[-1].end):
+        run = run[:-1]
     while (
         len(run) > 1 and _weak(run[-1].word) and run[-1].word.casefold() not in L.census_last_all()
     ):
@@ -252,11 +259,15 @@ def _caseless_name(full: list[str], evidence: bool) -> bool:
     return (given(w) and L.zipf(w) < 3.3) or (evidence and L.zipf(w) < 4.6)
 
 
+def _caseless(text: str) -> bool:
+    return not any(c.isupper() for c in text) or not any(c.islower() for c in text)
+
+
 def persons(text: str) -> list[Cand]:
     toks = [_Tok(m) for m in TOKEN.finditer(text)]
     if not toks:
         return []
-    caseless = not any(c.isupper() for c in text) or not any(c.islower() for c in text)
+    caseless = _caseless(text)
     out: list[Cand] = []
     for run in _runs(text, toks, caseless):
         name = _decide(text, run, caseless)
@@ -269,6 +280,7 @@ def spread(text: str, found: list[Cand]) -> list[Cand]:
     """Names in a list with a found name ("Kónya, Becker and Vasquez", in either direction),
     and every other mention of a found name word, are names too."""
     out = list(found)
+    cased = not _caseless(text)
     starts = {s for _, s, _ in found}
     ends = {e for _, _, e in found}
     for m in P.NAME_LIST.finditer(text):
@@ -279,6 +291,8 @@ def spread(text: str, found: list[Cand]) -> list[Cand]:
             continue
         for s, e in items:
             words = text[s:e].split()
+            if not all(w[0].isupper() if cased else _namey(w) for w in words):
+                continue
             if any(
                 w.casefold() in P.STOP
                 or (L.is_common(w) and not given(w) and w.casefold() not in L.census_last_all())
