@@ -102,8 +102,7 @@ ADDR_SUFFIX = re.compile(
 )
 ADDR_SUFFIX_SPACED = re.compile(
     rf"(?i)\b[^\W\d_][\w'\u2019-]*[ \t]+(?:[^\W\d_][\w'\u2019-]*[ \t]+)?"
-    rf"(?:stra(?:ss|ß)e|str\.|utca|út|u\.|tér|körút|krt\.|rakpart|rkp\.|köz|sor|fasor|vej|gade|gata|gatan|weg|gasse|allee|platz|straat|laan|iela)"
-    rf"[ \t]+{_NUM}\b\.?"
+    rf"(?:{'|'.join(sorted(EU_TYPES))}|str\.|u\.|krt\.|rkp\.)[ \t]+{_NUM}\b\.?"
 )
 PO_BOX = re.compile(
     r"(?i)\b(?:P\.?\s?O\.?\s*Box|Post(?:al)?\s*(?:Office\s*)?Box|Postbox)\s+\d{1,6}"
@@ -136,7 +135,7 @@ CORNER = re.compile(
 _NEXT = re.compile(
     rf"(?P<sep>[ \t]*(?:[,;\n][ \t]*)+|[ \t]+|\.[ \t]*)"
     rf"(?P<tok>(?i:{_UNIT})[ \t]*#?[ \t]*[\w-]+|\([^\W\d_]+\)|"
-    rf"\d[\dA-Za-z]*(?:[- ]\d[\dA-Za-z]*)?|[^\W\d_][\w'\u2019-]*\.?)"
+    rf"\d[\dA-Za-z]*(?:[- ]\d[\dA-Za-z]*)?|(?:[^\W\d_]|\u2206)[\w'\u2019\u2206-]*\.?)"
 )
 _STOP = _w(
     """
@@ -150,8 +149,18 @@ _STOP = _w(
     account order ticket invoice let let's but
     """
 )
-_NOT_POSTCODE = re.compile(r"\d+\s*(?:%|percent|years?|days?|hours?|minutes?|am|pm)\b")
-_NOT_POSTCODE = re.compile(r"\d+\s*(?:%|percent|years?|days?|hours?|minutes?|am|pm)\b")
+_NOT_POSTCODE = re.compile(
+    r"\d+\s*(?:%|percent|years?|months?|weeks?|days?|hours?|minutes?|mins?|seconds?|am|pm|"
+    r"times|items?|units?|dollars?|euros?|pounds?|usd|eur|gb|mb|tb)\b",
+    re.IGNORECASE,
+)
+_DIGITS = re.compile(r"(?<![\d.,])\d+")
+_NOT_POSTCODE = re.compile(
+    r"\d+\s*(?:%|percent|years?|months?|weeks?|days?|hours?|minutes?|mins?|seconds?|am|pm|"
+    r"times|items?|units?|dollars?|euros?|pounds?|usd|eur|gb|mb|tb)\b",
+    re.IGNORECASE,
+)
+_DIGITS = re.compile(r"(?<![\d.,])\d+")
 _CONNECT = _w(
     """
     de del da do dos das du la le u v na nad pod am an im sur en di y i e
@@ -192,10 +201,10 @@ def _extend(text: str, start: int, end: int, caseless: bool) -> Cand:
         if unit or low == "nan" or tok.startswith("("):
             end = m.end()
             continue
-        region = not caseless and tok.isupper() and len(tok) <= 3  # "ON", "NO", "IN"
+        region = not caseless and tok.isupper() and len(tok) <= 3  # "ON", "NO", "DE"
         if (low in _STOP and not region) or text.startswith(":", m.end()):
             break
-        if low in _CONNECT:
+        if low in _CONNECT and not region:
             nxt = _NEXT.match(text, m.end(), limit)
             if nxt and nxt["tok"][0].isupper() and "\n" not in nxt["sep"]:
                 end = m.end()
@@ -252,10 +261,14 @@ def addresses(text: str) -> list[Cand]:
         first = chunk.split(maxsplit=1)[0].casefold() if chunk.strip() else ""
         if first in _STOP | {"a", "an", "some", "any", "another"}:
             continue  # "deliver to my garage": no address starts so
-        if any(c.isdigit() for c in chunk):
-            # Starting with a house number it is an address for sure; else names may win.
-            kind = ADDRESS if re.match(r"\d{1,6}[a-zA-Z]?\s+\S", chunk) else WEAK_ADDRESS
-            out.append((kind, start, start + len(chunk)))
+        if not any(_NOT_POSTCODE.match(chunk, d.start()) is None for d in _DIGITS.finditer(chunk)):
+            continue  # no number, or only amounts and durations ("within 3 days")
+        if re.match(r"\d{1,6}[a-zA-Z]?[ \t]+[^\W\d_]", chunk):
+            # Starting with a house number: an address block, grown by the grammar.
+            first_line = re.match(r"[^\n,;]*", chunk)
+            out.append(_extend(text, start, start + len(first_line[0].rstrip()), caseless))
+        else:
+            out.append((WEAK_ADDRESS, start, start + len(chunk)))  # names found inside win
     return _merge(text, out)
 
 

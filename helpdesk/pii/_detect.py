@@ -114,7 +114,7 @@ def _persons(text: str) -> list[Cand]:
             if words[0].casefold() in P.STOP | P.LABEL_WORDS | P.COMMON:
                 continue
             if rx is P.CUE_NAME and not (
-                _is_name(words[0])
+                (_is_name(words[0]) and (len(words) > 1 or not _person.plain(words[0])))
                 or _person.rare(words[0])
                 or (len(words) > 1 and any(_person.surname(w) for w in words))
             ):

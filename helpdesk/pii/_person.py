@@ -69,6 +69,7 @@ ORG_AFTER = re.compile(
     r"services|labs|studios|airlines|hotel|hospital|school|college|street|st|road|avenue)\b\.?",
     re.IGNORECASE,
 )
+SINGLE_ZIPF = 3.2  # see _decide
 INITIAL_GAP = re.compile(r"\.?[ \t]+")
 WORD_GAP = re.compile(r"[ \t]+")
 
@@ -202,7 +203,10 @@ def _decide(text: str, run: list[_Tok], caseless: bool) -> list[_Tok] | None:
     while len(run) > 1 and _weak(run[0].word):
         nxt = run[1].word
         first = run[0].word.casefold()
-        if first not in P.STOP and _namey(first) and (len(nxt) == 1 or surname(nxt) or rare(nxt)):
+        name_like = (first not in P.STOP and _namey(first)) or (
+            first in L.census_first_all() and L.zipf(first) < 5.0 and first not in P.ORDINARY
+        )  # "Ken N. Fukuda", not "My FaceId"
+        if name_like and (len(nxt) == 1 or surname(nxt) or rare(nxt)):
             break
         run = run[1:]
     # A trailing capital without a dot is the pronoun "I" or a stray letter, not an initial.
@@ -231,15 +235,24 @@ def _decide(text: str, run: list[_Tok], caseless: bool) -> list[_Tok] | None:
             return run
         return run if evidence and all(_namey(w) for w in full) else None
     w = full[0]
-    if given(w) and (not at_start or w.casefold() not in P.ORDINARY):
+    # Alone, a name word that is also a fairly common English word ("Billing", "Oslo") needs
+    # the census first-name list or a cue; rarer ones go by the lexicons.
+    low = w.casefold()
+    weak = plain(w) and not evidence
+    if given(w) and not weak and (not at_start or low not in P.ORDINARY):
         return run
-    if surname(w) and (rare(w) or not at_start or evidence):
+    if surname(w) and not weak and (rare(w) or not at_start or evidence):
         return run
     if foreign(w) and (not at_start or evidence):
         return run
-    if evidence and _namey(w) and w.casefold() not in P.STOP:
+    if evidence and _namey(w) and w.casefold() not in P.STOP and L.zipf(w) < 4.5:
         return run
     return None
+
+
+def plain(word: str) -> bool:
+    """A fairly common English word that is a name only in the wider lexicons ("Billing")."""
+    return L.zipf(word) >= SINGLE_ZIPF and word.casefold() not in L.census_first()
 
 
 def _evidence(text: str, run: list[_Tok]) -> bool:
@@ -276,6 +289,19 @@ def persons(text: str) -> list[Cand]:
     return out
 
 
+def _name_list(text: str, items: list[tuple[int, int]]) -> bool:
+    """ "Lamovec and Morales", "Morrison, Rogers and Torres": capitalised name-like words only,
+    one of them a given name or surname, at most one a common English word."""
+    words = [w for s, e in items for w in text[s:e].split()]
+    banned = P.STOP | P.LABEL_WORDS | P.ORDINARY
+    if not words or not all(
+        w[0].isupper() and _namey(w) and w.casefold() not in banned for w in words
+    ):
+        return False
+    common = sum(L.is_common(w) for w in words)
+    return common <= 1 and any(given(w) or surname(w) for w in words)
+
+
 def spread(text: str, found: list[Cand]) -> list[Cand]:
     """Names in a list with a found name ("Kónya, Becker and Vasquez", in either direction),
     and every other mention of a found name word, are names too."""
@@ -287,7 +313,7 @@ def spread(text: str, found: list[Cand]) -> list[Cand]:
         items = [
             x.span() for x in P.LIST_ITEM.finditer(text, *m.span()) if x[0] not in ("and", "or")
         ]
-        if not any(s in starts or e in ends for s, e in items):
+        if not any(s in starts or e in ends for s, e in items) and not _name_list(text, items):
             continue
         for s, e in items:
             words = text[s:e].split()
