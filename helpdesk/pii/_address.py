@@ -131,6 +131,16 @@ CORNER = re.compile(
     r"[^\s,.;:!?]+(?:[ \t]+(?!(?:in|at|for|after|before|on|to|please|last)\b)[^\s,.;:!?]+){0,4}"
 )
 
+# A named street without a number after "on"/"at": "lives on Maple Avenue".
+_FULL_TYPES = (
+    r"Street|Avenue|Road|Lane|Drive|Boulevard|Close|Crescent|Terrace|Place|Parkway|Court|"
+    r"Highway|Way|Square|Gardens|Grove|Mews|Row|Walk|Hill|Circle|Trail"
+)
+NAMED_STREET = re.compile(
+    r"\b(?i:live|lives|living|lived|located|moved|move|based|stay|staying)[ \t]+(?i:on|at|in)[ \t]+"
+    rf"(?P<street>(?:[^\W\d_a-z][\w'\u2019-]*[ \t]+){{1,3}}(?:{_FULL_TYPES}))\b"
+)
+
 # What may follow a street in an address block.
 _NEXT = re.compile(
     rf"(?P<sep>[ \t]*(?:[,;\n][ \t]*)+|[ \t]+|\.[ \t]*)"
@@ -176,6 +186,8 @@ def _extend(text: str, start: int, end: int, caseless: bool) -> Cand:
     """Grow a street core into its block: house number, flat, city, region, postcode."""
     before = re.search(r"(?:\d{1,6}[a-zA-Z]?[ \t]+){1,2}$", text[max(0, start - 14) : start])
     start -= len(before[0]) if before else 0
+    slash = re.search(r"\d{1,5}[/-]$", text[max(0, start - 6) : start])  # "3/12 Kirova St."
+    start -= len(slash[0]) if slash else 0
     initials = re.search(r"(?<!\w)(?:[A-Z]\.[ \t]*){1,2}$", text[max(0, start - 6) : start])
     start -= len(initials[0]) if initials else 0
     corner = re.search(r"(?i)the corner of[ \t]+$", text[max(0, start - 16) : start])
@@ -214,6 +226,9 @@ def _extend(text: str, start: int, end: int, caseless: bool) -> Cand:
             end = m.end()
             continue
         break
+    # A full stop after the last word ends the sentence, unless the word is an abbreviation.
+    if text[end - 1] == "." and re.search(r"[^\W\d_]{5,}\.$", text[start:end]):
+        end -= 1
     return (ADDRESS, start, end)
 
 
@@ -244,6 +259,9 @@ def addresses(text: str) -> list[Cand]:
             words = m[0].split()[1:-1]
             if not any(w.casefold().rstrip(".") in _STOP for w in words):
                 cores.append(m.span())
+    for m in NAMED_STREET.finditer(text):
+        if all(w[0].isupper() for w in m["street"].split()):
+            cores.append(m.span("street"))
     for m in ADDR_ON.finditer(text):
         words = m["street"].split()[:-1]
         if any(is_rare(w.rstrip(".")) for w in words) and not any(

@@ -109,6 +109,8 @@ def test_support_text_is_not_masked(text: str) -> None:
         ("send to PSC 1234, Box 5678\nAPO AE 09123 thanks", "PSC 1234, Box 5678"),
         ("meet at the corner of Queen Street and Elm Avenue", "the corner of Queen Street"),
         ("the shop is on Kolmarkka 117, near the station", "Kolmarkka 117"),
+        ("send it to 3/12 Kirova St., Novosibirsk 630099", "3/12 Kirova St."),
+        ("I live on Maple Avenue in Toronto.", "Maple Avenue"),
     ],
 )
 def test_addresses_are_masked(text: str, address: str) -> None:
@@ -125,6 +127,11 @@ def test_multi_line_address_is_one_block() -> None:
 def test_address_block_keeps_following_sentence() -> None:
     red = redact("I moved to 88 Elm Street Apt. 5, Dover, DE 19901. It was a long week.")
     assert red.text == "I moved to <ADDRESS_1>. It was a long week.", red.text
+
+
+def test_sentence_full_stop_stays_after_an_address() -> None:
+    red = redact("Our office: Hauptstraße 5, 10115 Berlin, Germany.")
+    assert red.text == "Our office: <ADDRESS_1>.", red.text
 
 
 def test_city_and_country_alone_are_not_masked() -> None:
