@@ -69,6 +69,7 @@ ORG_AFTER = re.compile(
     r"services|labs|studios|airlines|hotel|hospital|school|college|street|st|road|avenue)\b\.?",
     re.IGNORECASE,
 )
+PARTICLE_HYPHEN = re.compile(r"(?:al|el|ad|ar|as|an|at|az|bin|ibn|abu|ben|de|di|da|van|von)-\w")
 SINGLE_ZIPF = 3.2  # see _decide
 INITIAL_GAP = re.compile(r"\.?[ \t]+")
 WORD_GAP = re.compile(r"[ \t]+")
@@ -141,7 +142,7 @@ def _runs(text: str, toks: list[_Tok], caseless: bool) -> list[list[_Tok]]:
             return w.isupper() or caseless
         if caseless:
             return not L.is_common(w) or given(w) or (surname(w) and L.zipf(w) < 4.0)
-        return _cap(w)
+        return _cap(w) or PARTICLE_HYPHEN.match(w) is not None
 
     for t in toks:
         ok = member(t) or (bool(cur) and t.word.casefold() in PARTICLES)
@@ -203,7 +204,9 @@ def _decide(text: str, run: list[_Tok], caseless: bool) -> list[_Tok] | None:
     while len(run) > 1 and _weak(run[0].word):
         nxt = run[1].word
         first = run[0].word.casefold()
-        name_like = (first not in P.STOP and _namey(first)) or (
+        name_like = (
+            first not in P.STOP and (L.is_given(first) or rare(first) or first in PARTICLES)
+        ) or (
             first in L.census_first_all() and L.zipf(first) < 5.0 and first not in P.ORDINARY
         )  # "Ken N. Fukuda", not "My FaceId"
         if name_like and (len(nxt) == 1 or surname(nxt) or rare(nxt)):

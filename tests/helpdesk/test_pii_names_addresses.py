@@ -37,6 +37,8 @@ def assert_masked(text: str, *values: str) -> Redaction:
         # initials and particles
         ("Forwarded to Piet J. van der Berg for review", ["Piet", "van der Berg"]),
         ("Ask Oleg V Sorokin about it", ["Oleg", "Sorokin"]),
+        ("Noor al-Hashimi wrote: the app keeps crashing", ["Noor", "al-Hashimi"]),
+        ('"Not again," says De Vries.', ["De Vries"]),
         # surname shapes and person verbs
         ('"We fixed it," says Lindqvist.', ["Lindqvist"]),
         ("Our founders: Przybylski, Hughes and Okonkwo.", ["Przybylski", "Hughes", "Okonkwo"]),
@@ -55,6 +57,12 @@ def assert_masked(text: str, *values: str) -> Redaction:
 def test_names_are_masked(text: str, names: list[str]) -> None:
     red = assert_masked(text, *names)
     assert "PERSON" in kinds_of(red)
+
+
+def test_verb_before_a_name_stays() -> None:
+    assert redact("Tell Siddharth that the laptop is ready.").text == (
+        "Tell <PERSON_1> that the laptop is ready."
+    )
 
 
 def test_repeated_name_keeps_one_placeholder() -> None:
