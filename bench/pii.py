@@ -1,6 +1,9 @@
 """Recipe C bench for helpdesk.pii: presidio synth v2 (dev), plus ABCD known-identifier checks.
 
-Run: .venv/bin/python bench/pii.py   (data dir: env SHARED_DATA, else ../shared/data)
+Run: .venv/bin/python bench/pii.py [-v] [--half A|B]   (data dir: env SHARED_DATA, else
+../shared/data). ``--half`` scores one half of the dev set, split by sentence template
+(sha256 of the template id), so rules tuned on one half can be checked on templates they
+never saw.
 
 Scoring (see shared/data/RECIPES.md, Recipe C):
 * must-redact types are scored; a prediction overlapping an ignored gold type (GPE,
@@ -14,6 +17,7 @@ Scoring (see shared/data/RECIPES.md, Recipe C):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import statistics
@@ -54,6 +58,8 @@ def synth(records: list[dict], verbose: bool = False) -> None:
     # counters per type: strict/lenient TP on predictions, TP on gold, #pred, #gold
     c: dict[str, Counter[str]] = {t: Counter() for t in MUST}
     leak_chars = gold_chars = 0
+    leak_by: Counter[str] = Counter()
+    gold_by: Counter[str] = Counter()
     empty_masked = empty_total = out_masked = out_total = 0
     times: list[float] = []
     misses: list[tuple[str, str]] = []
@@ -76,6 +82,8 @@ def synth(records: list[dict], verbose: bool = False) -> None:
                 if not text[i].isspace():
                     gold_chars += 1
                     leak_chars += not covered[i]
+                    gold_by[t] += 1
+                    leak_by[t] += not covered[i]
             c[t]["gold"] += 1
             same = [p for p in preds if p[0] == t]
             c[t]["tp_g_strict"] += any(p[1:] == (s, e) for p in same)
@@ -118,6 +126,8 @@ def synth(records: list[dict], verbose: bool = False) -> None:
         print(f"{t:18} {k['gold']:5} {k['pred']:5}  {sp:5.3f} {sr:5.3f} {sf:5.3f}", end="")
         print(f"  {lp:5.3f} {lr:5.3f} {lf:5.3f} {f2:5.3f}")
     print(f"\nleak rate: {leak_chars / gold_chars:.2%} ({leak_chars}/{gold_chars} chars)")
+    by_type = [f"{t} {leak_by[t] / gold_by[t]:.2%}" for t in MUST if gold_by[t]]
+    print("leak by type:", ", ".join(by_type))
     print(f"over-redaction, texts with no spans: {empty_masked / max(empty_total, 1):.2%}")
     print(f"over-redaction, outside gold spans:  {out_masked / max(out_total, 1):.2%}")
     ms = sorted(times)
@@ -146,12 +156,22 @@ def abcd(path: Path) -> None:
         print(f"  convo {conv['convo_id']}: {red.count} masks, values still readable: {left}")
 
 
+def half_of(template_id: object) -> str:
+    """Template-level split: every sentence of one template falls in the same half."""
+    return "AB"[int(hashlib.sha256(str(template_id).encode()).hexdigest(), 16) % 2]
+
+
 def main() -> None:
     root = data_dir()
     records = json.loads((root / "presidio_synth" / "synth_dataset_v2.dev.json").read_text())
+    if "--half" in sys.argv:
+        half = sys.argv[sys.argv.index("--half") + 1].upper()
+        records = [r for r in records if half_of(r["template_id"]) == half]
+        templates = len({r["template_id"] for r in records})
+        print(f"half {half}: {len(records)} texts from {templates} templates\n")
     synth(records, verbose="-v" in sys.argv)
     sample = Path(__file__).resolve().parents[1] / "helpdesk/demo_data/abcd/abcd_sample.json"
-    if sample.exists():
+    if sample.exists() and "--half" not in sys.argv:
         abcd(sample)
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from functools import cache
-from importlib import resources
 
 import phonenumbers
 from stdnum import iban as std_iban
 from stdnum import luhn
 
+from . import _address, _person
 from . import _patterns as P
 from ._base import (
     ADDRESS,
@@ -24,44 +23,13 @@ from ._base import (
     PHONE,
     SECRET,
     SSN,
-    WEAK_ADDRESS,
     ZIP,
     KnownIdentifiers,
 )  # fmt: skip
 
 
-@cache
-def _first_names() -> frozenset[str]:
-    base = resources.files("names")
-    found: set[str] = set()
-    for fn in ("dist.male.first", "dist.female.first"):
-        for line in base.joinpath(fn).read_text().splitlines():
-            if line.strip():
-                found.add(line.split()[0].casefold())
-    return frozenset(found - P.STOP)
-
-
-@cache
-def _last_names() -> frozenset[str]:
-    text = resources.files("names").joinpath("dist.all.last").read_text()
-    found = {line.split()[0].casefold() for line in text.splitlines() if line.strip()}
-    return frozenset(w for w in found if len(w) >= 4) - P.STOP - P.COMMON
-
-
 def _is_name(token: str) -> bool:
-    return token.casefold() in _first_names()
-
-
-def _foreign_name(words: list[str]) -> bool:
-    """Capitalised words spelt with non-English Latin letters (Šárka Ottová, Tómas)."""
-    return any(
-        not w.isupper() and any("\u00c0" <= ch <= "\u024f" for ch in w) and len(w) >= 3
-        for w in words
-    )
-
-
-def _sentence_start(text: str, pos: int) -> bool:
-    return re.search(r"(?:^|[.!?:\n\"]\s*|^\s*)$", text[max(0, pos - 3) : pos]) is not None
+    return _person.given(token)
 
 
 # --- detectors ------------------------------------------------------------------------------
@@ -128,38 +96,6 @@ def _ipv6(text: str) -> list[Cand]:
     return out
 
 
-def _extend_address(text: str, start: int, end: int) -> list[Cand]:
-    """Grow a street match into the whole block: house number, flat, city, region, postcode."""
-    before = re.search(r"\d{1,6}[ \t]+$", text[max(0, start - 8) : start])
-    start -= len(before[0]) if before else 0
-    limit = min(len(text), start + 200)
-    while m := P.ADDR_NEXT.match(text, end, limit):
-        word = m[1]
-        lower = word[0].islower() and word.casefold() != "nan"
-        if lower and not re.match(r"(?i)apt|suite|ste|unit|box|fl", word):
-            break
-        if re.fullmatch(r"(?i)(?:the|and|for|in|at|on|to|of|or|but|is|was|with|from)", word):
-            break
-        end = m.end()
-    # A trailing postcode stays inside the address span (as the synth gold labels it mostly).
-    return [(ADDRESS, start, end)]
-
-
-def _addresses(text: str) -> list[Cand]:
-    cores = [P.ADDR_US, P.ADDR_EU, P.ADDR_MIL, P.ADDR_NUM]
-    out = [c for rx in cores for m in rx.finditer(text) for c in _extend_address(text, *m.span())]
-    for m in P.ADDR_CUE.finditer(text):
-        start = m.end()
-        end_m = P.SENT_END.search(text, start, start + 160)
-        end = end_m.start() if end_m else min(len(text), start + 160)
-        if end_m and text[end_m.start()] == ".":
-            end += 1 if re.search(rf"(?i)\b(?:{P.STREET_SUFFIX}|apt)$", text[start:end]) else 0
-        chunk = text[start:end].rstrip()
-        if any(c.isdigit() for c in chunk):
-            out.append((WEAK_ADDRESS, start, start + len(chunk)))
-    return out
-
-
 def _persons(text: str) -> list[Cand]:
     out: list[Cand] = []
     for m in P.TITLE_NAME.finditer(text):
@@ -177,52 +113,15 @@ def _persons(text: str) -> list[Cand]:
             words = m[1].split()
             if words[0].casefold() in P.STOP | P.LABEL_WORDS | P.COMMON:
                 continue
-            if rx is P.CUE_NAME and not (_is_name(words[0]) or (len(words) > 1 and len(m[0]) > 12)):
+            if rx is P.CUE_NAME and not (
+                (_is_name(words[0]) and (len(words) > 1 or not _person.plain(words[0])))
+                or _person.rare(words[0])
+                or (len(words) > 1 and any(_person.surname(w) for w in words))
+            ):
                 continue
             out.append((PERSON, m.start(1), m.end(1)))
-    for m in P.WORD.finditer(text):
-        toks = list(re.finditer(r"\S+", m[0]))
-        words = [t[0] for t in toks]
-        if not m[0][0].isupper():
-            continue
-        first = words[0].rstrip(".")
-        cut = [i for i, w in enumerate(words) if w.casefold().rstrip(".") in P.SUFFIXES]
-        if cut:
-            if cut[0] < 2:
-                continue  # "Inna Loop St" is a street, not a person
-            words = words[: cut[0]]
-        end = m.start() + toks[len(words) - 1].end()
-        if (
-            _is_name(first)
-            or _foreign_name(words)
-            or (
-                first.casefold() in _last_names()
-                and (len(words) > 1 or not _sentence_start(text, m.start()))
-                and not first.isupper()
-            )
-        ):
-            out.append((PERSON, m.start(), end))
-    return _spread_names(text, out)
-
-
-def _spread_names(text: str, found: list[Cand]) -> list[Cand]:
-    """Names in a list with a found name ("Kónya, Becker and Vasquez"), and every other
-    mention of a found name token, are names too."""
-    out = list(found)
-    for _, _, end in found:
-        while (m := P.LIST_NEXT.match(text, end)) and m[1].casefold() not in P.STOP | P.COMMON:
-            out.append((PERSON, m.start(1), m.end(1)))
-            end = m.end(1)
-    tokens = {
-        w
-        for _, s, e in out
-        for w in re.findall(r"[^\W\d_]{3,}", text[s:e])
-        if w.casefold() not in P.STOP | P.COMMON
-    }
-    if tokens:
-        rx = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(tokens))) + r")(?!\w)")
-        out += [(PERSON, m.start(), m.end()) for m in rx.finditer(text)]
-    return out
+    out += _person.persons(text)
+    return _person.spread(text, out)
 
 
 def _known(text: str, known: KnownIdentifiers) -> list[Cand]:
@@ -262,11 +161,13 @@ def detect(text: str, known: KnownIdentifiers | None, kinds: frozenset[str]) -> 
         c += [s for s in _group_spans(P.DL, text, DRIVER_LICENSE, 1) if _has_digit(text, s)]
     if PHONE in kinds:
         c += _phones(text)
+    addrs = _address.addresses(text) if ADDRESS in kinds else []
     if ZIP in kinds:
-        c += _group_spans(P.ZIP_CUE, text, ZIP, 1) + _group_spans(P.US_STATE_ZIP, text, ZIP, 1)
-        c += _group_spans(P.UK_POSTCODE, text, ZIP)
-    if ADDRESS in kinds:
-        c += _addresses(text)
+        zips = _address.postcodes(text)
+        if ADDRESS in kinds:  # a postcode inside an address is part of that address
+            zips = [z for z in zips if not any(a[1] <= z[1] and z[2] <= a[2] for a in addrs)]
+        c += zips
+    c += addrs
     if PERSON in kinds:
         c += _persons(text)
     if known is not None:

@@ -24,7 +24,7 @@ DL = re.compile(
 )
 PHONE_ANY = re.compile(
     r"(?<![\w+.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?"
-    r"(?:\d{1,4}(?:[ .-]\d{2,6}){1,5}|\d{7,15})"
+    r"(?:\d{1,4}(?:[ .-]\d{2,8}){1,5}|\d{7,15})"
     r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w-])"
 )
 PHONE_CUE = re.compile(
@@ -78,7 +78,7 @@ ADDR_NEXT = re.compile(
     r"|\d{3,6}(?:[- ]\d{2,4})?)(?![\w:])"
 )
 ADDR_CUE = re.compile(
-    r"(?i)\b(?:address(?:es)?\b[^.\n:]{0,40}?(?:\bis\b|:)|located at|lives? at|living at|"
+    r"(?i)\b(?:address(?:es)?\b[^.\n:]{0,40}?(?:\bis\b|:(?=\s))|located at|lives? at|living at|"
     r"drops? you off at|ship(?:ped)? (?:it )?to|deliver(?:ed)? (?:it )?to|send it to|moved to)"
     r"[ \t]*\n?[ \t]*"
 )
@@ -111,7 +111,15 @@ STRONG_CUE = re.compile(
     rf"({CAP}(?:[ \t]+(?:{INITIAL}[ \t]+)?{CAP}){{0,2}}"
     r"|(?i:(?<=my name is )|(?<=call me ))[^\W\d_]+(?: [^\W\d_]+)?)"
 )
-LIST_NEXT = re.compile(rf"(?:,[ \t]*(?:and[ \t]+)?|[ \t]+(?:and|&|or)[ \t]+)({CAP})(?![\w.])")
+_CAPW = r"[^\W\d_a-z][^\W\d_]*(?:['\u2019-][^\W\d_]+)*"
+_ANYW = r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*"
+LIST_ITEM = re.compile(rf"(?<![\w'\u2019-])(?:{_CAPW}(?:[ \t]+{_CAPW})?|{_ANYW})(?![\w'\u2019-])")
+_ITEM = LIST_ITEM.pattern
+# "A, B and C", "A and B", "A, B, C": items of one word, or two capitalised words.
+NAME_LIST = re.compile(
+    rf"{_ITEM}(?:[ \t]*,[ \t]*{_ITEM})*,?[ \t]+(?:and|&|or)[ \t]+{_ITEM}"
+    rf"|{_ITEM}(?:[ \t]*,[ \t]*{_ITEM}){{2,}}"
+)
 SPEAKER = re.compile(rf"(?m)^[ \t]*({CAP}(?: {CAP})?):[ \t]+\S")
 WORD = re.compile(rf"{CAP}(?:[ \t]+(?:{INITIAL}[ \t]+)?{CAP}){{0,3}}|[^\W\d_]+")
 
@@ -145,6 +153,24 @@ COMMON = _words(
     street avenue bridge general glass golden grace hope joy lane major mill new power
     royal saint silver sweet civil labor wisdom greek english shadow mission statement
     carry suite route union mall loop gateway bypass greens radial turnpike opus"""
+)
+# Census first names (and places) that are mostly ordinary words: no name when alone.
+ORDINARY = _words(
+    """many season soon son song miss america star al ok china india miles jesus numbers sun
+    lady german brain france spring rich gay carry winter queen royal paris forest era tiny
+    desire hang bell moon asia max ma un virginia marine princess hong junior santa angeles
+    francisco sydney carolina georgia florida israel dallas houston denver cleveland orlando
+    columbus nevada dakota kenya milan geneva argentina jordan charity angel temple chase
+    diamond kit na marry buddy crystal angle honey glory liberty precious manual candy clay
+    autumn mercy alpha noble patience cherry destiny marvel sunshine pearl lean sterling
+    harmony cliff olive bee fairy reed sunny dot echo buck chin bo ta vi mi ai li min sang
+    hung les pa ed ward foster rob drew bud rod mac dick walker cole kent cruz sierra delta
+    brooks stewart lincoln dakota london berlin vienna rome madrid lisbon dublin prague
+    warsaw athens cairo tokyo beijing delhi moscow kiev oslo stockholm helsinki copenhagen
+    amsterdam brussels zurich toronto vancouver chicago boston phoenix austin memphis
+    nashville atlanta miami seattle portland detroit apple amazon google microsoft tesla
+    siri alexa echo kindle galaxy pixel surface office teams outlook windows android
+    sunday monday tuesday wednesday thursday friday saturday"""
 )
 LABEL_WORDS = _words(
     "phone e-mail email website address note zip info subject from to cc date re fax mobile "
