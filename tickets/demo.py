@@ -30,6 +30,7 @@ from rest_framework.authtoken.models import Token
 from customers.models import Customer
 from customers.services import customer_create
 from tickets.agents import agents_group_ensure
+from tickets.escalation import ticket_escalate
 from tickets.models import Message, Ticket
 from tickets.services import (
     message_record,
@@ -138,6 +139,7 @@ class _TicketPlan:
     messages: tuple[_MessagePlan, ...]
     status: str = Ticket.Status.OPEN
     assignee: str | None = None
+    escalation: str = ""  # why the chat itself escalated, if it did: escalated on load
 
 
 @dataclass
@@ -299,6 +301,13 @@ def _set_load(
                     ticket_close(ticket=ticket, status=ticket_plan.status, actor=actor)
                 elif ticket_plan.status != ticket.status:
                     ticket_change_status(ticket=ticket, status=ticket_plan.status, actor=actor)
+                if ticket_plan.escalation:
+                    ticket_escalate(
+                        ticket=ticket,
+                        actor=actor,
+                        reason=ticket_plan.escalation,
+                        assign_to=AGENT_USERNAMES[-1],
+                    )
                 tickets += 1
                 if ticket_plan.status in Ticket.ACTIVE_STATUSES:
                     open_tickets += 1
@@ -391,6 +400,7 @@ def _abcd_plan(*, path: Path, now: datetime.datetime) -> _SetPlan:
                 channel=Ticket.Channel.CHAT,
                 created_at=started_at,
                 messages=_abcd_messages(chat=chat, started_at=started_at),
+                escalation=_abcd_escalation(chat),
             )
             customers.append(
                 _CustomerPlan(
@@ -404,6 +414,14 @@ def _abcd_plan(*, path: Path, now: datetime.datetime) -> _SetPlan:
         return _SetPlan(name="ABCD sample chats", customers=_customers(customers))
 
     return _mapped(path, build)
+
+
+def _abcd_escalation(chat: dict[str, Any]) -> str:
+    """The chat's own agent handed it to a manager (an "action" turn says so)."""
+    for speaker, text in chat["original"]:
+        if speaker == "action" and "manager has been notified" in text.lower():
+            return "The agent in the chat escalated to a manager, who is to call the customer."
+    return ""
 
 
 def _abcd_subject(scenario: dict[str, Any]) -> str:

@@ -13,6 +13,12 @@ from helpdesk.replies.material import AGENT, BOT, CUSTOMER, Material, PastTicket
 
 QUOTE_CHARS = 240
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
+_PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
+_THANKS = re.compile(
+    r"\b(thanks?|thank you|thx|cheers|appreciate|that'?s all|that worked|it works|all good"
+    r"|sorted|fixed|solved|resolved|great|perfect)\b",
+    re.IGNORECASE,
+)
 _ACTION = re.compile(
     r"\b(try|tried|restart|reboot|reset|reinstall|update|upgrade|check|clear|send|sent|refund"
     r"|replace|replaced|escalat\w*|cancel\w*|follow (these|the) steps|go to|click|turn|switch"
@@ -49,9 +55,25 @@ def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
 
 
 def topic(material: Material) -> str:
+    """The subject as a topic ("about router keeps dropping"), or "" when it reads like a
+    sentence cut from the first message (long, ellipsis, several clauses) or holds a mask."""
     subject = " ".join(material.subject.split())
+    if len(subject) > 60 or "…" in subject or _PLACEHOLDER.search(subject):
+        return ""
+    if len(re.findall(r"[.!?,;]", subject.rstrip(".!?"))) > 1:
+        return ""
     subject = subject[:1].lower() + subject[1:] if subject[:2] != subject[:2].upper() else subject
-    return shorten(subject, 90).rstrip(".!?")
+    return subject.rstrip(".!?")
+
+
+def _thanks_and_done(text: str) -> bool:
+    """The customer's newest message closes the conversation ("Thanks, that worked!")."""
+    return (
+        "?" not in text
+        and len(text) < 200
+        and bool(_THANKS.search(text))
+        and sentiment.sentiment_of(text).label != sentiment.NEGATIVE
+    )
 
 
 def _helpful_past(material: Material) -> PastTicket | None:
@@ -66,10 +88,21 @@ def reply(material: Material) -> tuple[str, PastTicket | None]:
     """A draft reply, and the past ticket it cites (if any)."""
     lines = [f"Hi {FIRST_NAME},", ""]
     customer_texts = [turn.text for turn in material.customer_turns]
+    about = topic(material)
     if not customer_texts:
-        lines.append(f"I'm following up on your request about {topic(material)}.")
+        lines.append(f"I'm following up on your request{f' about {about}' if about else ''}.")
+    elif _thanks_and_done(customer_texts[-1]):
+        lines += [
+            "Thank you for letting us know. I'm glad we could help.",
+            "",
+            "If anything else comes up, just reply here and we'll pick it up.",
+            "",
+            "Best regards,",
+            AGENT_NAME,
+        ]
+        return "\n".join(lines), None
     else:
-        lines.append(f"Thank you for getting in touch about {topic(material)}.")
+        lines.append(f"Thank you for getting in touch{f' about {about}' if about else ''}.")
         mood = sentiment.customer_sentiment(customer_texts).label
         if mood in (sentiment.NEGATIVE, sentiment.FRUSTRATED):
             lines[-1] += " I'm sorry for the trouble this is causing you."

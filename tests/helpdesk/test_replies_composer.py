@@ -197,3 +197,34 @@ def test_placeholders_in_a_draft_are_well_formed() -> None:
     draft = compose_reply(material(DROPPING))
 
     assert all(re.fullmatch(r"<[A-Z_]+_\d+>", tag) for tag in re.findall(r"<[^>]*>", draft.text))
+
+
+def test_offline_draft_closes_kindly_when_the_customer_says_thanks() -> None:
+    draft = compose_reply(
+        material(DROPPING, (AGENT, "Try 7.57."), (CUSTOMER, "Thanks, that worked!"))
+    )
+
+    assert "glad we could help" in draft.text
+    assert "T-000007" not in draft.text
+    assert draft.sources == ()
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "someone shared a massive folder with me, but I only need one file, and the app…",
+        "Dear TeamYouTube, I'm losing money every day since last week because of this",
+        "Dear <PERSON_1>, help",
+    ],
+)
+def test_subjects_cut_from_a_message_are_not_quoted_as_the_topic(subject: str) -> None:
+    draft = compose_reply(material(DROPPING, subject=subject, past_tickets=()))
+
+    assert "Thank you for getting in touch." in draft.text
+    assert subject[:20] not in draft.text
+
+
+def test_short_subjects_name_the_topic() -> None:
+    draft = compose_reply(material(DROPPING, past_tickets=()))
+
+    assert "Thank you for getting in touch about router keeps dropping." in draft.text

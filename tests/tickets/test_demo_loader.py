@@ -25,7 +25,7 @@ from tickets.demo import (
     demo_load,
     twitter_pseudonym,
 )
-from tickets.models import Message, Ticket, TicketEvent
+from tickets.models import Handoff, Message, Ticket, TicketEvent
 from tickets.selectors import AGENTS_GROUP, is_agent
 
 pytestmark = pytest.mark.django_db
@@ -124,7 +124,7 @@ def test_demo_load_counts_customers_tickets_and_messages(
     assert summary.open_tickets == Ticket.objects.filter(status__in=Ticket.ACTIVE_STATUSES).count()
 
 
-def test_demo_load_maps_abcd_chat_to_open_ticket_with_profile(
+def test_demo_load_maps_abcd_chat_to_ticket_with_profile(
     data_dir: Path, credentials_path: Path, source: dict[str, Any]
 ) -> None:
     chat = source["abcd"][0]
@@ -140,7 +140,7 @@ def test_demo_load_maps_abcd_chat_to_open_ticket_with_profile(
     )
     ticket = customer.tickets.get()
     assert ticket.subject == "Product defect: return size"
-    assert (ticket.status, ticket.assigned_to, ticket.channel) == ("open", None, "chat")
+    assert ticket.channel == "chat"
     messages = list(ticket.messages.all())
     expected = [(s, t) for s, t in chat["original"] if s != "action"]
     assert [(m.role, m.body) for m in messages] == expected
@@ -150,6 +150,25 @@ def test_demo_load_maps_abcd_chat_to_open_ticket_with_profile(
     assert len(set(times)) == len(times)
     assert ticket.created_at < times[0] < times[-1] < NOW
     assert ticket.last_message_at == times[-1]
+
+
+def test_demo_load_escalates_the_chat_whose_agent_called_a_manager(
+    data_dir: Path, credentials_path: Path, source: dict[str, Any]
+) -> None:
+    _load(data_dir, credentials_path)
+
+    escalated = Ticket.objects.get(status="escalated")
+    handoff = escalated.handoffs.get()
+    assert escalated.subject == "Product defect: return size"
+    assert escalated.assigned_to.username == "jonas"
+    assert "manager" in handoff.reason
+    assert handoff.customer_sentiment in {"positive", "neutral", "negative", "frustrated"}
+    personal = source["abcd"][0]["scenario"]["personal"]
+    shown = str(Handoff.objects.values().get(pk=handoff.pk))
+    for value in (personal["email"], personal["phone"], personal["customer_name"].title()):
+        assert value not in shown
+    other_abcd = Ticket.objects.filter(subject__in=["Product defect: refund status"])
+    assert set(other_abcd.values_list("status", flat=True)) <= {"open"}
 
 
 def test_demo_load_maps_twitter_thread_with_times_and_final_reply(
