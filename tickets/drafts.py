@@ -17,6 +17,8 @@ from tickets.models import Message, Ticket
 
 MAX_TURNS = 30
 MAX_PAST = 3
+MIN_ANSWER_WORDS = 6
+MAX_ANSWERS_READ = 40
 
 
 def _agent_first_name(user: AbstractBaseUser | AnonymousUser | None) -> str:
@@ -26,17 +28,21 @@ def _agent_first_name(user: AbstractBaseUser | AnonymousUser | None) -> str:
 
 
 def _our_last_answers(ticket_ids: list[int]) -> dict[int, str]:
-    """Each past ticket's newest agent or bot message: what we told the customer then."""
+    """Each past ticket's newest substantial agent or bot message: what we told the customer.
+
+    Sign-offs ("Have a great night!") are skipped: a draft quotes the answer, not the goodbye.
+    """
     answers: dict[int, str] = {}
     rows = (
         Message.objects.filter(
             ticket_id__in=ticket_ids, role__in=[Message.Role.AGENT, Message.Role.BOT]
         )
         .order_by("ticket_id", "-created_at", "-id")
-        .values_list("ticket_id", "body")
+        .values_list("ticket_id", "body")[: MAX_ANSWERS_READ * max(len(ticket_ids), 1)]
     )
     for ticket_id, body in rows:
-        answers.setdefault(ticket_id, body)
+        if ticket_id not in answers and len(body.split()) >= MIN_ANSWER_WORDS:
+            answers[ticket_id] = body
     return answers
 
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import re
 
+from helpdesk.memory.ranking import tokenize
 from helpdesk.replies import sentiment
 from helpdesk.replies.masking import AGENT_NAME, FIRST_NAME
 from helpdesk.replies.material import AGENT, BOT, CUSTOMER, Material, PastTicket
 
 QUOTE_CHARS = 240
+MIN_SHARED_WORDS = 1
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
 _PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
 _THANKS = re.compile(
@@ -76,10 +78,24 @@ def _thanks_and_done(text: str) -> bool:
     )
 
 
+def _content_words(text: str) -> set[str]:
+    return {word for word in tokenize(_PLACEHOLDER.sub(" ", text)) if len(word) > 2}
+
+
 def _helpful_past(material: Material) -> PastTicket | None:
-    """The best-matching past ticket that has an answer from our side to point to."""
+    """The best-matching past ticket with an answer from our side that is about the same thing.
+
+    The memory backend ranks every past ticket, however weak the match; a draft only cites
+    one that is part of this ticket's recurring issue, or that shares at least
+    `MIN_SHARED_WORDS` content words with what the customer wrote.
+    """
+    asked = _content_words(" ".join([material.subject, *(t.text for t in material.customer_turns)]))
+    recurring = {ref for item in material.recurring for ref in item.references}
     for past in material.past_tickets[:3]:
-        if past.resolution.strip():
+        if not past.resolution.strip():
+            continue
+        about = _content_words(" ".join([past.subject, past.snippet, past.summary]))
+        if past.reference in recurring or len(asked & about) >= MIN_SHARED_WORDS:
             return past
     return None
 
@@ -136,7 +152,7 @@ def attempted_solutions(material: Material, limit: int = 5) -> list[str]:
         if turn.role not in (AGENT, BOT):
             continue
         for sentence in sentences(turn.text):
-            if _ACTION.search(sentence) and sentence not in found:
+            if _ACTION.search(sentence) and len(sentence.split()) >= 4 and sentence not in found:
                 found.append(shorten(sentence, 160))
     return found[-limit:]
 

@@ -228,3 +228,20 @@ def test_short_subjects_name_the_topic() -> None:
     draft = compose_reply(material(DROPPING, past_tickets=()))
 
     assert "Thank you for getting in touch about router keeps dropping." in draft.text
+
+
+def test_a_past_ticket_about_something_else_is_not_cited() -> None:
+    unrelated = PastTicket(
+        ticket_id=3,
+        reference="T-000003",
+        subject="Product defect: return size",
+        status="resolved",
+        created_at=datetime.datetime(2026, 1, 5, tzinfo=datetime.UTC),
+        snippet="I need to return an item",
+        resolution="We cannot accept returns after 90 days, sorry about that.",
+    )
+
+    draft = compose_reply(material(DROPPING, past_tickets=(unrelated,)))
+
+    assert "T-000003" not in draft.text
+    assert draft.sources == ()

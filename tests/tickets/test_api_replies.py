@@ -239,3 +239,14 @@ def test_reply_endpoints_need_an_agent(
 @pytest.mark.parametrize("action", ["suggested-reply", "bot-reply", "escalate"])
 def test_reply_endpoints_404_for_a_missing_ticket(api_client: APIClient, action: str) -> None:
     assert api_client.post(f"/api/tickets/999999/{action}/").status_code == 404
+
+
+def test_draft_quotes_our_answer_not_the_sign_off(
+    api_client: APIClient, ada: Customer, current: Ticket, past: Ticket
+) -> None:
+    services.message_record(ticket=past, role=Message.Role.AGENT, body="Have a great night!")
+
+    reply = api_client.post(url(current, "suggested-reply")).json()["reply"]
+
+    assert "firmware to 7.57" in reply
+    assert "great night" not in reply
