@@ -7,16 +7,19 @@ our last answer on each (one query), and two counts.
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
 from django.db.models import Count, Q
 
 from customers.selectors import customer_known_identifiers
 from helpdesk.replies import composer
+from helpdesk.replies.llm import language_model
 from helpdesk.replies.material import Fact, Material, PastTicket, Recurrence, Turn
 from tickets.context import TicketContext, ticket_context
 from tickets.models import Message, Ticket
 
 MAX_TURNS = 30
 MAX_PAST = 3
+DRAFT_REUSE_SECONDS = 600
 MIN_ANSWER_WORDS = 6
 MAX_ANSWERS_READ = 40
 
@@ -109,8 +112,31 @@ def ticket_material(
 
 
 def ticket_suggested_reply(
-    *, ticket: Ticket, agent: AbstractBaseUser | AnonymousUser | None = None
+    *,
+    ticket: Ticket,
+    agent: AbstractBaseUser | AnonymousUser | None = None,
+    reuse: bool = False,
 ) -> composer.Draft:
-    """A draft reply for the agent, written from the ticket's memory context, PII masked."""
+    """A draft reply for the agent, written from the ticket's memory context, PII masked.
+
+    With `reuse`, a draft the language model wrote for the same newest message and agent in
+    the last `DRAFT_REUSE_SECONDS` is served again: opening a ticket twice costs one model
+    call ("Regenerate" asks for a fresh one).
+    """
+    key = None
+    if reuse and language_model() is not None:
+        newest = (
+            Message.objects.filter(ticket=ticket)
+            .order_by("-created_at", "-id")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        key = f"suggested-reply:{ticket.pk}:{newest}:{getattr(agent, 'pk', None)}"
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
     context = ticket_context(ticket=ticket)
-    return composer.compose_reply(ticket_material(ticket=ticket, context=context, agent=agent))
+    draft = composer.compose_reply(ticket_material(ticket=ticket, context=context, agent=agent))
+    if key is not None and draft.composer == composer.LLM:
+        cache.set(key, draft, DRAFT_REUSE_SECONDS)
+    return draft

@@ -206,5 +206,6 @@ def escalate(request: HttpRequest, pk: int) -> HttpResponse:
 def suggested_reply(request: HttpRequest, pk: int) -> HttpResponse:
     """The suggested reply panel, loaded after the page (htmx): it may wait for the model."""
     ticket = get_object_or_404(Ticket.objects.select_related("customer"), pk=pk)
-    draft = ticket_suggested_reply(ticket=ticket, agent=request.user)
+    fresh = request.GET.get("fresh") == "1"
+    draft = ticket_suggested_reply(ticket=ticket, agent=request.user, reuse=not fresh)
     return render(request, "tickets/_suggested_reply.html", {"ticket": ticket, "draft": draft})

@@ -149,3 +149,20 @@ def test_readonly_agent_cannot_escalate(readonly_client: Client, current: Ticket
     assert (
         readonly_client.post(f"/tickets/{current.pk}/escalate/", {"reason": "x"}).status_code == 403
     )
+
+
+def test_opening_a_ticket_twice_costs_one_model_call_and_regenerate_another(
+    agent_client: Client, current: Ticket, llm_server: LLMServer
+) -> None:
+    llm_server.reply_with("Hi {first_name}, first draft.", "Hi {first_name}, second draft.")
+    panel = f"/tickets/{current.pk}/suggested-reply/"
+
+    first = agent_client.get(panel).content.decode()
+    again = agent_client.get(panel).content.decode()
+    fresh = agent_client.get(panel + "?fresh=1").content.decode()
+
+    assert "first draft" in first
+    assert "first draft" in again
+    assert "second draft" in fresh
+    assert len(llm_server.requests) == 2
+    assert f'hx-get="{panel}?fresh=1"' in first
