@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.core.cache import cache
 from django.test import Client
 from pytest_django.fixtures import Settings
 from rest_framework.authtoken.models import Token
@@ -181,3 +182,10 @@ def closed_port_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Ids repeat across tests (rolled back), so nothing cached may outlive its test."""
+    yield
+    cache.clear()
