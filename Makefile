@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test screenshots lint format migrate demo clean
+.PHONY: install run test smoke screenshots lint format migrate demo clean
 
 $(INSTALLED): requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (apt-get install python3 python3-venv)"; exit 1; }
@@ -32,6 +32,10 @@ run: demo
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# gunicorn with production settings on a free loopback port: headers, health, static files.
+smoke: install
+	$(PY) scripts/smoke_serve.py
 
 # The README's screenshots, taken by the browser tests (needs Debian's chromium).
 screenshots: install

@@ -9,9 +9,11 @@ in the README switches one part to a real service.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -35,6 +37,17 @@ def _env_secret(name: str, default: str = "") -> str:
     return default
 
 
+def _throttle_rate(name: str, default: str) -> str | None:
+    """An API rate such as `600/min` (per `s`, `min`, `hour` or `day`), or None for `off`."""
+    value = env.str(name, default=default).strip().lower()
+    if value in {"off", "none", ""}:
+        return None
+    count, _, period = value.partition("/")
+    if not count.isdigit() or period not in {"s", "sec", "second", "min", "minute", "hour", "day"}:
+        raise ImproperlyConfigured(f"{name}={value!r}: use a rate such as 600/min, or off.")
+    return value
+
+
 def _demo_secret_key() -> str:
     """A key generated on first start and kept in var/ (never committed)."""
     key_file = VAR_DIR / "secret_key"
@@ -47,8 +60,28 @@ def _demo_secret_key() -> str:
     return key
 
 
+# PRODUCTION=true: the site is served over HTTPS to the world. It needs a real
+# SECRET_KEY from the environment and turns on secure cookies, HTTPS redirects
+# and HSTS (each can still be set on its own below).
+PRODUCTION = env.bool("PRODUCTION", default=False)
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = _env_secret("SECRET_KEY") or _demo_secret_key()
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off when PRODUCTION is on.")
+
+SECRET_KEY = _env_secret("SECRET_KEY")
+if PRODUCTION and not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "PRODUCTION needs SECRET_KEY (or SECRET_KEY_FILE): the key generated into var/ "
+        "is for the demo, one per machine, and is lost with the machine."
+    )
+if PRODUCTION and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure")
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is too weak for PRODUCTION: use at least 50 random characters, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
+SECRET_KEY = SECRET_KEY or _demo_secret_key()
 if len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
 
@@ -70,6 +103,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
+    "axes",
     "helpdesk",
     "customers",
     "tickets",
@@ -77,6 +112,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "helpdesk.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,6 +122,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a login refused by the lockout into the "locked out" page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -125,6 +168,10 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Shared by every process when it points at Redis (API throttle counters, reused
+# drafts); the default keeps one cache per process.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -142,7 +189,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 # With STATIC_MANIFEST on, `collectstatic` writes hashed, compressed files to
 # STATIC_ROOT and whitenoise serves them (make run, production). Off (tests, a
 # bare runserver), files are served straight from the apps' static folders.
@@ -161,12 +208,65 @@ WHITENOISE_USE_FINDERS = not _HAS_MANIFEST
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="helpdesk@localhost")
 
+# Security headers and cookies. In production the proxy speaks HTTPS to the
+# world and plain HTTP to gunicorn: SECURE_PROXY_SSL_HEADER names the header it
+# sets (e.g. HTTP_X_FORWARDED_PROTO,https), so that Django knows a request was
+# secure. Never set it when clients can reach gunicorn directly.
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+# Load balancers probe the health endpoint over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+_proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+if _proxy_ssl_header and len(_proxy_ssl_header) != 2:
+    raise ImproperlyConfigured(
+        "SECURE_PROXY_SSL_HEADER must be a header and a value, e.g. HTTP_X_FORWARDED_PROTO,https."
+    )
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) or None
+# Reverse proxies in front of gunicorn that append the client to X-Forwarded-For
+# (nginx: 1). The login lockout and the API throttles count per client address.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Preloading commits the whole registered domain to HTTPS and is only possible
+# from the apex domain, so it stays opt-in (SECURE_HSTS_PRELOAD) and
+# `check --deploy` does not ask for it.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# The portal runs only its own files: no inline scripts or styles, no eval.
+# The API's HTML pages (browsable API, Swagger UI) also get inline styles
+# (helpdesk/security.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Login lockout (django-axes, portal and admin logins): after
+# LOGIN_FAILURE_LIMIT failed logins for one username from one address, that
+# pair is refused for LOGIN_COOLOFF_MINUTES after the last failure; a success
+# resets the count. Attempts are listed (and can be deleted) in the admin.
+AXES_ENABLED = env.bool("LOGIN_LOCKOUT", default=True)
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "helpdesk.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "helpdesk.security.client_ip"
 
 # Largest message body accepted anywhere (portal, API, admin).
 MESSAGE_BODY_MAX_LENGTH = 20_000
@@ -188,6 +288,16 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # Per token or session user, and per address for anonymous calls; `off` lifts a limit.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "helpdesk.api.throttles.AnonymousRateThrottle",
+        "helpdesk.api.throttles.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": _throttle_rate("API_THROTTLE_ANON", default="30/min"),
+        "user": _throttle_rate("API_THROTTLE_USER", default="600/min"),
+    },
+    "NUM_PROXIES": NUM_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {

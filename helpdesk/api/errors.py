@@ -7,11 +7,12 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from customers.services import CustomerAlreadyExistsError
+from helpdesk.api.throttles import anonymous_failure_throttled
 from tickets.services import TicketConflictError
 
 
@@ -30,4 +31,6 @@ def exception_handler(error: Exception, context: dict[str, Any]) -> Response | N
             {"detail": "The request body is too large."},
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
+    elif isinstance(error, NotAuthenticated | AuthenticationFailed) and "request" in context:
+        error = anonymous_failure_throttled(context["request"], context.get("view")) or error
     return drf_exception_handler(error, context)

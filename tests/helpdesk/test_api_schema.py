@@ -49,4 +49,12 @@ def test_docs_page_renders_for_agents(api_client: APIClient) -> None:
     assert response.status_code == 200
     html = response.content.decode()
     assert "swagger-ui" in html
-    assert "/api/schema/" in html
+    assert '<script src="/api/docs/?script=">' in html  # its setup is a file, not inline
+
+
+def test_docs_page_script_points_swagger_at_the_schema(api_client: APIClient) -> None:
+    response = api_client.get("/api/docs/?script=")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/javascript")
+    assert "/api/schema/" in response.content.decode()

@@ -16,13 +16,14 @@ README = SETTINGS_FILE.resolve().parent.parent / "README.md"
 
 
 def environment_variables() -> set[str]:
-    """Names passed as the first argument to `env(...)`, `env.<cast>(...)` or `_env_secret(...)`."""
+    """First arguments of `env(...)`, `env.<cast>(...)`, `_env_secret()`, `_throttle_rate()`."""
     names = set()
     for node in ast.walk(ast.parse(SETTINGS_FILE.read_text(encoding="utf-8"))):
         if not isinstance(node, ast.Call) or not node.args:
             continue
         function = node.func
-        reads_env = (isinstance(function, ast.Name) and function.id in {"env", "_env_secret"}) or (
+        helpers = {"env", "_env_secret", "_throttle_rate"}
+        reads_env = (isinstance(function, ast.Name) and function.id in helpers) or (
             isinstance(function, ast.Attribute)
             and isinstance(function.value, ast.Name)
             and function.value.id == "env"
