@@ -98,3 +98,46 @@ def test_portal_id_too_large_for_bigint_is_404(
     response = getattr(agent_client, method)(path.format(id=TOO_BIG_FOR_BIGINT), payload)
 
     assert response.status_code == 404
+
+
+def test_time_with_offset_beyond_postgres_range_is_stored_in_utc(api_client: APIClient) -> None:
+    # Found by the schema fuzzer: PostgreSQL refuses offsets past ±15:59 with a 500.
+    response = api_client.post(
+        "/api/customers/",
+        {"external_id": "crm-1", "name": "Ada", "created_at": "2024-05-08T13:56:00-19:52"},
+        format="json",
+    )
+
+    assert response.status_code == 201
+    assert response.json()["created_at"] == "2024-05-09T09:48:00Z"
+
+
+def test_time_outside_the_calendar_in_utc_is_400(api_client: APIClient, ticket: Ticket) -> None:
+    response = api_client.post(
+        f"/api/tickets/{ticket.pk}/messages/",
+        {"role": "customer", "body": "Hi", "created_at": "0001-01-01T00:00:00+05:00"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "created_at" in response.json()
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/tickets/1.5/", "/api/tickets/-1/messages/", "/api/customers/x.y/memory/"]
+)
+def test_api_path_matching_no_route_is_json_404(api_client: APIClient, path: str) -> None:
+    # Found by the schema fuzzer: these fell through to the portal's HTML 404 page.
+    response = api_client.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_portal_path_matching_no_route_is_still_html_404(agent_client: Client) -> None:
+    response = agent_client.get("/tickets/1.5/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
