@@ -141,3 +141,41 @@ def test_portal_path_matching_no_route_is_still_html_404(agent_client: Client) -
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data"),
+    [
+        ("post", "/api/customers/", {"external_id": "crm-1", "name": "Ada\x00"}),
+        ("post", "/api/tickets/{id}/messages/", {"role": "customer", "body": "Hi\x00"}),
+        ("post", "/api/tickets/{id}/escalate/", {"reason": "Help\x00"}),
+        ("get", "/api/tickets/", {"q": "Router\x00"}),
+        ("get", "/api/customers/", {"q": "Ada\x00"}),
+        ("get", "/api/tickets/{id}/context/", {"query": "router\x00"}),
+    ],
+)
+def test_api_text_with_a_nul_character_is_400(
+    api_client: APIClient, ticket: Ticket, method: str, path: str, data: dict[str, str]
+) -> None:
+    # PostgreSQL refuses NUL in text: it must be stopped before the database.
+    path = path.format(id=ticket.pk)
+    if method == "get":
+        response = api_client.get(path, data)
+    else:
+        response = api_client.post(path, data, format="json")
+
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(("path", "query", "found"), [
+    ("/tickets/", "Router\x00", "Router keeps dropping"),
+    ("/customers/", "Ada\x00", "Ada Lovelace"),
+])  # fmt: skip
+def test_portal_search_with_a_nul_character_searches_without_it(
+    agent_client: Client, ticket: Ticket, path: str, query: str, found: str
+) -> None:
+    # Was a 500 on PostgreSQL, which refuses NUL in text parameters.
+    response = agent_client.get(path, {"q": query})
+
+    assert response.status_code == 200
+    assert found in response.content.decode()
