@@ -6,10 +6,11 @@ import json
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.test import Client, RequestFactory
 from rest_framework.test import APIClient
 
 from customers.models import Customer
+from helpdesk.api.errors import server_error
 from tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +180,12 @@ def test_portal_search_with_a_nul_character_searches_without_it(
 
     assert response.status_code == 200
     assert found in response.content.decode()
+
+
+def test_api_crash_is_answered_as_json_and_the_portals_as_a_page(rf: RequestFactory) -> None:
+    api = server_error(rf.get("/api/tickets/"))
+    portal = server_error(rf.get("/tickets/"))
+
+    assert api.status_code == portal.status_code == 500
+    assert json.loads(api.content) == {"detail": "Internal error; it has been logged."}
+    assert portal["Content-Type"].startswith("text/html")
