@@ -71,3 +71,53 @@ class CustomerEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for customer {self.customer_id}"
+
+
+class ErasureRecord(models.Model):
+    """Proof that a customer's data was erased: who, when, how much. Outlives the customer.
+
+    Holds no personal data: the external id only as a keyed hash (so "was crm-4711 erased?"
+    can be answered by someone who knows the id), the former row id (a number that names
+    nothing once the rows are gone) and counts.
+    """
+
+    customer_pk = models.PositiveBigIntegerField(
+        _("former customer id"), unique=True, help_text=_("The erased customer's row id.")
+    )
+    external_id_digest = models.CharField(
+        _("external id digest"),
+        max_length=64,
+        db_index=True,
+        help_text=_("HMAC-SHA256 of the external id, keyed with the site's secret key."),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("erased by"),
+    )
+    actor_name = models.CharField(
+        _("erased by (name)"),
+        max_length=150,
+        help_text=_("Username, or how it was run; kept when the user is deleted."),
+    )
+    erased_at = models.DateTimeField(_("erased"), default=timezone.now, db_index=True)
+    counts = models.JSONField(_("rows erased"), default=dict, blank=True)
+    memory_backend = models.CharField(_("memory backend"), max_length=32)
+    memory_entry = models.ForeignKey(
+        "tickets.MirrorEntry",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("memory erasure"),
+        help_text=_("The outbox entry that tells the memory backend to forget the customer."),
+    )
+
+    class Meta:
+        ordering = ["-erased_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Customer #{self.customer_pk} erased {self.erased_at:%Y-%m-%d %H:%M}"

@@ -9,7 +9,7 @@ from helpdesk.pii import KnownIdentifiers
 
 
 def customer_search(customers: QuerySet[Customer], query: str) -> QuerySet[Customer]:
-    query = query.strip()
+    query = query.replace("\x00", "").strip()  # PostgreSQL refuses NUL in a text parameter
     if not query:
         return customers
     return customers.filter(

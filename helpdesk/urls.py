@@ -20,3 +20,6 @@ urlpatterns = [
     path("api/", include(("helpdesk.api.urls", "api"))),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "helpdesk.api.errors.page_not_found"
+handler500 = "helpdesk.api.errors.server_error"

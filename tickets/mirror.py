@@ -151,6 +151,9 @@ def _sender(message: Message) -> Participant:
 
 def mirror_send(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryOutcome:
     """Tell the backend what one entry says; records nothing (see `mirror_deliver`)."""
+    if entry.kind == MirrorEntry.Kind.CUSTOMER_ERASED:
+        backend.forget_customer(customer_id=entry.payload["customer"])
+        return DeliveryOutcome.DELIVERED
     if entry.kind == MirrorEntry.Kind.MEMORY_DELETED:
         backend.delete_memory(
             customer_id=ids.customer_id(entry.customer_id), memory_id=entry.payload["memory_id"]
@@ -247,6 +250,21 @@ def _record_failure(entry: MirrorEntry, error: MemoryBackendError) -> DeliveryRe
     )
     logger.info("Mirror entry %s will retry in %.1fs: %s", entry.id, wait, message)
     return DeliveryReport(retrying=1)
+
+
+def mirror_deliver_entry(*, entry_id: int, backend: MemoryBackend) -> DeliveryReport:
+    """Deliver one customer-level entry now, if it is due and no worker holds it.
+
+    For commands that want the answer at once; a worker delivers it otherwise.
+    """
+    now = timezone.now()
+    lease = now + datetime.timedelta(seconds=settings.MIRROR_LEASE_SECONDS)
+    won = MirrorEntry.objects.filter(
+        id=entry_id, ticket__isnull=True, state=State.PENDING, next_attempt_at__lte=now
+    ).update(state=State.SENDING, lease_expires_at=lease, attempts=F("attempts") + 1)
+    if not won:
+        return DeliveryReport()
+    return mirror_deliver(MirrorEntry.objects.get(id=entry_id), backend)
 
 
 def mirror_deliver_due(backend: MemoryBackend, *, limit: int = 50) -> DeliveryReport:

@@ -302,6 +302,7 @@ class MirrorEntry(models.Model):
         TICKET_CLOSED = "ticket_closed", _("Ticket closed")
         TICKET_QUIET = "ticket_quiet", _("Ticket went quiet")
         MEMORY_DELETED = "memory_deleted", _("Memory deleted")
+        CUSTOMER_ERASED = "customer_erased", _("Customer erased")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -311,8 +312,8 @@ class MirrorEntry(models.Model):
 
     UNDELIVERED_STATES = (State.PENDING, State.SENDING)
 
-    # Customer-level entries (a deleted profile fact) may have no ticket; they
-    # are not ordered against any ticket's entries.
+    # Customer-level entries (a deleted profile fact, an erased customer) have no
+    # ticket; they are not ordered against any ticket's entries.
     ticket = models.ForeignKey(
         Ticket,
         on_delete=models.CASCADE,
@@ -321,9 +322,13 @@ class MirrorEntry(models.Model):
         related_name="mirror_entries",
         verbose_name=_("ticket"),
     )
+    # An erased customer's entry outlives the customer: it names them only by the
+    # backend's id in its payload, so it has no customer row to point at.
     customer = models.ForeignKey(
         Customer,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="mirror_entries",
         verbose_name=_("customer"),
     )
@@ -371,13 +376,21 @@ class MirrorEntry(models.Model):
                 name="mirror_message_entry_has_message",
             ),
             models.CheckConstraint(
-                condition=models.Q(kind="memory_deleted") | models.Q(ticket__isnull=False),
+                condition=models.Q(kind__in=["memory_deleted", "customer_erased"])
+                | models.Q(ticket__isnull=False),
                 name="mirror_ticket_entry_has_ticket",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="customer_erased") | models.Q(customer__isnull=False),
+                name="mirror_entry_has_customer",
             ),
         ]
 
     def __str__(self) -> str:
-        where = (
-            format_reference(self.ticket_id) if self.ticket_id else f"customer {self.customer_id}"
-        )
+        if self.ticket_id:
+            where = format_reference(self.ticket_id)
+        elif self.customer_id:
+            where = f"customer {self.customer_id}"
+        else:
+            where = f"erased {self.payload.get('customer', 'customer')}"
         return f"{self.get_kind_display()} of {where} ({self.state})"

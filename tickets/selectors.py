@@ -38,7 +38,7 @@ def agent_list() -> QuerySet:
 
 def ticket_search(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
     """Match a reference (T-000042), the subject, the customer or any message text."""
-    query = query.strip()
+    query = query.replace("\x00", "").strip()  # PostgreSQL refuses NUL in a text parameter
     if not query:
         return tickets
     reference = REFERENCE_PATTERN.match(query)

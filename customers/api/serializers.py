@@ -4,7 +4,7 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from customers.models import Customer
-from helpdesk.api.fields import AwareDateTimeField
+from helpdesk.api.fields import AwareDateTimeField, OptionalEmailField
 
 phone_validator = RegexValidator(
     r"^\+?[0-9 ().\-/]{3,40}$", "Use digits, spaces, + ( ) . - / only, e.g. +44 20 7946 0000."
@@ -14,7 +14,7 @@ phone_validator = RegexValidator(
 class CustomerInputSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=128)
     name = serializers.CharField(max_length=200)
-    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
+    email = OptionalEmailField(required=False, default="")
     phone = serializers.CharField(
         max_length=40, required=False, allow_blank=True, default="", validators=[phone_validator]
     )
@@ -25,13 +25,15 @@ class CustomerInputSerializer(serializers.Serializer):
 
 class CustomerUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
-    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    email = OptionalEmailField(required=False)
     phone = serializers.CharField(
         max_length=40, required=False, allow_blank=True, validators=[phone_validator]
     )
 
 
 class CustomerOutputSerializer(serializers.ModelSerializer):
+    email = OptionalEmailField(read_only=True)
+
     class Meta:
         model = Customer
         fields = ["id", "external_id", "name", "email", "phone", "created_at", "updated_at"]

@@ -15,6 +15,7 @@ from customers.api.serializers import (
     CustomerUpdateSerializer,
 )
 from customers.models import Customer
+from helpdesk.api.schema import conflict
 from tickets.api.context_serializers import CustomerMemorySerializer
 from tickets.context import customer_memory
 
@@ -39,7 +40,13 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     filterset_class = CustomerFilter
     write_permission = "customers.add_customer"
 
-    @extend_schema(request=CustomerInputSerializer, responses={201: CustomerOutputSerializer})
+    @extend_schema(
+        request=CustomerInputSerializer,
+        responses={
+            201: CustomerOutputSerializer,
+            409: conflict("Another customer has this external id; `id` is theirs."),
+        },
+    )
     def create(self, request: Request) -> Response:
         data = CustomerInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -9,11 +9,15 @@ from rest_framework import serializers
 
 
 class AwareDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 time that must carry its time zone; naive times are rejected."""
+    """An ISO 8601 time that must carry its time zone; naive times are rejected.
+
+    The value comes back in UTC, whatever offset it was sent with.
+    """
 
     default_error_messages = {
         "invalid": "Use ISO 8601, e.g. 2024-05-08T13:56:00+00:00.",
         "naive": "A time must include a time zone, e.g. 2024-05-08T13:56:00+00:00.",
+        "out_of_range": "The time is outside the years 1 to 9999 in UTC.",
     }
 
     def to_internal_value(self, value: Any) -> datetime.datetime:
@@ -30,4 +34,17 @@ class AwareDateTimeField(serializers.DateTimeField):
             self.fail("invalid")
         if timezone.is_naive(parsed):
             self.fail("naive")
-        return parsed
+        try:
+            # Stored in UTC: PostgreSQL refuses offsets past ±15:59 that ISO 8601 allows.
+            return parsed.astimezone(datetime.UTC)
+        except OverflowError:
+            self.fail("out_of_range")
+
+
+class OptionalEmailField(serializers.EmailField):
+    """An e-mail address, or empty when it is not known (the schema says so too)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 254)
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(**kwargs)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import (
     api_view,
@@ -27,16 +27,22 @@ def _database_state() -> dict[str, object]:
     return {"ok": True, "vendor": connection.vendor}
 
 
+HEALTH = inline_serializer(
+    "Health",
+    {
+        "status": serializers.ChoiceField(choices=["ok", "degraded", "unavailable"]),
+        "database": serializers.DictField(),
+        "memory": serializers.DictField(),
+        "outbox": serializers.DictField(),
+    },
+)
+
+
 @extend_schema(
-    responses=inline_serializer(
-        "Health",
-        {
-            "status": serializers.ChoiceField(choices=["ok", "degraded", "unavailable"]),
-            "database": serializers.DictField(),
-            "memory": serializers.DictField(),
-            "outbox": serializers.DictField(),
-        },
-    ),
+    responses={
+        200: HEALTH,
+        503: OpenApiResponse(HEALTH, description="The database is unavailable."),
+    },
     auth=[],
 )
 @api_view(["GET"])

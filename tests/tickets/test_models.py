@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from tests.factories import MessageFactory, TicketFactory
-from tickets.models import Message, Ticket, format_reference
+from tickets.models import Message, MirrorEntry, Ticket, format_reference
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +101,13 @@ def test_message_display_author_falls_back_to_role() -> None:
     message = MessageFactory(role=Message.Role.BOT, author_name="")
 
     assert message.display_author == "Bot"
+
+
+def test_only_an_erased_customers_mirror_entry_may_lack_a_customer() -> None:
+    erased = MirrorEntry.objects.create(
+        kind=MirrorEntry.Kind.CUSTOMER_ERASED, payload={"customer": "customer_7"}
+    )
+
+    assert str(erased) == "Customer erased of erased customer_7 (pending)"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MirrorEntry.objects.create(kind=MirrorEntry.Kind.MEMORY_DELETED, payload={})

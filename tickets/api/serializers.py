@@ -25,7 +25,9 @@ class TicketCloseSerializer(serializers.Serializer):
 
 
 class TicketOutputSerializer(serializers.ModelSerializer):
-    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assigned_to = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     customer_name = serializers.CharField(source="customer.name", read_only=True)
 
     class Meta:

@@ -5,12 +5,13 @@ from functools import cached_property
 import django_filters
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from helpdesk.api.schema import conflict
 from tickets import selectors, services
 from tickets.api.context_serializers import ContextQuerySerializer, TicketContextSerializer
 from tickets.api.reply_serializers import (
@@ -68,7 +69,13 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ticket = self.get_queryset().get(pk=ticket.pk)
         return Response(TicketOutputSerializer(ticket).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=TicketCloseSerializer, responses={200: TicketOutputSerializer})
+    @extend_schema(
+        request=TicketCloseSerializer,
+        responses={
+            200: TicketOutputSerializer,
+            409: conflict("The ticket already has that status."),
+        },
+    )
     @action(detail=True, methods=["post"], write_permission="tickets.change_ticket")
     def close(self, request: Request, pk: str) -> Response:
         """Resolve or close the ticket; its memories are then extracted."""
@@ -111,7 +118,13 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(
         request=None,
-        responses={200: BotReplySerializer, 409: OpenApiResponse(description="Nothing to answer.")},
+        responses={
+            200: BotReplySerializer,
+            409: conflict(
+                "Nothing to answer: the newest message is not the customer's, or the "
+                "ticket is escalated or closed."
+            ),
+        },
     )
     @action(
         detail=True, methods=["post"], url_path="bot-reply", write_permission="tickets.add_message"
@@ -129,7 +142,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         request=EscalateInputSerializer,
         responses={
             200: EscalationSerializer,
-            409: OpenApiResponse(description="Already escalated, closed, or no agent."),
+            409: conflict("Already escalated, closed, or no agent to take it."),
         },
     )
     @action(detail=True, methods=["post"], write_permission="tickets.change_ticket")
@@ -162,7 +175,11 @@ class TicketMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         request=MessageInputSerializer,
-        responses={201: MessageOutputSerializer, 200: MessageOutputSerializer},
+        responses={
+            201: MessageOutputSerializer,
+            200: MessageOutputSerializer,
+            409: conflict("The ticket is closed and takes no more messages."),
+        },
     )
     def create(self, request: Request, ticket_pk: str) -> Response:
         """Store a message; repeating an `external_id` returns the stored one with 200."""

@@ -1,0 +1,133 @@
+"""Erasing a customer reaches a real (loopback) EverMemOS through the outbox, even after outages."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from pytest_django.fixtures import Settings
+from rest_framework.test import APIClient
+
+from customers.models import Customer
+from customers.privacy import customer_erase, customer_export
+from helpdesk.memory import ids
+from tests.customers.privacy_helpers import history_of
+from tests.memory.evermemos_server import EverMemOSServer
+from tests.mirror_helpers import deliver_all, ticket_with_messages
+from tickets.models import MirrorEntry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def use_evermemos(settings: Settings, evermemos_server: EverMemOSServer) -> EverMemOSServer:
+    settings.MEMORY_BACKEND = "evermemos"
+    settings.EVERMEMOS_BASE_URL = evermemos_server.base_url
+    settings.EVERMEMOS_TIMEOUT = 0.3
+    settings.EVERMEMOS_CONNECT_TIMEOUT = 0.3
+    settings.EVERMEMOS_READ_TIMEOUT = 0.3
+    return evermemos_server
+
+
+def owners(server: EverMemOSServer) -> set[str]:
+    return {episode["user_id"] for episode in server.episodes() if episode["user_id"]}
+
+
+def test_export_reads_the_customers_memories_from_evermemos(
+    use_evermemos: EverMemOSServer, customer: Customer, agent: User
+) -> None:
+    resolved, _ = history_of(customer, agent)
+
+    data = customer_export(customer=customer)
+
+    assert data["memory"]["backend"] == "evermemos"
+    assert data["memory"]["available"] is True
+    assert data["tickets"][0]["id"] == resolved.pk
+    assert data["tickets"][0]["memories"], "the flushed ticket's episode"
+
+
+def test_erase_makes_evermemos_forget_the_customer_and_no_one_else(
+    use_evermemos: EverMemOSServer,
+    customer: Customer,
+    other_customer: Customer,
+    agent: User,
+    superuser: User,
+) -> None:
+    history_of(customer, agent)
+    ticket_with_messages(other_customer, "Printer offline", ["My printer is offline."])
+    deliver_all()
+    assert owners(use_evermemos) == {
+        ids.customer_id(customer.pk),
+        ids.customer_id(other_customer.pk),
+    }
+
+    customer_erase(customer=customer, actor=superuser)
+    report = deliver_all()
+
+    assert report.delivered == 1
+    deletes = use_evermemos.requests_to("/memories", "DELETE")
+    assert [request.json for request in deletes] == [{"user_id": ids.customer_id(customer.pk)}]
+    assert owners(use_evermemos) == {ids.customer_id(other_customer.pk)}
+
+
+def test_erase_during_an_outage_stays_queued_and_is_delivered_after_it(
+    use_evermemos: EverMemOSServer,
+    customer: Customer,
+    agent: User,
+    superuser: User,
+    settings: Settings,
+    closed_port_url: str,
+) -> None:
+    history_of(customer, agent)
+    settings.EVERMEMOS_BASE_URL = closed_port_url  # the memory service goes down
+
+    record = customer_erase(customer=customer, actor=superuser)
+    during = deliver_all(passes=3)
+
+    assert during.delivered == 0
+    entry = MirrorEntry.objects.get(pk=record.memory_entry_id)
+    assert entry.state == MirrorEntry.State.PENDING
+    assert entry.last_error
+    health = APIClient().get("/api/health/").json()
+    assert health["outbox"]["pending"] == 1
+    assert not Customer.objects.filter(pk=customer.pk).exists(), "local data is gone already"
+
+    settings.EVERMEMOS_BASE_URL = use_evermemos.base_url  # and comes back
+    after = deliver_all()
+
+    assert after.delivered == 1
+    assert ids.customer_id(customer.pk) not in owners(use_evermemos)
+    assert APIClient().get("/api/health/").json()["outbox"]["pending"] == 0
+
+
+def test_command_erases_and_delivers_at_once_when_evermemos_answers(
+    use_evermemos: EverMemOSServer, customer: Customer, agent: User, capsys
+) -> None:
+    history_of(customer, agent)
+
+    call_command("customer_data", "erase", "crm-4711", "--yes")
+
+    out = capsys.readouterr().out
+    assert "evermemos memory backend has forgotten them" in out
+    assert ids.customer_id(customer.pk) not in owners(use_evermemos)
+
+
+def test_command_erases_locally_and_queues_the_forgetting_when_evermemos_is_down(
+    use_evermemos: EverMemOSServer,
+    customer: Customer,
+    agent: User,
+    settings: Settings,
+    closed_port_url: str,
+    capsys,
+) -> None:
+    history_of(customer, agent)
+    settings.EVERMEMOS_BASE_URL = closed_port_url
+
+    call_command("customer_data", "erase", "crm-4711", "--yes")
+
+    out = capsys.readouterr().out
+    assert "Erased customer" in out
+    assert "not forgotten them yet" in out
+    assert "is queued" in out
+    entry = MirrorEntry.objects.get(kind=MirrorEntry.Kind.CUSTOMER_ERASED)
+    assert entry.state == MirrorEntry.State.PENDING
