@@ -222,12 +222,23 @@ EVERMEMOS_READ_TIMEOUT = env.float("EVERMEMOS_READ_TIMEOUT", default=10.0)
 EVERMEMOS_CONTEXT_METHOD = env.str("EVERMEMOS_CONTEXT_METHOD", default="hybrid")
 EVERMEMOS_RECURRING_METHOD = env.str("EVERMEMOS_RECURRING_METHOD", default="agentic")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-# The memory mirror: tries per entry before it is marked failed, how long a
-# worker holds a claimed entry, and whether web processes start the
-# in-process worker (off when Celery delivers, or in tests).
-MIRROR_MAX_ATTEMPTS = env.int("MIRROR_MAX_ATTEMPTS", default=8)
+# The memory mirror: tries per entry before it is marked failed (with backoff
+# capped at 15 minutes, 20 tries outlast an outage of at least 80 minutes), how
+# long a worker holds a claimed entry, whether web processes start the
+# in-process worker (off when Celery delivers, or in tests), and how old the
+# oldest undelivered entry may get before /api/health/ says "degraded".
+MIRROR_MAX_ATTEMPTS = env.int("MIRROR_MAX_ATTEMPTS", default=20)
 MIRROR_LEASE_SECONDS = env.int("MIRROR_LEASE_SECONDS", default=300)
 MIRROR_WORKER_AUTOSTART = env.bool("MIRROR_WORKER_AUTOSTART", default=not CELERY_BROKER_URL)
+MIRROR_BACKLOG_ALERT_SECONDS = env.int("MIRROR_BACKLOG_ALERT_SECONDS", default=300)
+if MIRROR_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured("MIRROR_MAX_ATTEMPTS must be at least 1.")
+if MIRROR_LEASE_SECONDS <= EVERMEMOS_TIMEOUT:
+    raise ImproperlyConfigured(
+        "MIRROR_LEASE_SECONDS must be longer than EVERMEMOS_TIMEOUT: a worker must be able to "
+        "finish a send before its claim on the entry runs out."
+    )
+
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 OPENAI_API_KEY = _env_secret("OPENAI_API_KEY")
 LLM_MODEL = env.str("LLM_MODEL", default="")
