@@ -239,6 +239,37 @@ if MIRROR_LEASE_SECONDS <= EVERMEMOS_TIMEOUT:
         "finish a send before its claim on the entry runs out."
     )
 
+# Celery (only with CELERY_BROKER_URL): `celery -A helpdesk worker` delivers the
+# mirror, and one `celery -A helpdesk beat` sends the sweep, every
+# MIRROR_SWEEP_SECONDS, that picks up retries that fell due and entries whose
+# worker died (and once a minute, quiet tickets). A task is acknowledged only once
+# it has run, so a worker lost mid-task has it redelivered; Redis redelivers an
+# unacknowledged task after the visibility timeout, which is longer than a task
+# can run (MIRROR_TASK_SECONDS plus one send) and than the lease its entries were
+# claimed with, so the redelivered task finds them free.
+MIRROR_SWEEP_SECONDS = env.float("MIRROR_SWEEP_SECONDS", default=10.0)
+MIRROR_TASK_SECONDS = 10
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": MIRROR_LEASE_SECONDS + MIRROR_TASK_SECONDS + int(EVERMEMOS_TIMEOUT),
+}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE = {
+    "deliver-memory-mirror": {
+        "task": "helpdesk.deliver_mirror",
+        "schedule": MIRROR_SWEEP_SECONDS,
+        "options": {"expires": MIRROR_SWEEP_SECONDS},
+    },
+    "queue-quiet-tickets": {
+        "task": "helpdesk.enqueue_quiet_tickets",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
+}
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 OPENAI_API_KEY = _env_secret("OPENAI_API_KEY")
 LLM_MODEL = env.str("LLM_MODEL", default="")

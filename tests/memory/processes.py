@@ -115,6 +115,18 @@ class WorkerProcess:
         return f"--- output of {' '.join(self.args)} ---\n{self.output()[-6000:]}"
 
 
+def point_celery_at(url: str) -> str:
+    """Make this process publish Celery tasks to `url`; returns the broker it used before."""
+    from helpdesk import celery_app
+
+    previous = str(celery_app.conf.broker_url or "")
+    celery_app.conf.broker_url = url
+    # Forget connections to the earlier broker, as Celery's own after-fork reset does.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    return previous
+
+
 def sync_memory_args(*extra: str) -> list[str]:
     return ["manage.py", "sync_memory", *extra]
 
