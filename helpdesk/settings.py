@@ -248,6 +248,8 @@ if MIRROR_LEASE_SECONDS <= EVERMEMOS_TIMEOUT:
 # can run (MIRROR_TASK_SECONDS plus one send) and than the lease its entries were
 # claimed with, so the redelivered task finds them free.
 MIRROR_SWEEP_SECONDS = env.float("MIRROR_SWEEP_SECONDS", default=10.0)
+if MIRROR_SWEEP_SECONDS <= 0:
+    raise ImproperlyConfigured("MIRROR_SWEEP_SECONDS must be positive.")
 MIRROR_TASK_SECONDS = 10
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -124,9 +124,8 @@ def wake() -> None:
                 expires=WAKE_EXPIRES_SECONDS,
                 retry_policy={"max_retries": 1, "interval_start": 0.1, "interval_step": 0.1},
             )
-        except (
-            Exception
-        ) as error:  # the broker's errors vary by transport; none may fail the caller
+        except Exception as error:
+            # The broker's errors vary by transport; none may fail the caller.
             logger.warning("Could not queue mirror delivery (%s); the sweep will deliver", error)
         return
     if _enabled:

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.services
 def _services_missing(reason: str) -> NoReturn:
     if os.environ.get("REQUIRE_SERVICES") == "1":
         pytest.fail(f"{reason}, and REQUIRE_SERVICES=1 says the services tests must run")
-    pytest.skip(f"{reason}: set CELERY_TEST_BROKER_URL=redis://127.0.0.1:6379/15 to run them")
+    pytest.skip(f"{reason}: set CELERY_TEST_BROKER_URL=redis://127.0.0.1:16379/15 to run them")
 
 
 @pytest.fixture
