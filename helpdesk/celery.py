@@ -1,4 +1,10 @@
-"""The Celery app, used only when CELERY_BROKER_URL is set (`celery -A helpdesk worker`)."""
+"""The Celery app, used only when CELERY_BROKER_URL is set.
+
+Workers: `celery -A helpdesk worker`; exactly one `celery -A helpdesk beat` for the
+periodic sweep. Its settings are the `CELERY_*` names in `helpdesk/settings.py`
+(late acknowledgement, one prefetched task, a visibility timeout above the mirror's
+lease, the beat schedule).
+"""
 
 from __future__ import annotations
 

@@ -332,12 +332,56 @@ EVERMEMOS_READ_TIMEOUT = env.float("EVERMEMOS_READ_TIMEOUT", default=10.0)
 EVERMEMOS_CONTEXT_METHOD = env.str("EVERMEMOS_CONTEXT_METHOD", default="hybrid")
 EVERMEMOS_RECURRING_METHOD = env.str("EVERMEMOS_RECURRING_METHOD", default="agentic")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-# The memory mirror: tries per entry before it is marked failed, how long a
-# worker holds a claimed entry, and whether web processes start the
-# in-process worker (off when Celery delivers, or in tests).
-MIRROR_MAX_ATTEMPTS = env.int("MIRROR_MAX_ATTEMPTS", default=8)
+# The memory mirror: tries per entry before it is marked failed (with backoff
+# capped at 15 minutes, 20 tries outlast an outage of at least 80 minutes), how
+# long a worker holds a claimed entry, whether web processes start the
+# in-process worker (off when Celery delivers, or in tests), and how old the
+# oldest undelivered entry may get before /api/health/ says "degraded".
+MIRROR_MAX_ATTEMPTS = env.int("MIRROR_MAX_ATTEMPTS", default=20)
 MIRROR_LEASE_SECONDS = env.int("MIRROR_LEASE_SECONDS", default=300)
 MIRROR_WORKER_AUTOSTART = env.bool("MIRROR_WORKER_AUTOSTART", default=not CELERY_BROKER_URL)
+MIRROR_BACKLOG_ALERT_SECONDS = env.int("MIRROR_BACKLOG_ALERT_SECONDS", default=300)
+if MIRROR_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured("MIRROR_MAX_ATTEMPTS must be at least 1.")
+if MIRROR_LEASE_SECONDS <= EVERMEMOS_TIMEOUT:
+    raise ImproperlyConfigured(
+        "MIRROR_LEASE_SECONDS must be longer than EVERMEMOS_TIMEOUT: a worker must be able to "
+        "finish a send before its claim on the entry runs out."
+    )
+
+# Celery (only with CELERY_BROKER_URL): `celery -A helpdesk worker` delivers the
+# mirror, and one `celery -A helpdesk beat` sends the sweep, every
+# MIRROR_SWEEP_SECONDS, that picks up retries that fell due and entries whose
+# worker died (and once a minute, quiet tickets). A task is acknowledged only once
+# it has run, so a worker lost mid-task has it redelivered; Redis redelivers an
+# unacknowledged task after the visibility timeout, which is longer than a task
+# can run (MIRROR_TASK_SECONDS plus one send) and than the lease its entries were
+# claimed with, so the redelivered task finds them free.
+MIRROR_SWEEP_SECONDS = env.float("MIRROR_SWEEP_SECONDS", default=10.0)
+if MIRROR_SWEEP_SECONDS <= 0:
+    raise ImproperlyConfigured("MIRROR_SWEEP_SECONDS must be positive.")
+MIRROR_TASK_SECONDS = 10
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": MIRROR_LEASE_SECONDS + MIRROR_TASK_SECONDS + int(EVERMEMOS_TIMEOUT),
+}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE = {
+    "deliver-memory-mirror": {
+        "task": "helpdesk.deliver_mirror",
+        "schedule": MIRROR_SWEEP_SECONDS,
+        "options": {"expires": MIRROR_SWEEP_SECONDS},
+    },
+    "queue-quiet-tickets": {
+        "task": "helpdesk.enqueue_quiet_tickets",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
+}
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 OPENAI_API_KEY = _env_secret("OPENAI_API_KEY")
 LLM_MODEL = env.str("LLM_MODEL", default="")

@@ -3,7 +3,9 @@
 `wake()` runs after a transaction that wrote mirror entries commits. With
 Celery it queues the delivery task; otherwise it starts (once) a daemon thread
 in this process and nudges it. The thread also wakes by itself when a retry
-falls due, and finishes the entry in hand before it stops.
+falls due or a dead worker's lease runs out, survives a database connection
+that dropped (it reconnects on its next round), and finishes the entry in hand
+before it stops.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
 IDLE_POLL_SECONDS = 30.0
+ERROR_PAUSE_SECONDS = 5.0
 QUIET_SWEEP_SECONDS = 60.0
 
 
@@ -48,13 +51,14 @@ class MirrorWorker(threading.Thread):
                 if time.monotonic() >= next_sweep:
                     mirror_enqueue_quiet()
                     next_sweep = time.monotonic() + QUIET_SWEEP_SECONDS
-                report = mirror_deliver_due(get_backend())
+                report = mirror_deliver_due(get_backend(), should_stop=self._stopping.is_set)
                 if report.attempted:
                     continue
                 wait = _seconds_until(mirror_next_due_at())
             except Exception:
                 logger.exception("The memory mirror worker hit an error; trying again shortly")
-                wait = 5.0
+                connection.close()  # a dropped database connection is opened afresh next round
+                wait = ERROR_PAUSE_SECONDS
             finally:
                 close_old_connections()
             self._wake.wait(wait)
@@ -100,12 +104,29 @@ def stop() -> None:
             _worker = None
 
 
+# A wake-up task that waited this long in the queue is dropped: the periodic
+# sweep (celery beat) has delivered its entries by then.
+WAKE_EXPIRES_SECONDS = 60.0
+
+
 def wake() -> None:
-    """Deliver soon: queue the Celery task, or nudge the thread in this process."""
+    """Deliver soon: queue the Celery task, or nudge the thread in this process.
+
+    Runs after the commit, so the entries are safe whatever happens here: a
+    broker that is down costs latency (the sweep delivers them), never the
+    caller's request.
+    """
     if settings.CELERY_BROKER_URL:
         from helpdesk.tasks import deliver_mirror
 
-        deliver_mirror.delay()
+        try:
+            deliver_mirror.apply_async(
+                expires=WAKE_EXPIRES_SECONDS,
+                retry_policy={"max_retries": 1, "interval_start": 0.1, "interval_step": 0.1},
+            )
+        except Exception as error:
+            # The broker's errors vary by transport; none may fail the caller.
+            logger.warning("Could not queue mirror delivery (%s); the sweep will deliver", error)
         return
     if _enabled:
         start().nudge()

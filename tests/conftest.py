@@ -25,6 +25,19 @@ from tests.llm_server import LLMServer
 from tickets.models import Ticket
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """On SQLite the test database is a file, not memory, so that the worker processes the
+    fault and Celery tests start (`tests/memory/processes.py`) see the same rows."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        test = database.setdefault("TEST", {})
+        if not test.get("NAME"):
+            test["NAME"] = str(settings.VAR_DIR / "test_db.sqlite3")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # whitenoise warns once per client when collectstatic has not run; tests never need it.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")

@@ -4,9 +4,14 @@ A worker claims the oldest due entry of each ticket with a conditional update
 (the row count says whether it won), sends it, and marks it delivered. An
 entry whose worker died mid-way is claimed again when its lease expires; the
 backends deduplicate by the message's stable id, so a resend is harmless and a
-"duplicate" answer counts as delivered. Retryable failures back off
-exponentially with jitter; after `MIRROR_MAX_ATTEMPTS` tries, or at once for
-errors that no retry can fix, the entry is `failed` with its error kept.
+"duplicate" answer counts as delivered. A worker never starts sending an entry
+whose lease has run out, and hands back the entries it claimed but will not
+send (told to stop, or out of time). Retryable failures back off
+exponentially with jitter, capped at 15 minutes; after `MIRROR_MAX_ATTEMPTS`
+tries (20 by default: at least 80 minutes of outage), or at once for errors
+that no retry can fix, the entry is `failed` with its error kept. The first
+success after failures makes every backed-off entry due again, so a backlog
+drains as soon as the backend is back.
 """
 
 from __future__ import annotations
@@ -14,10 +19,13 @@ from __future__ import annotations
 import datetime
 import logging
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -68,6 +76,8 @@ class MirrorState:
     failed: int
     oldest_pending_at: datetime.datetime | None
     last_error: str
+    # Pending entries with at least one failed try behind them.
+    retrying: int = 0
 
     @property
     def oldest_pending_age_seconds(self) -> float | None:
@@ -88,14 +98,17 @@ def _release_expired_leases(now: datetime.datetime) -> None:
     )
 
 
-def _due_heads(now: datetime.datetime, limit: int) -> list[int]:
-    """Ids of due entries that have no earlier undelivered entry on their ticket."""
+def _heads() -> QuerySet[MirrorEntry]:
+    """Pending entries that have no earlier undelivered entry on their ticket."""
     earlier = MirrorEntry.objects.filter(
         ticket=OuterRef("ticket"), id__lt=OuterRef("id"), state__in=MirrorEntry.UNDELIVERED_STATES
     )
-    heads = MirrorEntry.objects.filter(state=State.PENDING, next_attempt_at__lte=now).exclude(
-        Exists(earlier)
-    )
+    return MirrorEntry.objects.filter(state=State.PENDING).exclude(Exists(earlier))
+
+
+def _due_heads(now: datetime.datetime, limit: int) -> list[int]:
+    """Ids of due entries that have no earlier undelivered entry on their ticket."""
+    heads = _heads().filter(next_attempt_at__lte=now)
     return list(heads.order_by("id").values_list("id", flat=True)[:limit])
 
 
@@ -220,7 +233,8 @@ def mirror_deliver(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryReport
     except MemoryBackendError as error:
         return _record_failure(entry, error)
     now = timezone.now()
-    MirrorEntry.objects.filter(id=entry.id).update(
+    _record(
+        entry.id,
         state=State.DELIVERED,
         outcome=outcome.value,
         delivered_at=now,
@@ -229,20 +243,56 @@ def mirror_deliver(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryReport
         # backend recorded but never processed.
         needs_verification=outcome == DeliveryOutcome.DUPLICATE and entry.attempts > 1,
     )
+    if entry.attempts > 1:
+        _retry_backed_off_now(now)
     return DeliveryReport(delivered=1)
+
+
+def _record(entry_id: int, *, sending_only: bool = False, **fields: Any) -> None:
+    """Write down what a send did. The send already happened, so a database connection
+    that dropped meanwhile (a restart, a failover) gets one reconnect rather than
+    leaving the entry to be resent when its lease runs out."""
+    entries = MirrorEntry.objects.filter(id=entry_id)
+    if sending_only:  # a failure must not undo another worker's delivery after our lease
+        entries = entries.filter(state=State.SENDING)
+    try:
+        entries.update(**fields)
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise
+        logger.warning(
+            "Lost the database connection recording mirror entry %s; reconnecting", entry_id
+        )
+        connection.close()
+        entries.update(**fields)
+
+
+def _retry_backed_off_now(now: datetime.datetime) -> None:
+    """An entry that had failed went through: the backend is back, so stop waiting."""
+    woken = MirrorEntry.objects.filter(
+        state=State.PENDING, attempts__gt=0, next_attempt_at__gt=now
+    ).update(next_attempt_at=now)
+    if woken:
+        logger.info("The memory backend answers again; %s backed-off entries are due now", woken)
 
 
 def _record_failure(entry: MirrorEntry, error: MemoryBackendError) -> DeliveryReport:
     message = f"{type(error).__name__}: {error}"[:2000]
     gives_up = not error.retryable or entry.attempts >= settings.MIRROR_MAX_ATTEMPTS
     if gives_up:
-        MirrorEntry.objects.filter(id=entry.id).update(
-            state=State.FAILED, last_error=message, lease_expires_at=None
+        _record(
+            entry.id,
+            sending_only=True,
+            state=State.FAILED,
+            last_error=message,
+            lease_expires_at=None,
         )
         logger.warning("Mirror entry %s failed for good: %s", entry.id, message)
         return DeliveryReport(failed=1)
     wait = max(backoff_seconds(entry.attempts), error.retry_after or 0.0)
-    MirrorEntry.objects.filter(id=entry.id).update(
+    _record(
+        entry.id,
+        sending_only=True,
         state=State.PENDING,
         last_error=message,
         lease_expires_at=None,
@@ -267,18 +317,49 @@ def mirror_deliver_entry(*, entry_id: int, backend: MemoryBackend) -> DeliveryRe
     return mirror_deliver(MirrorEntry.objects.get(id=entry_id), backend)
 
 
-def mirror_deliver_due(backend: MemoryBackend, *, limit: int = 50) -> DeliveryReport:
-    """One pass: claim what is due and deliver it, in id order."""
+def mirror_deliver_due(
+    backend: MemoryBackend,
+    *,
+    limit: int = 50,
+    deadline: float | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> DeliveryReport:
+    """One pass: claim what is due and deliver it, in id order.
+
+    Stops early, after the entry in hand, once `should_stop()` says so, the
+    monotonic `deadline` has passed or the claim's lease has run out; entries
+    claimed but not sent go back to the queue unchanged.
+    """
     report = DeliveryReport()
-    for entry in mirror_claim(limit=limit):
+    entries = mirror_claim(limit=limit)
+    for index, entry in enumerate(entries):
+        out_of_time = deadline is not None and time.monotonic() >= deadline
+        lease_over = entry.lease_expires_at is not None and timezone.now() >= entry.lease_expires_at
+        if out_of_time or lease_over or (should_stop is not None and should_stop()):
+            _release(entries[index:])
+            break
         report += mirror_deliver(entry, backend)
     return report
 
 
+def _release(entries: list[MirrorEntry]) -> None:
+    """Hand back claimed entries that were not sent, as if they had never been claimed."""
+    for entry in entries:
+        MirrorEntry.objects.filter(
+            id=entry.id, state=State.SENDING, lease_expires_at=entry.lease_expires_at
+        ).update(state=State.PENDING, lease_expires_at=None, attempts=F("attempts") - 1)
+
+
 def mirror_next_due_at() -> datetime.datetime | None:
-    return MirrorEntry.objects.filter(state=State.PENDING).aggregate(due=Min("next_attempt_at"))[
-        "due"
-    ]
+    """When something may next be claimed: a ticket's first pending entry falls due, or
+    the lease of an entry a worker died holding runs out. Entries queued behind an
+    earlier one of their ticket do not count, so a backed-off ticket is not polled."""
+    due = _heads().aggregate(due=Min("next_attempt_at"))["due"]
+    lease = MirrorEntry.objects.filter(state=State.SENDING).aggregate(
+        lease=Min("lease_expires_at")
+    )["lease"]
+    times = [moment for moment in (due, lease) if moment is not None]
+    return min(times) if times else None
 
 
 @transaction.atomic
@@ -298,6 +379,7 @@ def mirror_state(*, customer_id: int | None = None, ticket_id: int | None = None
     undelivered = Q(state__in=MirrorEntry.UNDELIVERED_STATES)
     totals = entries.aggregate(
         pending=Count("id", filter=undelivered),
+        retrying=Count("id", filter=Q(state=State.PENDING, attempts__gt=0)),
         failed=Count("id", filter=Q(state=State.FAILED)),
         oldest=Min("created_at", filter=undelivered),
     )
@@ -309,6 +391,7 @@ def mirror_state(*, customer_id: int | None = None, ticket_id: int | None = None
         failed=totals["failed"],
         oldest_pending_at=totals["oldest"],
         last_error=last_error or "",
+        retrying=totals["retrying"],
     )
 
 

@@ -53,21 +53,28 @@ def health(request: Request) -> Response:
     """State of the database, the memory backend and its outbox; no secrets, no auth.
 
     The memory backend itself is not called here: its state is what the outbox
-    shows (entries waiting, failed, and how old the oldest waiting one is).
+    shows (entries waiting, retrying after a failed try, failed, and how old
+    the oldest waiting one is). Memory is not ok while entries fail or retry,
+    or while the backlog is older than `MIRROR_BACKLOG_ALERT_SECONDS` (no
+    worker delivering); the status is then "degraded", still with a 200.
     """
     database = _database_state()
     if not database["ok"]:
         body = {"status": "unavailable", "database": database, "memory": {}, "outbox": {}}
         return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
     mirror = mirror_state()
+    age = mirror.oldest_pending_age_seconds
     outbox = {
         "pending": mirror.pending,
+        "retrying": mirror.retrying,
         "failed": mirror.failed,
-        "oldest_pending_age_seconds": mirror.oldest_pending_age_seconds,
+        "oldest_pending_age_seconds": age,
     }
-    memory = {"backend": settings.MEMORY_BACKEND, "ok": mirror.failed == 0}
+    lagging = age is not None and age > settings.MIRROR_BACKLOG_ALERT_SECONDS
+    memory_ok = not (mirror.failed or mirror.retrying or lagging)
+    memory = {"backend": settings.MEMORY_BACKEND, "ok": memory_ok}
     body = {
-        "status": "ok" if mirror.failed == 0 else "degraded",
+        "status": "ok" if memory_ok else "degraded",
         "database": database,
         "memory": memory,
         "outbox": outbox,

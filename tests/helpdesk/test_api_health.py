@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from pytest_django.fixtures import Settings
 from rest_framework.test import APIClient
+
+from tickets.models import MirrorEntry, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -37,3 +42,19 @@ def test_health_ignores_a_bad_token(db: None) -> None:
     client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
 
     assert client.get("/api/health/").status_code == 200
+
+
+def test_health_is_degraded_while_the_outbox_backlog_is_older_than_the_alert(
+    anonymous_api_client: APIClient, settings: Settings, ticket: Ticket
+) -> None:
+    settings.MIRROR_BACKLOG_ALERT_SECONDS = 60
+    fresh = anonymous_api_client.get("/api/health/").json()
+    MirrorEntry.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=2))
+
+    stale = anonymous_api_client.get("/api/health/").json()
+
+    assert fresh["status"] == "ok"
+    assert stale["status"] == "degraded"
+    assert stale["memory"]["ok"] is False
+    assert stale["outbox"]["pending"] == 1
+    assert stale["outbox"]["oldest_pending_age_seconds"] >= 120

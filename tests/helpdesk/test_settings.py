@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,3 +74,18 @@ def test_secret_from_unreadable_file_is_improperly_configured(
 
     with pytest.raises(ImproperlyConfigured):
         helpdesk.settings._env_secret("OPENAI_API_KEY")
+
+
+def test_a_lease_a_send_can_outlast_is_refused_at_start() -> None:
+    environment = {**os.environ, "MIRROR_LEASE_SECONDS": "30", "EVERMEMOS_TIMEOUT": "60"}
+    started = subprocess.run(
+        [sys.executable, "-c", "import helpdesk.settings"],
+        cwd=SETTINGS_FILE.resolve().parent.parent,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert started.returncode != 0
+    assert "MIRROR_LEASE_SECONDS must be longer than EVERMEMOS_TIMEOUT" in started.stderr

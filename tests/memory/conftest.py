@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from helpdesk.memory import evermemos
 from helpdesk.memory.evermemos import EverMemOSBackend
 from tests.memory.evermemos_server import EverMemOSServer
+from tests.memory.processes import WorkerProcess, start_process, stop_all
 
 # Loopback answers take milliseconds; a short timeout keeps the timeout tests fast.
 CLIENT_TIMEOUT = 0.3
@@ -70,3 +72,19 @@ def evermemos_backend(
 ) -> EverMemOSBackend:
     """A client for `evermemos_server` (hybrid context search, agentic recurring search)."""
     return evermemos_backend_factory(evermemos_server)
+
+
+Spawn = Callable[[list[str], dict[str, str]], WorkerProcess]
+
+
+@pytest.fixture
+def spawn(transactional_db: None, tmp_path: Path) -> Iterator[Spawn]:
+    """Start worker processes (`tests/memory/processes.py`) on the test database; any still
+    running at the end are killed before the database is flushed."""
+    started: list[WorkerProcess] = []
+
+    def start(args: list[str], environment: dict[str, str]) -> WorkerProcess:
+        return start_process(args, environment, tmp_path / f"worker-{len(started)}.log", started)
+
+    yield start
+    stop_all(started)

@@ -13,10 +13,12 @@ request is recorded before it is handled.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import json
 import re
+import socket
 import socketserver
 import threading
 import time
@@ -77,6 +79,8 @@ class Fault:
     drop: bool = False
     malformed: bool = False
     after_processing: bool = False
+    # Wait this long after handling the request (stored) before answering.
+    delay_after: float = 0.0
 
 
 @dataclass
@@ -140,14 +144,18 @@ class EverMemOSServer:
         self._group_meta: dict[str, dict[str, Any]] = {}
         self._request_status: dict[str, dict[str, Any]] = {}
         self._counter = 0
-        self._httpd: ThreadingHTTPServer | None = None
+        self._port = 0
+        self._httpd: _LoopbackHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # Lifecycle ----------------------------------------------------------------
 
     def start(self) -> EverMemOSServer:
+        """Serve on a free port; after `stop()`, serve again on the same port, state kept
+        (an outage: connections are refused in between)."""
         handler = type("Handler", (_Handler,), {"app": self})
-        self._httpd = _LoopbackHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = _LoopbackHTTPServer(("127.0.0.1", self._port), handler)
+        self._port = self._httpd.server_address[1]
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
@@ -158,6 +166,7 @@ class EverMemOSServer:
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
+            self._httpd.close_open_connections()
             self._httpd = None
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -219,6 +228,17 @@ class EverMemOSServer:
     def malformed_next(self, path: str, *, times: int = 1, method: str | None = None) -> None:
         """Answer 200 with a body that is not valid JSON."""
         self.add_fault(path, Fault(malformed=True), times=times, method=method)
+
+    def process_then_delay_next(
+        self, path: str, seconds: float, *, times: int = 1, method: str | None = None
+    ) -> None:
+        """Handle the request (recording and storing it), then wait `seconds` to answer."""
+        self.add_fault(path, Fault(delay_after=seconds), times=times, method=method)
+
+    def clear_faults(self) -> None:
+        """Forget the faults not yet consumed."""
+        with self._lock:
+            self._faults.clear()
 
     def process_then_fail_next(
         self, path: str, status: int = 500, *, times: int = 1, method: str | None = None
@@ -362,6 +382,8 @@ class EverMemOSServer:
         if fault and fault.after_processing:
             self._send_fault(handler, request, fault)
             return
+        if fault and fault.delay_after:
+            time.sleep(fault.delay_after)
         handler.respond_json(status, payload, {})
 
     def _take_fault(self, request: RecordedRequest) -> Fault | None:
@@ -972,6 +994,30 @@ class EverMemOSServer:
 
 class _LoopbackHTTPServer(ThreadingHTTPServer):
     daemon_threads = True  # a handler still sleeping in a delay fault must not block stop()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = super().get_request()
+        with self._open_lock:
+            self._open.add(connection)
+        return connection, address
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_open_connections(self) -> None:
+        """Cut kept-alive connections too, so that a stopped server answers nobody."""
+        with self._open_lock:
+            connections, self._open = list(self._open), set()
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind resolves the host name (getfqdn), which can take seconds.

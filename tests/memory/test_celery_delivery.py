@@ -9,8 +9,10 @@ from django.db import transaction
 
 from helpdesk import celery_app, worker
 from helpdesk.memory import ids
+from helpdesk.tasks import deliver_mirror
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
+from tests.memory.processes import point_celery_at
 from tickets import services
 from tickets.models import MirrorEntry
 
@@ -37,3 +39,39 @@ def test_committed_messages_are_delivered_by_the_celery_task(
     stored = evermemos_server.messages(ids.group_id(ticket.pk))
     assert [m["message_id"] for m in stored] == [ids.message_id(message.pk)]
     assert not MirrorEntry.objects.exclude(state=MirrorEntry.State.DELIVERED).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_that_is_down_costs_latency_not_the_request(
+    settings, closed_port_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = closed_port_url.replace("http://", "redis://") + "/0"
+    settings.CELERY_BROKER_URL = url
+    previous = point_celery_at(url)
+    try:
+        ticket = services.ticket_create(customer=CustomerFactory(), subject="Printer offline")
+        services.message_record(ticket=ticket, role="customer", body="It is off")
+    finally:
+        point_celery_at(previous)
+
+    # Both writes committed; their entries wait for the periodic sweep.
+    assert MirrorEntry.objects.filter(state=MirrorEntry.State.PENDING).count() == 2
+    assert "Could not queue mirror delivery" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_out_of_time_hands_the_rest_to_a_fresh_task(
+    settings, evermemos_server: EverMemOSServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.MEMORY_BACKEND = "evermemos"
+    settings.EVERMEMOS_BASE_URL = evermemos_server.base_url
+    settings.MIRROR_TASK_SECONDS = 0
+    queued: list[dict] = []
+    monkeypatch.setattr(deliver_mirror, "apply_async", lambda **options: queued.append(options))
+    services.ticket_create(customer=CustomerFactory(), subject="Printer offline")
+
+    delivered = deliver_mirror()
+
+    assert delivered == 0
+    assert len(queued) == 1
+    assert MirrorEntry.objects.get().state == MirrorEntry.State.PENDING

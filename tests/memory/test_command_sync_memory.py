@@ -80,5 +80,10 @@ def test_health_reports_the_backlog_and_failures(settings, use_evermemos) -> Non
     degraded = client.get("/api/health/").json()
 
     assert degraded["status"] == "degraded"
-    assert degraded["outbox"] == {"pending": 0, "failed": 1, "oldest_pending_age_seconds": None}
+    assert degraded["outbox"] == {
+        "pending": 0,
+        "retrying": 0,
+        "failed": 1,
+        "oldest_pending_age_seconds": None,
+    }
     assert degraded["memory"] == {"backend": "evermemos", "ok": False}

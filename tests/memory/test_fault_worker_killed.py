@@ -1,0 +1,129 @@
+"""A delivery process killed between sending a message and recording it loses nothing and
+duplicates nothing; one stopped with SIGTERM finishes the entry in hand first.
+
+The workers are real processes (`manage.py sync_memory --wait`) on the test database; the
+loopback EverMemOS stores a message and then holds its answer, so the kill lands after
+the send and before the worker writes down that it was delivered.
+"""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from helpdesk.memory import ids
+from tests.factories import CustomerFactory
+from tests.memory.conftest import Spawn
+from tests.memory.evermemos_server import EverMemOSServer
+from tests.memory.processes import sync_memory_args, wait_until, worker_environment
+from tickets import services
+from tickets.models import Message, MirrorEntry, Ticket
+
+# Short enough that the second worker's wait for the dead one's claim stays brief; the
+# send timeout must be shorter still (settings refuse a lease that a send can outlast).
+LEASE = {"MIRROR_LEASE_SECONDS": "3", "EVERMEMOS_TIMEOUT": "2"}
+
+
+def conversation(subject: str, count: int) -> tuple[Ticket, list[Message]]:
+    ticket = services.ticket_create(customer=CustomerFactory(), subject=subject)
+    messages = [
+        services.message_record(
+            ticket=ticket,
+            role=Message.Role.CUSTOMER if index % 2 == 0 else Message.Role.AGENT,
+            body=f"{subject}, message {index}",
+        ).message
+        for index in range(count)
+    ]
+    return ticket, messages
+
+
+def stored_ids(server: EverMemOSServer, ticket: Ticket) -> list[str]:
+    return [message["message_id"] for message in server.messages(ids.group_id(ticket.pk))]
+
+
+def posts_of(server: EverMemOSServer, message: Message) -> int:
+    return sum(
+        1
+        for request in server.requests_to("/memories", method="POST")
+        if request.json.get("message_id") == ids.message_id(message.pk)
+    )
+
+
+# Alone: the dead worker's entry is the last one of its ticket, so nothing else is due
+# and the second worker has only the lease to wait for.
+@pytest.mark.parametrize("count", [1, 3], ids=["alone", "with-later-messages"])
+def test_killed_worker_entry_is_resent_after_its_lease_and_stored_once(
+    spawn: Spawn, evermemos_server: EverMemOSServer, count: int
+) -> None:
+    ticket, messages = conversation("Router keeps dropping", count)
+    victim = messages[0]
+    evermemos_server.process_then_delay_next("/memories", 60, method="POST")
+    environment = worker_environment(evermemos_server, **LEASE)
+
+    first = spawn(sync_memory_args("--wait", "--timeout", "60"), environment)
+    wait_until(
+        lambda: stored_ids(evermemos_server, ticket) == [ids.message_id(victim.pk)],
+        timeout=30,
+        what="the first worker to send the first message",
+        process=first,
+    )
+    first.kill_all()
+
+    in_flight = MirrorEntry.objects.get(message=victim)
+    assert in_flight.state == MirrorEntry.State.SENDING  # sent, never recorded
+    second = spawn(sync_memory_args("--wait", "--timeout", "60"), environment)
+    assert second.wait(timeout=60) == 0, second
+
+    assert stored_ids(evermemos_server, ticket) == [ids.message_id(m.pk) for m in messages]
+    assert posts_of(evermemos_server, victim) == 2  # resent once, stored once
+    resent = MirrorEntry.objects.get(message=victim)
+    assert (resent.state, resent.outcome, resent.attempts) == ("delivered", "duplicate", 2)
+    assert resent.needs_verification is True
+    assert set(MirrorEntry.objects.values_list("state", flat=True)) == {"delivered"}
+
+
+def test_sigterm_finishes_the_entry_in_hand_and_hands_back_the_rest(
+    spawn: Spawn, evermemos_server: EverMemOSServer
+) -> None:
+    conversations = [conversation(subject, 1) for subject in ("Printer", "Invoice", "Login")]
+    (in_hand,) = conversations[0][1]
+    # Every ticket's meta goes first; then one pass claims the three messages.
+    evermemos_server.process_then_delay_next("/memories", 1.5, method="POST")
+    worker = spawn(sync_memory_args("--wait"), worker_environment(evermemos_server))
+    wait_until(
+        lambda: posts_of(evermemos_server, in_hand) == 1,
+        timeout=30,
+        what="the worker to send the first message",
+        process=worker,
+    )
+
+    worker.send(signal.SIGTERM)
+
+    assert worker.wait(timeout=30) == 0, worker
+    assert "Stopped by SIGTERM" in worker.output()
+    finished = MirrorEntry.objects.get(message=in_hand)
+    assert (finished.state, finished.outcome) == ("delivered", "delivered")
+    for _ticket, (message,) in conversations[1:]:
+        handed_back = MirrorEntry.objects.get(message=message)
+        assert (handed_back.state, handed_back.attempts) == ("pending", 0)
+        assert posts_of(evermemos_server, message) == 0
+
+
+def test_sigterm_on_a_worker_waiting_for_a_retry_stops_it_at_once(
+    spawn: Spawn, evermemos_server: EverMemOSServer
+) -> None:
+    conversation("Printer", 1)
+    evermemos_server.fail_next("/memories", 503, method="POST", headers={"Retry-After": "60"})
+    worker = spawn(sync_memory_args("--wait"), worker_environment(evermemos_server))
+    wait_until(
+        lambda: MirrorEntry.objects.filter(attempts=1, state="pending").exists(),
+        timeout=30,
+        what="the message to back off",
+        process=worker,
+    )
+
+    worker.send(signal.SIGTERM)
+
+    assert worker.wait(timeout=10) == 0, worker
+    assert MirrorEntry.objects.get(kind="message").state == MirrorEntry.State.PENDING
