@@ -32,12 +32,13 @@ DATABASE = os.environ.get(
 )
 
 
-def _setup_django(embed: bool) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{DATABASE}"
+def _setup_django(embed: bool, database: str = DATABASE) -> None:
+    """Django on a fresh throwaway SQLite file (`database`), embedded memory engine."""
+    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
     os.environ["MEMORY_BACKEND"] = "embedded"
     os.environ["MEMORY_EMBEDDINGS"] = "true" if embed else "false"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
-    Path(DATABASE).unlink(missing_ok=True)
+    Path(database).unlink(missing_ok=True)
     import django
 
     django.setup()

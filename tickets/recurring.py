@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
+from helpdesk import pii
 from helpdesk.memory import get_backend, ids
 from helpdesk.memory.backend import MemoryBackend
 from helpdesk.memory.ranking import STOP_WORDS, tokenize
@@ -229,7 +230,8 @@ def issue_label(texts: list[str], *, avoid: str = "") -> str:
     """A few words the tickets share ('verification code', 'printer offline'), else a neutral one.
 
     Only words found in at least two of the tickets are used, so one ticket's personal details
-    (names, numbers, addresses, handles) never make the label.
+    (names, numbers, addresses, handles) never make the label; nor does a name found in several
+    (words the PII filter masks as a person's name, capitalised).
     """
     banned = {part.lower() for part in avoid.split()}
     seen_in: Counter[str] = Counter()  # by stem: "drops" and "dropped" are one word
@@ -245,15 +247,24 @@ def issue_label(texts: list[str], *, avoid: str = "") -> str:
         seen_in.update(stems)
     shared = [stem for stem, count in seen_in.items() if count >= 2]
     shared.sort(key=lambda stem: (-seen_in[stem], first_seen[stem]))
-    picked = [
-        forms[stem].most_common(1)[0][0]
-        for stem in sorted(shared[:LABEL_WORDS], key=lambda stem: first_seen[stem])
-    ]
+    # A name can be shared too (the agent thanked by name, a child's name): not in a label.
+    chosen = []
+    for stem in shared:
+        if len(chosen) == LABEL_WORDS:
+            break
+        if not _is_a_name(forms[stem].most_common(1)[0][0]):
+            chosen.append(stem)
+    picked = [forms[stem].most_common(1)[0][0] for stem in sorted(chosen, key=first_seen.get)]
     label = " ".join(picked)
     while len(label) > LABEL_MAX_LENGTH and len(picked) > 1:
         picked.pop()
         label = " ".join(picked)
     return label[:LABEL_MAX_LENGTH] or "same problem"
+
+
+def _is_a_name(word: str) -> bool:
+    """Would the PII filter mask the word, capitalised, as a person's name?"""
+    return any(span.kind == pii.PERSON for span in pii.redact(word.capitalize()).spans)
 
 
 def _label_words(text: str, banned: set[str]) -> list[str]:

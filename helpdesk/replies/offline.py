@@ -27,6 +27,9 @@ _ACTION = re.compile(
     r"|we('ve| have)|i('ve| have)|please)\b",
     re.IGNORECASE,
 )
+_ADDRESSING = re.compile(r"^(?:@\w+[\s,:]*)+")  # a reply's leading @handles (tweets, chats)
+_LINK = re.compile(r"https?://\S+|www\.\S+")
+MAX_LINKS = 2
 
 
 def ordinal(number: int) -> str:
@@ -100,6 +103,16 @@ def _helpful_past(material: Material) -> PastTicket | None:
     return None
 
 
+def quote(resolution: str) -> tuple[str, list[str]]:
+    """What we answered then, to quote: without its @addressing (the customer's handle), cut
+    to whole sentences; and the links that the cut left out, for the customer to follow."""
+    text = " ".join(resolution.split())
+    text = _ADDRESSING.sub("", text) or text
+    quoted = shorten(text)
+    links = dict.fromkeys(link.rstrip(".,;:!?)") for link in _LINK.findall(text))
+    return quoted, [link for link in links if link not in quoted][:MAX_LINKS]
+
+
 def reply(material: Material) -> tuple[str, PastTicket | None]:
     """A draft reply, and the past ticket it cites (if any)."""
     lines = [f"Hi {FIRST_NAME},", ""]
@@ -130,13 +143,17 @@ def reply(material: Material) -> tuple[str, PastTicket | None]:
     past = _helpful_past(material)
     if past is not None:
         when = past.created_at.strftime("%B %Y")
+        quoted, links = quote(past.resolution)
         lines += [
             "",
             f"When you contacted us about “{shorten(past.subject, 90)}” ({past.reference}, "
             f"{when}), this is what we suggested:",
-            f"“{shorten(past.resolution)}”",
-            "Could you try that again and let me know whether it helps?",
+            f"“{quoted}”",
         ]
+        if links:
+            here = "Here is the link again" if len(links) == 1 else "Here are the links again"
+            lines.append(f"{here}: {' '.join(links)}")
+        lines.append("Could you try that again and let me know whether it helps?")
     elif customer_texts:
         lines += ["", "I'm looking into this now and will get back to you as soon as I can."]
     else:

@@ -245,3 +245,43 @@ def test_a_past_ticket_about_something_else_is_not_cited() -> None:
 
     assert "T-000003" not in draft.text
     assert draft.sources == ()
+
+
+def _past_answer(resolution: str) -> PastTicket:
+    return PastTicket(
+        ticket_id=8,
+        reference="T-000008",
+        subject="Router dropping after the update",
+        status="resolved",
+        created_at=datetime.datetime(2026, 3, 2, tzinfo=datetime.UTC),
+        snippet="my router keeps dropping",
+        resolution=resolution,
+    )
+
+
+LINK = "https://support.example.com/en-us/HT201354"
+
+
+def test_offline_draft_quotes_a_past_answer_without_the_handle_it_was_addressed_to() -> None:
+    answer = _past_answer(f"@user_8f3a4b2c @AppleSupport Follow the steps here: {LINK}")
+
+    draft = compose_reply(material(DROPPING, past_tickets=(answer,)))
+
+    assert "@user_8f3a4b2c" not in draft.text
+    assert "“Follow the steps here:" in draft.text
+    assert draft.text.count(LINK) == 1
+
+
+def test_offline_draft_keeps_the_link_of_a_past_answer_it_cuts_short() -> None:
+    long_answer = (
+        "We'd be happy to help you get back into your account. There are a few things to check "
+        "first, depending on the device you use and whether two-factor authentication is on. "
+        "Make sure the device is up to date and signed in with the same account as before. "
+        f"Then follow the steps here and let us know if they help: {LINK}."
+    )
+
+    draft = compose_reply(material(DROPPING, past_tickets=(_past_answer(long_answer),)))
+
+    assert "We'd be happy to help" in draft.text
+    assert "let us know if they help" not in draft.text  # the quote was cut
+    assert f"Here is the link again: {LINK}\n" in draft.text

@@ -85,3 +85,16 @@ def test_label_leaves_out_handles_links_and_the_customers_name() -> None:
 
 def test_label_without_shared_words_is_neutral() -> None:
     assert issue_label(["printer offline", "invoice wrong"]) == "same problem"
+
+
+def test_label_leaves_out_a_name_the_tickets_share() -> None:
+    label = issue_label(
+        [
+            "Printer offline\nHi Melanie, the printer is offline again.",
+            "Printer offline again\nThanks Melanie! The printer went offline this morning.",
+        ],
+        avoid="Ada Lovelace",
+    )
+
+    assert "melanie" not in label
+    assert label == "printer offline"
