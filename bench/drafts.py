@@ -70,7 +70,7 @@ SURNAMES = (
     "Haddad", "Mensah", "Rossi", "Schmidt", "Nguyen", "Patel", "Jensen", "Silva",
 )  # fmt: skip
 REFERENCE = re.compile(r"\((T-\d+), [A-Z][a-z]+ \d{4}\)")
-PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
+PLACEHOLDER = re.compile(r"<([A-Z_]+)_\d+>")
 ARCHIVE = re.compile(r"^https?://web\.archive\.org/web/\d+/")
 
 
@@ -173,8 +173,8 @@ def score(text: str, *, gold_reference: str, gold_url: str) -> Scored:
     )
 
 
-def _contains(text: str, value: str) -> bool:
-    return bool(re.search(rf"(?<!\w){re.escape(value)}(?!\w)", text, re.IGNORECASE))
+def _find(text: str, value: str) -> re.Match[str] | None:
+    return re.search(rf"(?<!\w){re.escape(value)}(?!\w)", text, re.IGNORECASE)
 
 
 def pii_findings(text: str, item: DraftCase) -> tuple[set[str], set[str]]:
@@ -197,14 +197,14 @@ def pii_findings(text: str, item: DraftCase) -> tuple[set[str], set[str]]:
         ("external id", item.external_id),
         ("handle", item.handle),
     ):
-        if _contains(text, value):
-            shown.add(label)
+        if found := _find(text, value):
+            shown.add(f"{label}: {text[max(0, found.start() - 40) : found.end() + 40]!r}")
     digits = re.sub(r"\D", "", item.phone)[-10:]
     if digits in re.sub(r"\D", "", text):
-        shown.add("phone")
+        shown.add("phone: ")
     greeting_line = f"Hi {greeting},"
-    if _contains(text.replace(greeting_line, "", 1), first):
-        shown.add("first name outside the greeting")
+    if _find(text.replace(greeting_line, "", 1), first):
+        shown.add("first name outside the greeting: ")
     return kinds, shown
 
 
@@ -245,6 +245,8 @@ def run(cases: list[DraftCase], backend) -> None:
     top_is_gold: list[bool] = []
     disagree: list[tuple[str, str, list[str]]] = []  # the draft's text and its sources
     detected: list[tuple[str, list[str]]] = []  # what the PII detector finds in a draft
+    showing: list[tuple[str, list[str]]] = []  # the known identifiers a draft shows
+    placeholders: Counter[str] = Counter()
     kinds_found: Counter[str] = Counter()
     identifiers: Counter[str] = Counter()
     drafts_with_kind = drafts_with_identifier = drafts_with_placeholder = 0
@@ -302,7 +304,10 @@ def run(cases: list[DraftCase], backend) -> None:
         kinds_found.update(kind.split(":")[0] for kind in kinds)
         if kinds:
             detected.append((case.name, sorted(kinds)))
-        identifiers.update(shown)
+        identifiers.update(label.split(":")[0] for label in shown)
+        if shown:
+            showing.append((case.name, sorted(shown)))
+        placeholders.update(m[1] for m in PLACEHOLDER.finditer(draft.text))
         drafts_with_kind += bool(kinds)
         drafts_with_identifier += bool(shown)
         drafts_with_placeholder += bool(PLACEHOLDER.search(draft.text))
@@ -344,9 +349,12 @@ def run(cases: list[DraftCase], backend) -> None:
     print(f"| PII detector finds something | {drafts_with_kind} / {n} | {details} |")
     details = ", ".join(f"{k} {v}" for k, v in identifiers.most_common()) or "none"
     print(f"| a known identifier of the customer | {drafts_with_identifier} / {n} | {details} |")
-    print(f"| a placeholder such as <PERSON_1> | {drafts_with_placeholder} / {n} | |")
+    details = ", ".join(f"{k} {v}" for k, v in placeholders.most_common())
+    print(f"| a placeholder such as <PERSON_1> | {drafts_with_placeholder} / {n} | {details} |")
     for name, found in detected[:5]:
         print(f"  detected in {name}: {'; '.join(found)}")
+    for name, found in showing[:5]:
+        print(f"  known identifier in {name}: {'; '.join(found)}")
 
     print(
         f"\nticket_suggested_reply: first call p50 {statistics.median(first_ms):.1f} ms, "
