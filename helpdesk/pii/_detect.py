@@ -47,15 +47,32 @@ def _phone_cue(text: str, start: int) -> bool:
     return bool(P.PHONE_CUE.search(before)) and not P.NOT_PHONE_CUE.search(before[-25:])
 
 
+_URL = re.compile(r"\bhttps?://\S+", re.IGNORECASE)
+
+
+def _url_spans(text: str) -> list[tuple[int, int]]:
+    return [(u.start(), u.end()) for u in _URL.finditer(text)] if "://" in text else []
+
+
+def _in_url(urls: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Digits inside a link (an archive's 14-digit date, a document id) are no card or phone."""
+    return any(a <= start and end <= b for a, b in urls)
+
+
 def _phones(text: str) -> list[Cand]:
     out: list[Cand] = []
+    urls = _url_spans(text)
     for m in phonenumbers.PhoneNumberMatcher(text, "US", phonenumbers.Leniency.VALID):
+        if _in_url(urls, m.start, m.end):
+            continue
         if not m.raw_string.isdigit() or _phone_cue(text, m.start):
             out.append((PHONE, m.start, m.end))
     for m in P.PHONE_ANY.finditer(text):
         raw = m[0]
         digits = sum(c.isdigit() for c in raw)
         if not 7 <= digits <= 15 or P.DATEISH.fullmatch(raw):
+            continue
+        if _in_url(urls, m.start(), m.end()):
             continue
         if raw.startswith(("+", "(")) or _phone_cue(text, m.start()):
             out.append((PHONE, m.start(), m.end()))
@@ -64,7 +81,10 @@ def _phones(text: str) -> list[Cand]:
 
 def _cards(text: str) -> list[Cand]:
     out = []
+    urls = _url_spans(text)
     for m in P.CARD.finditer(text):
+        if _in_url(urls, m.start(), m.end()):
+            continue
         digits = re.sub(r"\D", "", m[0])
         if len(digits) == 12 and not P.CARD_CUE.search(text[max(0, m.start() - 40) : m.start()]):
             continue

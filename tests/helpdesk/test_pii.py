@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from helpdesk.pii import (
@@ -176,12 +174,11 @@ def test_non_english_text() -> None:
     assert "ivan@example.ru" not in red.text
 
 
-def test_huge_input_is_fast() -> None:
+def test_huge_input_is_masked_throughout() -> None:
+    # Speed is measured by bench/pii.py, not asserted here.
     chunk = "Hello, my card is 4111 1111 1111 1111 and the weather is nice today. " * 20
     text = chunk * 100  # about 140 kB
-    t0 = time.perf_counter()
     red = redact(text)
-    assert time.perf_counter() - t0 < 5
     assert "4111" not in red.text
     assert red.count == 2000
 
@@ -193,3 +190,15 @@ def test_kind_sets() -> None:
     assert mirror_kinds(True) == ALL
     red = redact("mail bob@example.com card 4111111111111111", kinds=mirror_kinds(False))
     assert red.text == "mail bob@example.com card <CARD_1>"
+
+
+def test_digits_inside_a_link_are_not_cards_or_phones() -> None:
+    # Found by bench/drafts.py: archive dates (14 digits) pass the card checksum.
+    link = "http://web.archive.org/web/20170228134414/https://support.example.com/kb/12345"
+    text = f"Follow the steps here: {link} or call +44 20 7946 0958."
+
+    masked = redact(text).text
+
+    assert link in masked
+    assert "<PHONE_1>" in masked
+    assert redact("Card 4111 1111 1111 1111 please").text == "Card <CARD_1> please"
