@@ -13,7 +13,10 @@ from tickets.models import Message, Ticket
 class MemoryDocument(models.Model):
     """A message as the embedded engine indexes it; one per message, so ingest is idempotent."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    # db_index=False: memdoc_customer_idx starts with the customer.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
     message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="+")
     speaker = models.CharField(max_length=200, help_text="Who wrote it, as ranking sees it.")
@@ -37,7 +40,11 @@ class Memory(models.Model):
         PROFILE = "profile", _("Profile fact")
 
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="memories", verbose_name=_("customer")
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="memories",
+        verbose_name=_("customer"),
+        db_index=False,  # memory_customer_kind_idx
     )
     ticket = models.ForeignKey(
         Ticket,
@@ -46,6 +53,7 @@ class Memory(models.Model):
         blank=True,
         related_name="memories",
         verbose_name=_("source ticket"),
+        db_index=False,  # memory_ticket_kind_idx
     )
     source_message = models.ForeignKey(
         Message,

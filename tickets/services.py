@@ -121,7 +121,11 @@ def message_record(
         raise ValidationError(
             {"body": f"A message is at most {settings.MESSAGE_BODY_MAX_LENGTH} characters."}
         )
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    # The customer comes in the same query (their name signs customer messages); only the
+    # ticket row is locked.
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",)).select_related("customer").get(pk=ticket.pk)
+    )
     if ticket.status == Ticket.Status.CLOSED:
         raise TicketConflictError(f"{ticket.reference} is closed and takes no more messages.")
 

@@ -239,23 +239,29 @@ class EmbeddedBackend:
         ]
 
     def _index(self, customer_pk: int, exclude: int | None) -> ranking.TicketIndex:
-        """The customer's history without the current ticket, rebuilt only when it changed."""
+        """The customer's history without the current ticket, rebuilt only when it changed.
+
+        Both views (with and without a ticket) come from one read of the history: the page's
+        related tickets and its recurring check need one each."""
         documents = MemoryDocument.objects.filter(customer_id=customer_pk)
-        if exclude is not None:
-            documents = documents.exclude(ticket_id=exclude)
         state = documents.aggregate(count=Count("id"), last=Max("id"))
+        whole_key = (customer_pk, None, state["count"], state["last"])
         key = (customer_pk, exclude, state["count"], state["last"])
         with self._lock:
-            index = self._indexes.get(key)
+            whole, index = self._indexes.get(whole_key), self._indexes.get(key)
             if index is not None:
                 self._indexes.move_to_end(key)
                 return index
-        rows = documents.annotate(role=F("message__role")).order_by("created_at", "id")
-        index = ranking.TicketIndex(
-            [_as_ranking_document(doc) for doc in rows], embedder=self.embedder
-        )
+        if whole is None:
+            rows = documents.annotate(role=F("message__role")).order_by("created_at", "id")
+            whole = ranking.TicketIndex(
+                [_as_ranking_document(doc) for doc in rows], embedder=self.embedder
+            )
+        index = whole if exclude is None else whole.without(exclude)
         with self._lock:
+            self._indexes[whole_key] = whole
             self._indexes[key] = index
+            self._indexes.move_to_end(key)
             while len(self._indexes) > INDEX_CACHE_SIZE:
                 self._indexes.popitem(last=False)
         return index

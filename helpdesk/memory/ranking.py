@@ -41,7 +41,7 @@ import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -247,6 +247,14 @@ class _Bm25:
         return float(mass.max()) / total
 
 
+def _total(counts: Iterable[Counter[str]]) -> Counter[str]:
+    """The sum of term counts (all positive), added in place: `sum(..., Counter())` copies."""
+    total: Counter[str] = Counter()
+    for count in counts:
+        total.update(count)
+    return total
+
+
 def date_ranges(query: str, query_time: dt.datetime | None) -> list[tuple[dt.date, dt.date]]:
     """Calendar ranges named in the query; a month without a year means its last two occurrences."""
     ranges: list[tuple[dt.date, dt.date]] = []
@@ -287,6 +295,7 @@ class TicketIndex:
         *,
         embedder: Embedder | None = None,
         params: Params | None = None,
+        _counts: Sequence[Counter[str]] | None = None,
     ) -> None:
         self.params = params or Params()
         self.documents = list(documents)
@@ -298,17 +307,17 @@ class TicketIndex:
         self.owner = np.zeros(len(self.documents), dtype=int)
         for t, members in enumerate(self.members):
             self.owner[members] = t
-        counts = [Counter(tokenize(passage_text(d))) for d in self.documents]
+        if _counts is None:
+            _counts = [Counter(tokenize(passage_text(d))) for d in self.documents]
+        self.counts = counts = list(_counts)
         w, p = self.params.window, self.params
         windows, self.window_owner = [], []
         for t, members in enumerate(self.members):
             for pos in range(len(members)):
                 lo, hi = max(0, pos - w), min(len(members), pos + w + 1)
-                windows.append(sum((counts[i] for i in members[lo:hi]), Counter()))
+                windows.append(_total(counts[i] for i in members[lo:hi]))
                 self.window_owner.append(t)
-        self.tickets = _Bm25(
-            (sum((counts[i] for i in m), Counter()) for m in self.members), p.k1, p.b
-        )
+        self.tickets = _Bm25((_total(counts[i] for i in m) for m in self.members), p.k1, p.b)
         self.windows = _Bm25(windows, p.k1, p.b)
         self.messages = _Bm25(counts, p.k1, p.b)
         self.created = [
@@ -327,6 +336,20 @@ class TicketIndex:
                 written = [i for i in members if self.documents[i].is_customer is not False]
                 own[t] = self.vectors[written or members].sum(axis=0)
             self.customer_centroids = _unit(own)
+
+    def without(self, ticket_id: Id) -> TicketIndex:
+        """The same history without one ticket, as if built from the remaining documents
+        (their tokens and vectors are reused, not computed again)."""
+        if self.position(ticket_id) is None:
+            return self
+        kept = [i for i, doc in enumerate(self.documents) if doc.ticket_id != ticket_id]
+        documents = [self.documents[i] for i in kept]
+        if self.vectors is not None:  # including those embedded when this index was built
+            documents = [
+                doc if doc.vector is not None else replace(doc, vector=self.vectors[i])
+                for doc, i in zip(documents, kept, strict=True)
+            ]
+        return TicketIndex(documents, params=self.params, _counts=[self.counts[i] for i in kept])
 
     def position(self, ticket_id: Id) -> int | None:
         """Where a ticket sits in this index, or None when it has no message here."""
