@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.utils import timezone
 
 from customers.models import Customer
-from helpdesk.memory import get_backend
+from helpdesk.memory import get_backend, ids
 from helpdesk.memory.backend import MemoryBackend
+from tests.factories import CustomerFactory
+from tests.memory.evermemos_server import EverMemOSServer
 from tickets import services
 from tickets.mirror import DeliveryReport, mirror_deliver_due
 from tickets.models import Message, MirrorEntry, Ticket
@@ -38,3 +40,22 @@ def ticket_with_messages(
     if close:
         services.ticket_close(ticket=ticket, status=Ticket.Status.RESOLVED, actor=None)
     return ticket
+
+
+def conversation(subject: str, count: int) -> tuple[Ticket, list[Message]]:
+    """A new customer's open ticket with `count` messages, customer and agent in turn."""
+    ticket = services.ticket_create(customer=CustomerFactory(), subject=subject)
+    messages = [
+        services.message_record(
+            ticket=ticket,
+            role=Message.Role.CUSTOMER if index % 2 == 0 else Message.Role.AGENT,
+            body=f"{subject}, message {index}",
+        ).message
+        for index in range(count)
+    ]
+    return ticket, messages
+
+
+def stored_ids(server: EverMemOSServer, ticket: Ticket) -> list[str]:
+    """The message ids the loopback EverMemOS stored for the ticket's group, in order."""
+    return [message["message_id"] for message in server.messages(ids.group_id(ticket.pk))]

@@ -20,12 +20,12 @@ import pytest
 import redis
 
 from helpdesk.memory import ids
-from tests.factories import CustomerFactory
 from tests.memory.conftest import Spawn
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.memory.processes import point_celery_at, wait_until, worker_environment
+from tests.mirror_helpers import conversation, stored_ids
 from tickets import services
-from tickets.models import Message, MirrorEntry, Ticket
+from tickets.models import MirrorEntry
 
 pytestmark = pytest.mark.services
 
@@ -72,23 +72,6 @@ def celery_worker_args(*extra: str) -> list[str]:
         f"--hostname={name}",
         *extra,
     ]
-
-
-def conversation(subject: str, count: int) -> tuple[Ticket, list[Message]]:
-    ticket = services.ticket_create(customer=CustomerFactory(), subject=subject)
-    messages = [
-        services.message_record(
-            ticket=ticket,
-            role=Message.Role.CUSTOMER if index % 2 == 0 else Message.Role.AGENT,
-            body=f"{subject}, message {index}",
-        ).message
-        for index in range(count)
-    ]
-    return ticket, messages
-
-
-def stored_ids(server: EverMemOSServer, ticket: Ticket) -> list[str]:
-    return [message["message_id"] for message in server.messages(ids.group_id(ticket.pk))]
 
 
 def all_delivered() -> bool:

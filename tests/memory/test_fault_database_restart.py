@@ -21,6 +21,7 @@ from tests.factories import CustomerFactory
 from tests.memory.conftest import Spawn
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.memory.processes import sync_memory_args, wait_until, worker_environment
+from tests.mirror_helpers import stored_ids
 from tickets import services
 from tickets.models import Message, MirrorEntry, Ticket
 
@@ -48,10 +49,6 @@ def conversation(count: int) -> tuple[Ticket, list[Message]]:
         for index in range(count)
     ]
     return ticket, messages
-
-
-def stored_ids(server: EverMemOSServer, ticket: Ticket) -> list[str]:
-    return [message["message_id"] for message in server.messages(ids.group_id(ticket.pk))]
 
 
 def test_sync_memory_reconnects_after_its_connection_is_killed_twice(

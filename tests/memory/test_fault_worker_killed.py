@@ -13,33 +13,15 @@ import signal
 import pytest
 
 from helpdesk.memory import ids
-from tests.factories import CustomerFactory
 from tests.memory.conftest import Spawn
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.memory.processes import sync_memory_args, wait_until, worker_environment
-from tickets import services
-from tickets.models import Message, MirrorEntry, Ticket
+from tests.mirror_helpers import conversation, stored_ids
+from tickets.models import Message, MirrorEntry
 
 # Short enough that the second worker's wait for the dead one's claim stays brief; the
 # send timeout must be shorter still (settings refuse a lease that a send can outlast).
 LEASE = {"MIRROR_LEASE_SECONDS": "3", "EVERMEMOS_TIMEOUT": "2"}
-
-
-def conversation(subject: str, count: int) -> tuple[Ticket, list[Message]]:
-    ticket = services.ticket_create(customer=CustomerFactory(), subject=subject)
-    messages = [
-        services.message_record(
-            ticket=ticket,
-            role=Message.Role.CUSTOMER if index % 2 == 0 else Message.Role.AGENT,
-            body=f"{subject}, message {index}",
-        ).message
-        for index in range(count)
-    ]
-    return ticket, messages
-
-
-def stored_ids(server: EverMemOSServer, ticket: Ticket) -> list[str]:
-    return [message["message_id"] for message in server.messages(ids.group_id(ticket.pk))]
 
 
 def posts_of(server: EverMemOSServer, message: Message) -> int:

@@ -13,7 +13,7 @@ from helpdesk.memory import ids
 from helpdesk.memory.evermemos import EverMemOSBackend
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
-from tests.mirror_helpers import deliver_all
+from tests.mirror_helpers import deliver_all, stored_ids
 from tickets import services
 from tickets.mirror import (
     mirror_claim,
@@ -24,10 +24,6 @@ from tickets.mirror import (
 from tickets.models import Message, MirrorEntry, Ticket
 
 pytestmark = pytest.mark.django_db
-
-
-def stored_ids(server: EverMemOSServer, ticket: Ticket) -> list[str]:
-    return [message["message_id"] for message in server.messages(ids.group_id(ticket.pk))]
 
 
 @pytest.fixture
