@@ -5,8 +5,9 @@ For each level, in a fresh database (one child process per level):
 1. bulk import of the load set (bench/loadset.py) through `tickets.bulk.bulk_import`, outbox
    included: messages per second, `--import-runs` times on a fresh database each;
 2. the memory mirror through its real claim path (`mirror_deliver_due`): a sample of the
-   backlog (`--mirror-sample` entries) to the embedded engine (keyword-only) and the same
-   entries again to a loopback EverMemOS (tests/memory/evermemos_server.py, its own process);
+   backlog (`--mirror-sample` entries) to the embedded engine (keyword-only), then as many to
+   a loopback EverMemOS (tests/memory/evermemos_server.py, its own process; the same entries
+   again when the backlog has run out);
 3. the first `--customers-measured` customers' whole history delivered to the embedded engine
    (keyword-only), the rest of the backlog marked delivered without sending (1M messages
    would take hours to index);
@@ -713,12 +714,13 @@ def tables() -> None:
     rows = []
     for path in sorted(RESULTS.glob("load-*.json")):
         rows.append(json.loads(path.read_text()))
-    rows.sort(key=lambda r: (r["database"], r["level"]))
+    rows.sort(key=lambda r: (r["database"] != "sqlite", r["level"]))
     if not rows:
         print("No results yet in", RESULTS)
         return
     levels = [(r["database"], r["level"]) for r in rows]
-    header = "| measure | " + " | ".join(f"{db} {lvl:,}" for db, lvl in levels) + " |"
+    names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+    header = "| at N customers | " + " | ".join(f"{names[db]} {n:,}" for db, n in levels) + " |"
     print(header)
     print("|---" * (len(levels) + 1) + "|")
 

@@ -281,3 +281,34 @@ def test_integer_ids_come_back_as_given() -> None:
     docs = [Document(7, 70, "refund for order 1234"), Document(8, 80, "refund shipping times")]
     hits = rank_tickets("refund order 1234", docs)
     assert [(h.ticket_id, h.best_message_id) for h in hits] == [(7, 70), (8, 80)]
+
+
+@pytest.mark.parametrize("query", ["parcel never arrived", "password reset", "cancel invoice"])
+def test_an_index_without_a_ticket_ranks_as_one_built_without_it(query: str) -> None:
+    documents = _history()
+    rebuilt = TicketIndex([d for d in documents if d.ticket_id != "t2"])
+
+    derived = TicketIndex(documents).without("t2")
+
+    assert derived.rank(query) == rebuilt.rank(query)
+    assert "t2" not in derived.ticket_ids
+
+
+def test_an_index_without_a_ticket_it_lacks_is_the_same_index() -> None:
+    index = TicketIndex(_history())
+
+    assert index.without("t9") is index
+
+
+def test_an_index_without_a_ticket_keeps_the_vectors_embedded_for_it() -> None:
+    embedder = HashEmbedder()
+    documents = _history()
+    query = embedder.embed_query("refund for the parcel")
+    rebuilt = TicketIndex([d for d in documents if d.ticket_id != "t3"], embedder=HashEmbedder())
+    index = TicketIndex(documents, embedder=embedder)
+    embedder.passages_embedded = 0
+
+    derived = index.without("t3")
+
+    assert embedder.passages_embedded == 0
+    assert derived.rank("refund", query_vector=query) == rebuilt.rank("refund", query_vector=query)
