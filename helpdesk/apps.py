@@ -2,14 +2,16 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from django.apps import AppConfig
 
 
 def _is_web_server() -> bool:
     """runserver's serving process (not its autoreloader parent) or gunicorn."""
-    program = os.path.basename(sys.argv[0]) if sys.argv else ""
-    if "gunicorn" in program:
+    program = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path()
+    # `gunicorn ...` runs a script of that name; `python -m gunicorn ...` runs gunicorn/__main__.py.
+    if "gunicorn" in program.name or program.parent.name == "gunicorn":
         return True
     if len(sys.argv) > 1 and sys.argv[1] == "runserver":
         return os.environ.get("RUN_MAIN") == "true" or "--noreload" in sys.argv
