@@ -92,10 +92,24 @@ def backoff_seconds(attempts: int) -> float:
     return random.uniform(ceiling / 2, ceiling)  # noqa: S311 (jitter, not security)
 
 
+WORKER_DIED = "The worker delivering this entry stopped before it finished (its lease ran out)."
+
+
 def _release_expired_leases(now: datetime.datetime) -> None:
-    MirrorEntry.objects.filter(state=State.SENDING, lease_expires_at__lt=now).update(
-        state=State.PENDING, lease_expires_at=None
+    """Hand back what dead workers held; an entry that outlived every attempt has failed.
+
+    Its attempt was counted when it was claimed, so an entry that kills each worker that
+    sends it (or hangs it past its lease) stops after MIRROR_MAX_ATTEMPTS instead of
+    taking workers down for ever. It stays visible as failed; `sync_memory --retry-failed`
+    or the admin's retry action sends it again.
+    """
+    expired = MirrorEntry.objects.filter(state=State.SENDING, lease_expires_at__lt=now)
+    given_up = expired.filter(attempts__gte=settings.MIRROR_MAX_ATTEMPTS).update(
+        state=State.FAILED, lease_expires_at=None, last_error=WORKER_DIED
     )
+    if given_up:
+        logger.warning("%s mirror entries failed for good: %s", given_up, WORKER_DIED)
+    expired.update(state=State.PENDING, lease_expires_at=None, last_error=WORKER_DIED)
 
 
 def _heads() -> QuerySet[MirrorEntry]:

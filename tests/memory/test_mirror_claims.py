@@ -107,3 +107,41 @@ def test_first_success_after_failures_makes_backed_off_entries_due_at_once(
     assert waiting.state == State.PENDING
     assert waiting.next_attempt_at <= timezone.now()
     assert mirror_deliver_due(evermemos_backend).delivered == 1
+
+
+def _worker_dies_holding(entry_id: int) -> None:
+    """A worker claimed the entry and died: its lease runs out without a record."""
+    MirrorEntry.objects.filter(pk=entry_id).update(
+        lease_expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+
+
+def test_an_entry_whose_worker_died_is_handed_out_again_with_the_reason(settings) -> None:
+    settings.MIRROR_MAX_ATTEMPTS = 3
+    ticket_with(0)
+    (claimed,) = mirror_claim()
+    _worker_dies_holding(claimed.pk)
+
+    (again,) = mirror_claim()
+
+    assert again.pk == claimed.pk
+    assert again.attempts == 2
+    assert "stopped before it finished" in again.last_error
+
+
+def test_an_entry_that_kills_every_worker_fails_after_the_last_attempt(settings) -> None:
+    settings.MIRROR_MAX_ATTEMPTS = 3
+    poison = ticket_with(0, "Crashes the worker")
+    for _ in range(3):
+        (claimed,) = mirror_claim()
+        assert claimed.ticket_id == poison.pk
+        _worker_dies_holding(claimed.pk)
+    healthy = ticket_with(0, "Printer")
+
+    claimed = mirror_claim()
+
+    entry = MirrorEntry.objects.get(ticket=poison)
+    assert (entry.state, entry.attempts) == (State.FAILED, 3)
+    assert "stopped before it finished" in entry.last_error
+    assert [c.ticket_id for c in claimed] == [healthy.pk]  # the others go on
+    assert entry.lease_expires_at is None
