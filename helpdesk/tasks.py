@@ -16,6 +16,7 @@ import time
 from celery import shared_task
 from django.conf import settings
 
+from helpdesk import worker
 from helpdesk.memory import get_backend
 from tickets.mirror import DeliveryReport, mirror_deliver_due, mirror_enqueue_quiet
 
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 @shared_task(name="helpdesk.deliver_mirror", ignore_result=True)
 def deliver_mirror() -> int:
     """Deliver what is due now; if time runs out first, queue a task for the rest."""
+    worker.wake_taken()
     deadline = time.monotonic() + settings.MIRROR_TASK_SECONDS
     backend = get_backend()
     total = DeliveryReport()

@@ -14,6 +14,7 @@ from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.memory.processes import point_celery_at
 from tickets import services
+from tickets.mirror import DeliveryReport
 from tickets.models import MirrorEntry
 
 
@@ -75,3 +76,65 @@ def test_a_task_out_of_time_hands_the_rest_to_a_fresh_task(
     assert delivered == 0
     assert len(queued) == 1
     assert MirrorEntry.objects.get().state == MirrorEntry.State.PENDING
+
+
+@pytest.fixture
+def shared_cache(settings, tmp_path) -> None:
+    """A cache every process can see (file-based here; Redis in production)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+
+
+@pytest.fixture
+def queued_tasks(settings, monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # never reached: apply_async is ours
+    queued: list[dict] = []
+    monkeypatch.setattr(deliver_mirror, "apply_async", lambda **options: queued.append(options))
+    return queued
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_queued_task_serves_every_commit_until_it_starts(
+    shared_cache: None, queued_tasks: list[dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket = services.ticket_create(customer=CustomerFactory(), subject="Printer offline")
+    for body in ("It is off", "Still off", "Any news?"):
+        services.message_record(ticket=ticket, role="customer", body=body)
+    assert len(queued_tasks) == 1
+
+    # The task starts (it would claim all four entries); the next commit needs a new one.
+    monkeypatch.setattr("helpdesk.tasks.mirror_deliver_due", lambda *a, **k: DeliveryReport())
+    deliver_mirror()
+    services.message_record(ticket=ticket, role="customer", body="Hello?")
+
+    assert len(queued_tasks) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_per_process_cache_cannot_deduplicate_so_every_commit_queues(
+    queued_tasks: list[dict],
+) -> None:
+    ticket = services.ticket_create(customer=CustomerFactory(), subject="Printer offline")
+    services.message_record(ticket=ticket, role="customer", body="It is off")
+
+    assert len(queued_tasks) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_that_could_not_be_queued_does_not_hold_back_the_next(
+    shared_cache: None, queued_tasks: list[dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broker_down(**options):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(deliver_mirror, "apply_async", broker_down)
+    ticket = services.ticket_create(customer=CustomerFactory(), subject="Printer offline")
+    monkeypatch.setattr(deliver_mirror, "apply_async", lambda **o: queued_tasks.append(o))
+
+    services.message_record(ticket=ticket, role="customer", body="It is off")
+
+    assert len(queued_tasks) == 1

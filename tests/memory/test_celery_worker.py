@@ -135,3 +135,35 @@ def test_the_beat_sweep_resends_what_a_killed_worker_held_once_its_lease_ends(
     assert stored_ids(evermemos_server, ticket) == [ids.message_id(message.pk)]
     entry = MirrorEntry.objects.get(message=message)
     assert (entry.outcome, entry.attempts) == ("duplicate", 2)
+
+
+def test_with_a_shared_cache_a_burst_of_commits_queues_one_task(
+    spawn: Spawn, broker_url: str, evermemos_server: EverMemOSServer, settings
+) -> None:
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": broker_url,
+        }
+    }
+    queue = redis.Redis.from_url(broker_url)
+
+    ticket, messages = conversation("Printer offline", 5)  # 6 commits, no worker yet
+
+    assert queue.llen("celery") == 1
+    environment = worker_environment(
+        evermemos_server, CELERY_BROKER_URL=broker_url, CACHE_URL=broker_url
+    )
+    worker = spawn(celery_worker_args(), environment)
+    wait_until(all_delivered, timeout=60, what="the one task to deliver all", process=worker)
+    assert stored_ids(evermemos_server, ticket) == [ids.message_id(m.pk) for m in messages]
+
+    # That task has started, so the next commit queues a task of its own.
+    last = services.message_record(ticket=ticket, role="customer", body="Thanks").message
+    wait_until(
+        lambda: ids.message_id(last.pk) in stored_ids(evermemos_server, ticket),
+        timeout=30,
+        what="a new task to deliver the next message",
+        process=worker,
+    )
+    queue.close()
