@@ -83,17 +83,21 @@ def default_query(ticket: Ticket) -> str:
     return newest or ticket.subject
 
 
-def _related(ticket: Ticket, matches: list[TicketMatch]) -> tuple[RelatedTicket, ...]:
-    by_id = {
-        row.pk: row
-        for row in Ticket.objects.filter(
-            customer_id=ticket.customer_id, pk__in=[m.ticket_id for m in matches]
-        ).exclude(pk=ticket.pk)
-    }
+def _own_tickets(customer_id: int, ticket_ids: set[int]) -> dict[int, Ticket]:
+    """The customer's own tickets among those the backend named (defence in depth)."""
+    if not ticket_ids:
+        return {}
+    rows = Ticket.objects.filter(customer_id=customer_id, pk__in=ticket_ids)
+    return {row.pk: row for row in rows}
+
+
+def _related(
+    ticket: Ticket, matches: list[TicketMatch], own: dict[int, Ticket]
+) -> tuple[RelatedTicket, ...]:
     related = []
     for match in matches:
-        row = by_id.get(match.ticket_id)
-        if row is None:
+        row = own.get(match.ticket_id)
+        if row is None or row.pk == ticket.pk:
             continue
         related.append(
             RelatedTicket(
@@ -131,12 +135,12 @@ def _merge(notes: list[ProfileFact], learned: list[ProfileFact]) -> list[Profile
     return [*notes, *(fact for fact in learned if fact.text.lower() not in seen)]
 
 
-def _own_sources(customer_id: int, items: list[ProfileFact | TicketMemory]) -> list:
-    """Keep items whose source ticket, if any, is this customer's (defence in depth)."""
-    sources = {item.source.ticket_id for item in items if item.source.ticket_id is not None}
-    own = set(
-        Ticket.objects.filter(customer_id=customer_id, pk__in=sources).values_list("pk", flat=True)
-    )
+def _source_tickets(items: list[ProfileFact | TicketMemory]) -> set[int]:
+    return {item.source.ticket_id for item in items if item.source.ticket_id is not None}
+
+
+def _own_sources(items: list[ProfileFact | TicketMemory], own: dict[int, Ticket]) -> list:
+    """Keep items whose source ticket, if any, is this customer's."""
     return [item for item in items if item.source.ticket_id in own or item.source.ticket_id is None]
 
 
@@ -174,12 +178,16 @@ def ticket_context(*, ticket: Ticket, query: str | None = None) -> TicketContext
             unavailable="Memory is unavailable right now; the ticket itself is up to date.",
         )
     profile = _merge(agent_notes(ticket.customer_id), profile)
-    kept = _own_sources(ticket.customer_id, [*profile, *memories])
+    items = [*profile, *memories]
+    own = _own_tickets(
+        ticket.customer_id, _source_tickets(items) | {match.ticket_id for match in matches}
+    )
+    kept = _own_sources(items, own)
     return TicketContext(
         query=query,
         profile=tuple(item for item in kept if isinstance(item, ProfileFact)),
         ticket_memories=tuple(item for item in kept if isinstance(item, TicketMemory)),
-        related_tickets=_related(ticket, matches),
+        related_tickets=_related(ticket, matches, own),
         recurring_issues=(recurring,) if recurring else (),
         pending_sync=sync.pending,
         failed_sync=sync.failed,
@@ -205,7 +213,8 @@ def customer_memory(*, customer_id: int) -> CustomerMemory:
             recurring_issues=(),
             unavailable="Memory is unavailable right now.",
         )
-    profile = _own_sources(customer_id, _merge(agent_notes(customer_id), learned))
+    merged = _merge(agent_notes(customer_id), learned)
+    profile = _own_sources(merged, _own_tickets(customer_id, _source_tickets(merged)))
     try:
         recurring = customer_recurring_issues(customer_id=customer_id)
     except MemoryBackendError as error:

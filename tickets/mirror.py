@@ -397,9 +397,14 @@ def mirror_state(*, customer_id: int | None = None, ticket_id: int | None = None
         failed=Count("id", filter=Q(state=State.FAILED)),
         oldest=Min("created_at", filter=undelivered),
     )
-    last_error = (
-        entries.exclude(last_error="").order_by("-id").values_list("last_error", flat=True).first()
-    )
+    last_error = None
+    if totals["failed"] or totals["retrying"]:  # else no entry has an error worth showing
+        last_error = (
+            entries.exclude(last_error="")
+            .order_by("-id")
+            .values_list("last_error", flat=True)
+            .first()
+        )
     return MirrorState(
         pending=totals["pending"],
         failed=totals["failed"],

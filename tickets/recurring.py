@@ -125,12 +125,12 @@ def ticket_recurring_issue(
     edges = _edges(ticket=ticket, text=texts[ticket.pk], backend=backend or get_backend())
     if not edges:
         return None
-    tickets |= _own_tickets(customer_id=ticket.customer_id, ticket_ids=edges)
-    members = {ticket.pk, *(pk for pk in edges if pk in tickets)}
-    if len(members) < 2:
+    others = _own_tickets(customer_id=ticket.customer_id, ticket_ids=edges)
+    if not others:
         return None
-    texts |= _customer_texts([tickets[pk] for pk in members if pk != ticket.pk])
-    return _issue([tickets[pk] for pk in members], texts, ticket.customer.name, current=ticket.pk)
+    tickets |= others
+    texts |= {pk: _text_of(row) for pk, row in others.items()}
+    return _issue(list(tickets.values()), texts, ticket.customer.name, current=ticket.pk)
 
 
 def customer_recurring_issues(
@@ -178,8 +178,9 @@ def _edges(*, ticket: Ticket, text: str, backend: MemoryBackend) -> list[int]:
 
 
 def _own_tickets(*, customer_id: int, ticket_ids: Iterable[int]) -> dict[int, Ticket]:
+    """The customer's own tickets among `ticket_ids`, with what the customer wrote in them."""
     rows = Ticket.objects.filter(customer_id=customer_id, pk__in=list(ticket_ids))
-    return {row.pk: row for row in rows}
+    return {row.pk: row for row in rows.prefetch_related(_customer_messages())}
 
 
 def _customer_messages() -> Prefetch:
@@ -188,13 +189,6 @@ def _customer_messages() -> Prefetch:
         queryset=Message.objects.filter(role=Message.Role.CUSTOMER).order_by("created_at", "id"),
         to_attr="customer_messages",
     )
-
-
-def _customer_texts(tickets: list[Ticket]) -> dict[int, str]:
-    rows = Ticket.objects.filter(pk__in=[t.pk for t in tickets]).prefetch_related(
-        _customer_messages()
-    )
-    return {row.pk: _text_of(row) for row in rows}
 
 
 def _text_of(ticket: Ticket) -> str:
