@@ -44,6 +44,7 @@ import. Measured by ``bench/pii.py`` (Recipe C).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -75,6 +76,12 @@ __all__ = [
     "IP", "PERSON", "PHONE", "SECRET", "SECRET_KINDS", "SSN", "ZIP", "KnownIdentifiers",
     "PlaceholderMap", "Redaction", "Span", "mirror_kinds", "redact",
 ]  # fmt: skip
+
+
+# Detections are remembered for this many texts of up to CACHED_TEXT_CHARS each (the
+# reply composer cuts what it masks to 2,000): at most about 16 MB.
+DETECTION_CACHE_SIZE = 4096
+CACHED_TEXT_CHARS = 4_000
 
 
 def mirror_kinds(mask_contacts: bool) -> frozenset[str]:
@@ -137,6 +144,15 @@ def _resolve(cands: list[Cand]) -> list[Cand]:
     return sorted(chosen, key=lambda c: c[1])
 
 
+@functools.lru_cache(maxsize=DETECTION_CACHE_SIZE)
+def _detections(
+    text: str, known: KnownIdentifiers | None, kinds: frozenset[str]
+) -> tuple[Cand, ...]:
+    """What to mask in `text`. Remembered: a ticket's drafts mask the same texts again
+    and again (its messages, its memories, the past tickets it cites)."""
+    return tuple(_resolve(detect(text, known, kinds)))
+
+
 def redact(
     text: str,
     *,
@@ -149,7 +165,11 @@ def redact(
     spans: list[Span] = []
     parts: list[str] = []
     pos = 0
-    for kind, start, end in _resolve(detect(text, known, kinds)):
+    if len(text) <= CACHED_TEXT_CHARS:
+        detections = _detections(text, known, kinds)
+    else:
+        detections = tuple(_resolve(detect(text, known, kinds)))
+    for kind, start, end in detections:
         kind = ADDRESS if kind == WEAK_ADDRESS else kind
         # Trim whitespace and punctuation picked up at the edges.
         while start < end and not (text[start].isalnum() or text[start] in "+("):

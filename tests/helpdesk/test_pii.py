@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from helpdesk import pii
 from helpdesk.pii import (
     ALL,
     CONTACT_KINDS,
@@ -202,3 +203,30 @@ def test_digits_inside_a_link_are_not_cards_or_phones() -> None:
     assert link in masked
     assert "<PHONE_1>" in masked
     assert redact("Card 4111 1111 1111 1111 please").text == "Card <CARD_1> please"
+
+
+def test_remembered_detections_depend_on_the_customer_and_the_kinds() -> None:
+    text = "Hi, this is Zorblat, order ZX-99120, mail zorblat@example.com"
+    zorblat = pii.KnownIdentifiers(names=("Zorblat",), ids=("ZX-99120",))
+
+    plain = pii.redact(text)
+    known = pii.redact(text, known=zorblat)
+    again = pii.redact(text, known=zorblat)
+    secrets_only = pii.redact(text, known=zorblat, kinds=pii.SECRET_KINDS)
+
+    assert again == known
+    assert "Zorblat," not in known.text
+    assert "ZX-99120" not in known.text
+    assert "ZX-99120" in plain.text  # not the customer's own id without their record
+    assert "zorblat@example.com" in secrets_only.text
+    assert "ZX-99120" not in secrets_only.text
+
+
+def test_long_texts_are_masked_whole_without_being_remembered() -> None:
+    long_text = ("We checked the router twice. " * 200) + "Call me on +1 415 555 0100."
+    assert len(long_text) > pii.CACHED_TEXT_CHARS
+
+    masked = pii.redact(long_text)
+
+    assert "555 0100" not in masked.text
+    assert masked.text.startswith("We checked the router twice.")
