@@ -275,7 +275,7 @@ class EmbeddedBackend:
                 history.documents(customer_pk, newest), embedder=self.embedder
             )
             self._keep((*version, "recent"), recent)
-        words = history.search_words(query, recent)
+        words = history.search_words(query, recent, exclude=exclude)
         key = (*version, "bounded", tuple(words), exclude)
         index = self._cached(key)
         if index is None:
@@ -286,9 +286,7 @@ class EmbeddedBackend:
                 limit=history.CANDIDATE_TICKETS,
             )
             older = history.documents(customer_pk, found) if found else []
-            index = history.bounded_index(recent, older, embedder=self.embedder)
-            if exclude is not None:
-                index = index.without(exclude)
+            index = history.bounded_index(recent, older, embedder=self.embedder, exclude=exclude)
             self._keep(key, index)
         return index
 

@@ -33,8 +33,8 @@ from helpdesk.models import MemoryDocument
 from tickets.models import Message, Ticket
 
 VECTOR_DTYPE = np.float32
-RECENT_TICKETS = 100  # the newest tickets, always ranked
-CANDIDATE_TICKETS = 50  # older tickets the full-text search may add
+RECENT_TICKETS = 50  # the newest tickets, always ranked
+CANDIDATE_TICKETS = 30  # older tickets the full-text search may add
 SEARCH_WORDS = 16  # query words searched, the rarest first
 COMMON_SHARE = 0.25  # words in more of the newest tickets than this are not searched
 COMMON_MESSAGES = 300  # nor words in more of the customer's messages than this
@@ -90,11 +90,14 @@ def recent_tickets(customer_pk: int, limit: int) -> list[int]:
     return list(rows.values_list("pk", flat=True)[:limit])
 
 
-def search_words(query: str, recent: ranking.TicketIndex) -> list[str]:
+def search_words(
+    query: str, recent: ranking.TicketIndex, *, exclude: ranking.Id | None = None
+) -> list[str]:
     """The query's tokens worth a full-text search: not in more than `COMMON_SHARE` of the
-    newest tickets (which are ranked anyway), the rarest there first, at most `SEARCH_WORDS`."""
+    newest tickets (which are ranked anyway; the current ticket, `exclude`, not counted), the
+    rarest there first, at most `SEARCH_WORDS`."""
     tokens = [t for t in dict.fromkeys(ranking.tokenize(query[: ranking.MAX_CHARS])) if len(t) < 64]
-    shares = {token: recent.ticket_share(token) for token in tokens}
+    shares = {token: recent.ticket_share(token, without=exclude) for token in tokens}
     kept = [token for token in tokens if shares[token] <= COMMON_SHARE]
     return sorted(kept, key=lambda token: shares[token])[:SEARCH_WORDS]
 
@@ -155,17 +158,20 @@ def bounded_index(
     older: Sequence[ranking.Document],
     *,
     embedder: ranking.Embedder | None,
+    exclude: ranking.Id | None = None,
 ) -> ranking.TicketIndex:
-    """The newest tickets' index plus older documents, in time order, as one index (the newest
-    tickets' tokens and vectors reused)."""
+    """The newest tickets' index plus older documents, in time order, without the `exclude`
+    ticket, as one index built once (the newest tickets' tokens and vectors reused)."""
     if not older:
-        return recent
+        return recent if exclude is None else recent.without(exclude)
     documents: list[tuple[ranking.Document, Counter[str]]] = []
     for position, document in enumerate(recent.documents):
+        if document.ticket_id == exclude:
+            continue
         if document.vector is None and recent.vectors is not None:
             document = replace(document, vector=recent.vectors[position])
         documents.append((document, recent.counts[position]))
-    documents += [(document, ranking.term_counts(document)) for document in older]
+    documents += [(doc, ranking.term_counts(doc)) for doc in older if doc.ticket_id != exclude]
     documents.sort(key=lambda pair: _time_key(pair[0]))  # stable: ties keep their order
     return ranking.TicketIndex(
         [document for document, _ in documents],

@@ -362,9 +362,16 @@ class TicketIndex:
             self._positions = {ticket: t for t, ticket in enumerate(self.ticket_ids)}
         return self._positions.get(ticket_id)
 
-    def ticket_share(self, term: str) -> float:
-        """The share of this history's tickets that contain `term` (a `tokenize` token)."""
-        return len(self.tickets.postings.get(term, ())) / self.tickets.n if self.tickets.n else 0.0
+    def ticket_share(self, term: str, *, without: Id | None = None) -> float:
+        """The share of this history's tickets (other than `without`) that contain `term` (a
+        `tokenize` token)."""
+        holders = {t for t, _ in self.tickets.postings.get(term, ())}
+        total = self.tickets.n
+        left_out = self.position(without) if without is not None else None
+        if left_out is not None:
+            holders.discard(left_out)
+            total -= 1
+        return len(holders) / total if total > 0 else 0.0
 
     def customer_text(self, ticket_id: Id) -> str:
         """What the customer wrote in a ticket (every message when authorship is unknown)."""

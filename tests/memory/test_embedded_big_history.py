@@ -144,3 +144,22 @@ def test_hostile_query_text_does_not_fail_the_big_history_search(query: str) -> 
     recurring = backend.recurring_candidates(customer_id=customer_id, query=query)
 
     assert {match.ticket_id for match in [*related, *recurring]} <= own
+
+
+@override_settings(MEMORY_FULL_HISTORY_DOCUMENTS=0)
+def test_the_current_ticket_is_left_out_of_its_own_related_tickets_on_the_big_path() -> None:
+    customer = CustomerFactory()
+    old = _history(customer, ["My Brother printer shows offline.", "Reinstall the driver."])
+    current = ticket_with_messages(customer, "Printer", ["The printer is offline again."])
+    backend = EmbeddedBackend(embedder=None)
+    deliver_all(backend)
+
+    matches = backend.related_tickets(
+        customer_id=ids.customer_id(customer.pk),
+        query="The printer is offline again.",
+        exclude_group_id=ids.group_id(current.pk),
+    )
+
+    found = [match.ticket_id for match in matches]
+    assert found[0] == old.pk
+    assert current.pk not in found
