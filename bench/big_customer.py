@@ -367,9 +367,9 @@ def main() -> None:
         if not args.reuse:
             fresh_database(database_url(args, size))
             result |= run_child(args, size, "build")
-        else:
-            previous = RESULTS / f"big-{args.database}-{size}.json"
-            result |= {k: v for k, v in json.loads(previous.read_text()).items() if k in BUILT}
+        else:  # the tickets and messages of the database built before
+            previous = json.loads((RESULTS / f"big-{args.database}-{size}.json").read_text())
+            result |= {k: v for k, v in previous.items() if k in BUILT}
         for path in ("whole", "bounded"):
             result[path] = run_child(args, size, "measure", path)
         (RESULTS / f"big-{args.database}-{size}.json").write_text(json.dumps(result, indent=1))
