@@ -111,7 +111,7 @@ def fulltext_tickets(
     A ticket scores the weights of the words it holds, a word weighing more the fewer of the
     customer's tickets hold it (an order number, a product name), so that one rare word is not
     crowded out by the many tickets sharing a commoner one; words in more than
-    `COMMON_MESSAGES` messages are not counted. Ties: the newest ticket first."""
+    `COMMON_MESSAGES` messages are not counted. Ties: the later ticket (higher id) first."""
     if not words or limit <= 0:
         return []
     scores: dict[int, float] = defaultdict(float)
