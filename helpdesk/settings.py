@@ -323,6 +323,11 @@ MEMORY_EMBEDDINGS = env.bool("MEMORY_EMBEDDINGS", default=True)
 # An open ticket with no message for this long has its memories extracted as
 # if it had closed (0: only on closing).
 MEMORY_QUIET_MINUTES = env.int("MEMORY_QUIET_MINUTES", default=240)
+# Customers with more indexed messages than this have their history bounded for each
+# query (the newest tickets plus full-text candidates) instead of read whole.
+MEMORY_FULL_HISTORY_DOCUMENTS = env.int("MEMORY_FULL_HISTORY_DOCUMENTS", default=2_000)
+if MEMORY_FULL_HISTORY_DOCUMENTS < 0:
+    raise ImproperlyConfigured("MEMORY_FULL_HISTORY_DOCUMENTS must be 0 or more.")
 EVERMEMOS_BASE_URL = env.str("EVERMEMOS_BASE_URL", default="")
 EVERMEMOS_API_KEY = _env_secret("EVERMEMOS_API_KEY")
 EVERMEMOS_PATH_PREFIX = env.str("EVERMEMOS_PATH_PREFIX", default="/api/v0")

@@ -15,12 +15,14 @@ from collections import OrderedDict
 from collections.abc import Iterable
 
 import numpy as np
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Count, F, Max
+from django.db.models import Count, Max
 
 from customers.selectors import customer_known_identifiers
-from helpdesk.memory import ids, ranking, recurrence
+from helpdesk.memory import history, ids, ranking, recurrence
 from helpdesk.memory.extraction import Extracted, TurnText, extract, profile_facts
+from helpdesk.memory.history import vector_from_bytes, vector_to_bytes
 from helpdesk.memory.llm_extraction import llm_extract
 from helpdesk.memory.types import (
     BackendHealth,
@@ -41,7 +43,8 @@ from tickets.models import Message, Ticket
 
 logger = logging.getLogger(__name__)
 
-VECTOR_DTYPE = np.float32
+__all__ = ["EmbeddedBackend", "vector_from_bytes", "vector_to_bytes"]
+
 INDEX_CACHE_SIZE = 64
 QUERY_CACHE_SIZE = 256
 
@@ -223,7 +226,7 @@ class EmbeddedBackend:
         exclude = ids.ticket_pk_from_group(exclude_group_id) if exclude_group_id else None
         if not query.strip():
             return []
-        index = self._index(customer_pk, exclude)
+        index = self._index(customer_pk, exclude, query)
         query_vector = None
         if self.embedder is not None and index.vectors is not None:
             query_vector = self._query_vector(query)
@@ -238,33 +241,79 @@ class EmbeddedBackend:
             for hit in ranked
         ]
 
-    def _index(self, customer_pk: int, exclude: int | None) -> ranking.TicketIndex:
+    def _index(self, customer_pk: int, exclude: int | None, query: str) -> ranking.TicketIndex:
         """The customer's history without the current ticket, rebuilt only when it changed.
 
         Both views (with and without a ticket) come from one read of the history: the page's
-        related tickets and its recurring check need one each."""
-        documents = MemoryDocument.objects.filter(customer_id=customer_pk)
-        state = documents.aggregate(count=Count("id"), last=Max("id"))
-        whole_key = (customer_pk, None, state["count"], state["last"])
-        key = (customer_pk, exclude, state["count"], state["last"])
+        related tickets and its recurring check need one each. A history of more than
+        `MEMORY_FULL_HISTORY_DOCUMENTS` messages is bounded for the query (`history`)."""
+        state = MemoryDocument.objects.filter(customer_id=customer_pk).aggregate(
+            count=Count("id"), last=Max("id")
+        )
+        version = (customer_pk, state["count"], state["last"])
+        if state["count"] > settings.MEMORY_FULL_HISTORY_DOCUMENTS:
+            return self._bounded_index(version, exclude, query)
+        index = self._cached((*version, exclude))
+        if index is not None:
+            return index
+        whole = self._cached((*version, None))
+        if whole is None:
+            whole = ranking.TicketIndex(history.documents(customer_pk), embedder=self.embedder)
+            self._keep((*version, None), whole)
+        return self._without(whole, exclude, (*version, exclude))
+
+    def _bounded_index(
+        self, version: tuple, exclude: int | None, query: str
+    ) -> ranking.TicketIndex:
+        """The newest tickets (prepared once per history) plus the older tickets that a
+        full-text search finds for the query's rarer words (once per history and words)."""
+        customer_pk = version[0]
+        recent = self._cached((*version, "recent"))
+        if recent is None:
+            newest = history.recent_tickets(customer_pk, history.RECENT_TICKETS)
+            recent = ranking.TicketIndex(
+                history.documents(customer_pk, newest), embedder=self.embedder
+            )
+            self._keep((*version, "recent"), recent)
+        words = history.search_words(query, recent, exclude=exclude)
+        key = (*version, "bounded", tuple(words), exclude)
+        index = self._cached(key)
+        if index is None:
+            found = history.fulltext_tickets(
+                customer_pk,
+                words,
+                exclude=[*recent.ticket_ids, *([exclude] if exclude is not None else [])],
+                limit=history.CANDIDATE_TICKETS,
+            )
+            older = history.documents(customer_pk, found) if found else []
+            index = history.bounded_index(recent, older, embedder=self.embedder, exclude=exclude)
+            self._keep(key, index)
+        return index
+
+    def _without(
+        self, whole: ranking.TicketIndex, exclude: int | None, key: tuple
+    ) -> ranking.TicketIndex:
+        if exclude is None:
+            return whole
+        index = self._cached(key)
+        if index is None:
+            index = whole.without(exclude)
+            self._keep(key, index)
+        return index
+
+    def _cached(self, key: tuple) -> ranking.TicketIndex | None:
         with self._lock:
-            whole, index = self._indexes.get(whole_key), self._indexes.get(key)
+            index = self._indexes.get(key)
             if index is not None:
                 self._indexes.move_to_end(key)
-                return index
-        if whole is None:
-            rows = documents.annotate(role=F("message__role")).order_by("created_at", "id")
-            whole = ranking.TicketIndex(
-                [_as_ranking_document(doc) for doc in rows], embedder=self.embedder
-            )
-        index = whole if exclude is None else whole.without(exclude)
+            return index
+
+    def _keep(self, key: tuple, index: ranking.TicketIndex) -> None:
         with self._lock:
-            self._indexes[whole_key] = whole
             self._indexes[key] = index
             self._indexes.move_to_end(key)
             while len(self._indexes) > INDEX_CACHE_SIZE:
                 self._indexes.popitem(last=False)
-        return index
 
     def _query_vector(self, query: str) -> np.ndarray:
         with self._lock:
@@ -286,7 +335,7 @@ class EmbeddedBackend:
         if not query.strip():
             return []
         ticket_pk = ids.ticket_pk_from_group(group_id) if group_id else None
-        index = self._index(customer_pk, None)  # the whole history: one cached index for all
+        index = self._index(customer_pk, None, query)  # whole (bounded for this text if big)
         found = recurrence.same_problem(
             index,
             ticket_id=ticket_pk if ticket_pk is not None else "query",
@@ -339,23 +388,3 @@ def _turns(messages: Iterable[Message]) -> list[TurnText]:
         )
         for message in messages
     ]
-
-
-def vector_to_bytes(vector: np.ndarray) -> bytes:
-    return np.asarray(vector, dtype=VECTOR_DTYPE).tobytes()
-
-
-def vector_from_bytes(blob: bytes | memoryview | None) -> np.ndarray | None:
-    return None if not blob else np.frombuffer(bytes(blob), dtype=VECTOR_DTYPE)
-
-
-def _as_ranking_document(document: MemoryDocument) -> ranking.Document:
-    return ranking.Document(
-        ticket_id=document.ticket_id,
-        message_id=document.message_id,
-        text=document.text,
-        created_at=document.created_at,
-        speaker=document.speaker,
-        vector=vector_from_bytes(document.vector),
-        is_customer=getattr(document, "role", None) == Message.Role.CUSTOMER,
-    )

@@ -195,6 +195,11 @@ def tokenize(text: str) -> list[str]:
     return stemmer.stemWords(words) if stemmer is not None else words
 
 
+def term_counts(document: Document) -> Counter[str]:
+    """The tokens a document is ranked by (its speaker's name included), counted."""
+    return Counter(tokenize(passage_text(document)))
+
+
 def _unit(matrix: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
     return matrix / np.where(norms > 0, norms, 1.0)
@@ -286,7 +291,7 @@ class TicketIndex:
 
     Build it per customer and keep it while the history is unchanged. With an `embedder`, messages
     without a stored `vector` are embedded here; if any vector is still missing, ranking is
-    keyword-only.
+    keyword-only. `counts`: the documents' term counts (`term_counts`), when already known.
     """
 
     def __init__(
@@ -295,7 +300,7 @@ class TicketIndex:
         *,
         embedder: Embedder | None = None,
         params: Params | None = None,
-        _counts: Sequence[Counter[str]] | None = None,
+        counts: Sequence[Counter[str]] | None = None,
     ) -> None:
         self.params = params or Params()
         self.documents = list(documents)
@@ -307,9 +312,9 @@ class TicketIndex:
         self.owner = np.zeros(len(self.documents), dtype=int)
         for t, members in enumerate(self.members):
             self.owner[members] = t
-        if _counts is None:
-            _counts = [Counter(tokenize(passage_text(d))) for d in self.documents]
-        self.counts = counts = list(_counts)
+        if counts is None:
+            counts = [term_counts(d) for d in self.documents]
+        self.counts = counts = list(counts)
         w, p = self.params.window, self.params
         windows, self.window_owner = [], []
         for t, members in enumerate(self.members):
@@ -349,13 +354,24 @@ class TicketIndex:
                 doc if doc.vector is not None else replace(doc, vector=self.vectors[i])
                 for doc, i in zip(documents, kept, strict=True)
             ]
-        return TicketIndex(documents, params=self.params, _counts=[self.counts[i] for i in kept])
+        return TicketIndex(documents, params=self.params, counts=[self.counts[i] for i in kept])
 
     def position(self, ticket_id: Id) -> int | None:
         """Where a ticket sits in this index, or None when it has no message here."""
         if not hasattr(self, "_positions"):
             self._positions = {ticket: t for t, ticket in enumerate(self.ticket_ids)}
         return self._positions.get(ticket_id)
+
+    def ticket_share(self, term: str, *, without: Id | None = None) -> float:
+        """The share of this history's tickets (other than `without`) that contain `term` (a
+        `tokenize` token)."""
+        holders = {t for t, _ in self.tickets.postings.get(term, ())}
+        total = self.tickets.n
+        left_out = self.position(without) if without is not None else None
+        if left_out is not None:
+            holders.discard(left_out)
+            total -= 1
+        return len(holders) / total if total > 0 else 0.0
 
     def customer_text(self, ticket_id: Id) -> str:
         """What the customer wrote in a ticket (every message when authorship is unknown)."""

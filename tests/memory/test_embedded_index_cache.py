@@ -35,8 +35,8 @@ def test_the_same_history_is_prepared_once(monkeypatch: pytest.MonkeyPatch) -> N
     builds = []
     original = backend._index.__func__
 
-    def counting(self, customer_pk, exclude):
-        index = original(self, customer_pk, exclude)
+    def counting(self, customer_pk, exclude, query):
+        index = original(self, customer_pk, exclude, query)
         builds.append(id(index))
         return index
 
