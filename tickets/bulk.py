@@ -333,29 +333,32 @@ def bulk_import(*, customers: Sequence[ImportCustomer]) -> ImportReport:
     )
 
 
-# The queue search's trigram indexes on PostgreSQL, as migration 0006 creates them.
-TRIGRAM_INDEXES = {
-    "message_body_trgm_idx": "tickets_message USING gin ((UPPER(body::text)) gin_trgm_ops)",
+# The queue search's indexes on PostgreSQL, as migrations 0006 and 0009 create them.
+SEARCH_INDEXES = {
+    "message_body_fts_idx": (
+        "tickets_message USING gin (to_tsvector('helpdesk_search'::regconfig, body))"
+    ),
     "ticket_subject_trgm_idx": "tickets_ticket USING gin ((UPPER(subject::text)) gin_trgm_ops)",
 }
 
 
 @contextmanager
 def search_indexes_deferred() -> Iterator[None]:
-    """For a large import on PostgreSQL: drop the queue search's trigram indexes, and build
-    them once at the end, several times faster than keeping them up to date row by row
-    (bench/load.py). Searches still work meanwhile, only slower (they read every message);
-    an interrupted import leaves them missing until it is run again. Elsewhere: no-op."""
+    """For a large import on PostgreSQL: drop the queue search's indexes (message words,
+    subject trigrams), and build them once at the end, faster than keeping them up to date
+    row by row (bench/search.py). Searches still work meanwhile, only slower (they read every
+    message); an interrupted import leaves them missing until it is run again. Elsewhere:
+    no-op (SQLite's FTS5 index is kept by triggers, row by row)."""
     if connection.vendor != "postgresql":
         yield
         return
     with connection.cursor() as cursor:
-        for name in TRIGRAM_INDEXES:
+        for name in SEARCH_INDEXES:
             cursor.execute(f"DROP INDEX IF EXISTS {connection.ops.quote_name(name)}")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            for name, definition in TRIGRAM_INDEXES.items():
+            for name, definition in SEARCH_INDEXES.items():
                 quoted = connection.ops.quote_name(name)
                 cursor.execute(f"CREATE INDEX IF NOT EXISTS {quoted} ON {definition}")
