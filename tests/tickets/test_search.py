@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
 from django.contrib.auth.models import User
@@ -203,30 +204,39 @@ def _sqlite_index_terms_starting(prefix: str) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
+START = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
+CUSTOMER = ImportCustomer(
+    external_id="crm-9",
+    name="Grace Hopper",
+    created_at=START,
+    tickets=(
+        ImportTicket(
+            subject="Compiler",
+            created_at=START,
+            messages=(
+                ImportMessage(role="customer", body="The COBOL run aborts", created_at=START),
+            ),
+        ),
+    ),
+)
+
+
 def test_search_finds_bulk_imported_messages() -> None:
-    start = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
-    bulk_import(
-        customers=[
-            ImportCustomer(
-                external_id="crm-9",
-                name="Grace Hopper",
-                created_at=start,
-                tickets=(
-                    ImportTicket(
-                        subject="Compiler",
-                        created_at=start,
-                        messages=(
-                            ImportMessage(
-                                role="customer", body="The COBOL run aborts", created_at=start
-                            ),
-                        ),
-                    ),
-                ),
-            )
-        ]
-    )
+    bulk_import(customers=[CUSTOMER])
 
     assert found("cobol abort") == {"The COBOL run aborts"}
+    MessageFactory(ticket=Ticket.objects.get(subject="Compiler"), body="Fixed by a patch")
+    assert found("patch") == {"Fixed by a patch"}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's index trigger")
+def test_bulk_import_leaves_the_index_trigger_as_the_migration_made_it() -> None:
+    migration = importlib.import_module("tickets.migrations.0009_message_full_text_search")
+    bulk_import(customers=[CUSTOMER])
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'tickets_message_fts_insert'")
+        assert cursor.fetchone()[0] == migration.SQLITE_CREATE[1]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's query plan")
