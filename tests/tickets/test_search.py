@@ -190,6 +190,27 @@ def test_search_finds_no_message_of_an_erased_customer(customer: Customer, ticke
         assert _sqlite_index_terms_starting("road") == []
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 pages")
+def test_erasure_leaves_no_word_of_the_customer_in_the_sqlite_index_pages(
+    customer: Customer, ticket: Ticket
+) -> None:
+    MessageFactory(ticket=ticket, body="qqxyzzyplugh is my password")
+    assert _sqlite_index_pages_hold(b"qqxyzzyplugh")
+
+    customer_erase(customer=customer, actor=None, actor_name="test")
+
+    assert not _sqlite_index_pages_hold(b"qqxyzzyplugh")
+
+
+def _sqlite_index_pages_hold(word: bytes) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT block FROM tickets_message_fts_data")
+        blocks = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT term FROM tickets_message_fts_idx")
+        blocks += [row[0] for row in cursor.fetchall()]
+    return any(word in bytes(block) for block in blocks if block)
+
+
 def _sqlite_index_terms_starting(prefix: str) -> list[str]:
     """The words the FTS5 index holds (with deletions applied), by its vocabulary table."""
     with connection.cursor() as cursor:
