@@ -79,7 +79,7 @@ def message_index_purge() -> None:
 
     FTS5 (SQLite before 3.42 has no secure-delete) cancels a deleted row's words with a
     marker and drops them only when it merges the segments holding them; `optimize` merges
-    them all now: 0.8 s for a million messages (bench/search.py's database). PostgreSQL
+    them all now: 0.7-1.7 s at a million messages (bench/search.py's database). PostgreSQL
     drops index entries with the rows when it vacuums them. Elsewhere: nothing to do.
     """
     if connection.vendor != "sqlite":
