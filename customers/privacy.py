@@ -34,6 +34,7 @@ from helpdesk.memory import get_backend, ids
 from helpdesk.memory.types import MemoryBackendError, ProfileFact, TicketMemory
 from helpdesk.models import Memory, MemoryDocument
 from tickets.models import Handoff, Message, MirrorEntry, Ticket, TicketEvent
+from tickets.search import message_index_purge
 from tickets.services import Actor, actor_or_none
 
 EXPORT_SCHEMA_VERSION = 1
@@ -272,6 +273,7 @@ def customer_erase(*, customer: Customer, actor: Actor, actor_name: str = "") ->
     # Cascades: tickets, messages, events, handoffs, the embedded engine's rows and
     # every outbox entry of the customer (their payloads would resend the text).
     locked.delete()
+    message_index_purge()  # SQLite: their words out of the search index's pages now
     record = ErasureRecord.objects.create(
         customer_pk=customer.pk,
         external_id_digest=external_id_digest(locked.external_id),

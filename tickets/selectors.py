@@ -10,6 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from customers.models import Customer
 from tickets.models import Message, Ticket, TicketEvent
+from tickets.search import QUERY_MAX_LENGTH, message_search
 
 AGENTS_GROUP = "Agents"
 REFERENCE_PATTERN = re.compile(r"^\s*T-?0*(\d{1,12})\s*$", re.IGNORECASE)
@@ -38,17 +39,21 @@ def agent_list() -> QuerySet:
 
 
 def ticket_search(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
-    """Match a reference (T-000042), the subject, the customer or any message text."""
-    query = query.replace("\x00", "").strip()  # PostgreSQL refuses NUL in a text parameter
+    """Match a reference (T-000042), the subject or customer (substrings), or the words of
+    a message (`tickets.search`)."""
+    # PostgreSQL refuses NUL in a text parameter; SQLite refuses LIKE patterns over 50,000
+    # characters. No search needs more than QUERY_MAX_LENGTH.
+    query = query.replace("\x00", "")[:QUERY_MAX_LENGTH].strip()
     if not query:
         return tickets
     reference = REFERENCE_PATTERN.match(query)
     if reference:
         return tickets.filter(pk=int(reference.group(1)))
     # One IN over the union of three id sets, each found by its own table's index where it
-    # has one (trigram indexes on PostgreSQL, migration 0006), rather than testing every
-    # ticket row: matching customers once, not once per ticket, and message text as one
-    # lookup, not an EXISTS per ticket.
+    # has one (subjects: a trigram index on PostgreSQL, migration 0006; message text: the
+    # full-text index, migration 0009), rather than testing every ticket row: matching
+    # customers once, not once per ticket, and message text as one lookup, not an EXISTS
+    # per ticket. Subjects and customers match substrings; message text matches words.
     customers = Customer.objects.filter(
         Q(name__icontains=query) | Q(email__icontains=query) | Q(external_id__icontains=query)
     )
@@ -58,7 +63,7 @@ def ticket_search(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
         .values("pk")
         .union(
             Ticket.objects.filter(customer__in=customers.values("pk")).order_by().values("pk"),
-            Message.objects.filter(body__icontains=query).order_by().values("ticket_id"),
+            message_search(query).order_by().values("ticket_id"),
         )
     )
     return tickets.filter(pk__in=matching)

@@ -42,7 +42,9 @@ class TicketFilter(django_filters.FilterSet):
         field_name="assigned_to", lookup_expr="isnull", help_text="Only tickets nobody holds."
     )
     q = django_filters.CharFilter(
-        method="search", help_text="Reference, subject, customer or message text."
+        method="search",
+        help_text="A reference (T-000042); part of a subject, a customer's name, e-mail or id; "
+        "or words of a message, each word or the start of one (up to 8 words).",
     )
 
     class Meta:

@@ -41,7 +41,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--defer-search-index",
             action="store_true",
-            help="PostgreSQL: drop the search's trigram indexes during the import and build "
+            help="PostgreSQL: drop the search's indexes during the import and build "
             "them once at the end (faster for large imports; searches are slow meanwhile).",
         )
 
