@@ -29,6 +29,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1000, help="messages to post (per round)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds; the median is printed")
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions")
+    parser.add_argument("--profile-out", help="also write the cProfile data to this file")
     parser.add_argument("--queries", action="store_true", help="print one POST's queries")
     args = parser.parse_args()
 
@@ -99,6 +100,8 @@ def main() -> None:
         f"{', under cProfile' if profiler else ''})"
     )
     if profiler:
+        if args.profile_out:
+            profiler.dump_stats(args.profile_out)
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(45)
         stats.sort_stats("tottime").print_stats(30)
