@@ -475,11 +475,12 @@ class Level:
         )
         pages = self.measured_tickets(customers)
         served: dict[str, Any] = {}
-        for backend in ("embedded", "evermemos"):
+        for backend in self.args.mirror_backends.split(","):
             with EverMemOSProcess() if backend == "evermemos" else _nothing() as server:
                 env = child_environment(self.url)
-                env["MIRROR_WORKER_AUTOSTART"] = "true"
-                env["MEMORY_BACKEND"] = backend
+                # "none": no mirror worker, the API alone (its entries are then skipped).
+                env["MIRROR_WORKER_AUTOSTART"] = "false" if backend == "none" else "true"
+                env["MEMORY_BACKEND"] = "embedded" if backend == "none" else backend
                 if server is not None:
                     env["EVERMEMOS_BASE_URL"] = server.base_url
                 with Gunicorn(env) as gunicorn:
@@ -535,7 +536,13 @@ class Level:
             latencies.append(done)
             if errors:
                 raise RuntimeError(f"{len(errors)} API posts failed, e.g. {errors[0]}")
-        lag = self.mirror_lag(first_entry)
+        if gunicorn.env["MIRROR_WORKER_AUTOSTART"] == "true":
+            lag = self.mirror_lag(first_entry)
+        else:
+            lag = {"entries": 0}
+            MirrorEntry.objects.filter(id__gt=first_entry, state=MirrorEntry.State.PENDING).update(
+                state=MirrorEntry.State.DELIVERED, outcome="skipped"
+            )
         # Pages over HTTP (client-side time), which also loads each worker's engine cache.
         page_times: list[float] = []
         with httpx.Client(base_url=gunicorn.url, timeout=60) as http:
@@ -604,6 +611,8 @@ class Level:
         path = RESULTS / f"load-{self.args.database}-{self.level}.json"
         # A partial run (--only) replaces its own steps' figures and keeps the others.
         result = json.loads(path.read_text()) if path.exists() and steps != STEPS else {}
+        if "served" in result and "served" in self.result:  # other mirror backends' figures too
+            self.result["served"] = {**result["served"], **self.result["served"]}
         result.update(self.result)
         path.write_text(json.dumps(result, indent=2))
         self.say(f"written {path}")
@@ -907,6 +916,12 @@ def main() -> None:
     )
     parser.add_argument("--clients", type=int, default=8, help="concurrent API clients")
     parser.add_argument("--posts", type=int, default=800, help="API messages per round")
+    parser.add_argument(
+        "--mirror-backends",
+        default="embedded,evermemos",
+        help="the ingest step's mirror backends, comma-separated: embedded, evermemos, and "
+        "none (no mirror worker: the API's cost alone)",
+    )
     parser.add_argument(
         "--only",
         default=",".join(STEPS),
