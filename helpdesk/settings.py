@@ -344,6 +344,11 @@ MIRROR_MAX_ATTEMPTS = env.int("MIRROR_MAX_ATTEMPTS", default=20)
 MIRROR_LEASE_SECONDS = env.int("MIRROR_LEASE_SECONDS", default=300)
 MIRROR_WORKER_AUTOSTART = env.bool("MIRROR_WORKER_AUTOSTART", default=not CELERY_BROKER_URL)
 MIRROR_BACKLOG_ALERT_SECONDS = env.int("MIRROR_BACKLOG_ALERT_SECONDS", default=300)
+# After a pass that did not fill its batch, the in-process worker waits this long before the
+# next one, so that entries written meanwhile go out together (0: at once).
+MIRROR_WORKER_GATHER_SECONDS = env.float("MIRROR_WORKER_GATHER_SECONDS", default=0.05)
+if MIRROR_WORKER_GATHER_SECONDS < 0:
+    raise ImproperlyConfigured("MIRROR_WORKER_GATHER_SECONDS must not be negative.")
 if MIRROR_MAX_ATTEMPTS < 1:
     raise ImproperlyConfigured("MIRROR_MAX_ATTEMPTS must be at least 1.")
 if MIRROR_LEASE_SECONDS <= EVERMEMOS_TIMEOUT:
