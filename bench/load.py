@@ -19,7 +19,11 @@ For each level, in a fresh database (one child process per level):
    and the login lockout off: `--clients` concurrent httpx clients POST customer messages;
    p50/p95 latency, messages per second, mirror lag (delivered_at - created_at of the
    entries written meanwhile, the in-process worker delivering) with the embedded engine and
-   with the loopback EverMemOS; peak RSS (VmHWM) of the gunicorn processes.
+   with the loopback EverMemOS; CPU per POST of the gunicorn processes (its mirror worker
+   included) and of the clients; peak RSS (VmHWM) of the gunicorn processes.
+
+`--only ingest` (or any steps) reruns just those on the level's database, importing it once
+if it is not there; the other steps' figures stay in the results file.
 
 Timings are medians over `--runs` rounds of per-round p50/p95. Results go to
 bench/results/load-<database>-<level>.json; `--table` prints the README tables from them.
@@ -27,6 +31,7 @@ bench/results/load-<database>-<level>.json; `--table` prints the README tables f
     .venv/bin/python bench/load.py --levels 100,1000                 # SQLite
     .venv/bin/python bench/load.py --database postgresql \\
         --postgres-url postgres://load:load@127.0.0.1:55435/postgres --levels 10000
+    .venv/bin/python bench/load.py --levels 1000 --only ingest --runs 1
     .venv/bin/python bench/load.py --table
 """
 
@@ -57,6 +62,7 @@ sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
 
+STEPS = ("import", "mirror", "pages", "ingest")
 QUEUE_TERMS = ("refund", "password", "suspended", "camera", "garcia")
 CUSTOMER_TERMS = ("garcia", "mateo", "nadia.okafor", "load-3f", "7946 12")
 
@@ -149,7 +155,8 @@ class Level:
     # -- import
 
     def setup(self) -> None:
-        fresh_database(self.url)
+        if "import" in self.args.steps:
+            fresh_database(self.url)
         import django
 
         django.setup()
@@ -216,7 +223,39 @@ class Level:
                 cursor.execute("SELECT pg_database_size(current_database())")
                 self.result["import"]["database_mb"] = round(cursor.fetchone()[0] / 2**20)
 
+    def ensure_imported(self) -> None:
+        """Without the import step: reuse the level's database, importing once if it lacks it."""
+        from django.db import DatabaseError, connection
+
+        from customers.models import Customer
+
+        try:
+            stored = Customer.objects.count()
+        except DatabaseError:
+            stored = -1
+        if stored == self.level:
+            self.migrate()
+            self.say(f"reusing the database with {stored:,} customers")
+            return
+        connection.close()
+        fresh_database(self.url)
+        self.migrate()
+        report = self.import_once()
+        self.say(f"imported once: {report['messages_per_s']:,} messages/s")
+
     # -- mirror
+
+    def skip_backlog(self, customers: list[int]) -> None:
+        """Without the mirror step: as after it, the measured customers' history delivered
+        and the rest of the backlog marked delivered without sending."""
+        from django.utils import timezone
+
+        from tickets.models import MirrorEntry
+
+        self.deliver_customers(customers)
+        MirrorEntry.objects.filter(state=MirrorEntry.State.PENDING).update(
+            state=MirrorEntry.State.DELIVERED, outcome="skipped", delivered_at=timezone.now()
+        )
 
     def measured_customers(self) -> list[int]:
         from customers.models import Customer
@@ -436,11 +475,12 @@ class Level:
         )
         pages = self.measured_tickets(customers)
         served: dict[str, Any] = {}
-        for backend in ("embedded", "evermemos"):
+        for backend in self.args.mirror_backends.split(","):
             with EverMemOSProcess() if backend == "evermemos" else _nothing() as server:
                 env = child_environment(self.url)
-                env["MIRROR_WORKER_AUTOSTART"] = "true"
-                env["MEMORY_BACKEND"] = backend
+                # "none": no mirror worker, the API alone (its entries are then skipped).
+                env["MIRROR_WORKER_AUTOSTART"] = "false" if backend == "none" else "true"
+                env["MEMORY_BACKEND"] = "embedded" if backend == "none" else backend
                 if server is not None:
                     env["EVERMEMOS_BASE_URL"] = server.base_url
                 with Gunicorn(env) as gunicorn:
@@ -457,6 +497,8 @@ class Level:
         texts = _message_texts()
         latencies: list[list[float]] = []
         rates: list[float] = []
+        server_cpu: list[float] = []  # gunicorn's CPU seconds per POST, its mirror worker too
+        client_cpu: list[float] = []
         first_entry = MirrorEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
         per_client = self.args.posts // self.args.clients
         for run in range(self.args.runs):
@@ -482,16 +524,25 @@ class Level:
             threads = [
                 threading.Thread(target=client_loop, args=(n,)) for n in range(self.args.clients)
             ]
+            server_cpu0, client_cpu0 = gunicorn.cpu_seconds(), _own_cpu_seconds()
             t0 = time.perf_counter()
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
             rates.append(len(done) / (time.perf_counter() - t0))
+            server_cpu.append((gunicorn.cpu_seconds() - server_cpu0) / len(done))
+            client_cpu.append((_own_cpu_seconds() - client_cpu0) / len(done))
             latencies.append(done)
             if errors:
                 raise RuntimeError(f"{len(errors)} API posts failed, e.g. {errors[0]}")
-        lag = self.mirror_lag(first_entry)
+        if gunicorn.env["MIRROR_WORKER_AUTOSTART"] == "true":
+            lag = self.mirror_lag(first_entry)
+        else:
+            lag = {"entries": 0}
+            MirrorEntry.objects.filter(id__gt=first_entry, state=MirrorEntry.State.PENDING).update(
+                state=MirrorEntry.State.DELIVERED, outcome="skipped"
+            )
         # Pages over HTTP (client-side time), which also loads each worker's engine cache.
         page_times: list[float] = []
         with httpx.Client(base_url=gunicorn.url, timeout=60) as http:
@@ -502,7 +553,12 @@ class Level:
                     http.get(path, headers={"Cookie": gunicorn.session_cookie})
                     page_times.append(time.perf_counter() - t0)
         return {
-            "post": {**summary(latencies), "messages_per_s": round(statistics.median(rates))},
+            "post": {
+                **summary(latencies),
+                "messages_per_s": round(statistics.median(rates)),
+                "server_cpu_ms": round(statistics.median(server_cpu) * 1000, 2),
+                "client_cpu_ms": round(statistics.median(client_cpu) * 1000, 2),
+            },
             "mirror_lag": lag,
             "http_page_and_context": summary([page_times]),
             "peak_rss_mb": gunicorn.peak_rss_mb(),
@@ -536,14 +592,29 @@ class Level:
         }
 
     def run(self) -> None:
+        steps = self.args.steps
         self.setup()
-        self.run_import()
-        customers = self.run_mirror()
-        self.run_pages(customers)
-        self.run_served(customers)
+        if "import" in steps:
+            self.run_import()
+        else:
+            self.ensure_imported()
+        if "mirror" in steps:
+            customers = self.run_mirror()
+        else:
+            customers = self.measured_customers()
+            self.skip_backlog(customers)
+        if "pages" in steps:
+            self.run_pages(customers)
+        if "ingest" in steps:
+            self.run_served(customers)
         RESULTS.mkdir(parents=True, exist_ok=True)
         path = RESULTS / f"load-{self.args.database}-{self.level}.json"
-        path.write_text(json.dumps(self.result, indent=2))
+        # A partial run (--only) replaces its own steps' figures and keeps the others.
+        result = json.loads(path.read_text()) if path.exists() and steps != STEPS else {}
+        if "served" in result and "served" in self.result:  # other mirror backends' figures too
+            self.result["served"] = {**result["served"], **self.result["served"]}
+        result.update(self.result)
+        path.write_text(json.dumps(result, indent=2))
         self.say(f"written {path}")
 
 
@@ -652,6 +723,10 @@ class Gunicorn:
         self.session_cookie = _session_cookie()
         return self
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU of the master and its workers (all their threads) so far."""
+        return sum(_cpu_seconds(pid) for pid in [self.process.pid, *_children(self.process.pid)])
+
     def peak_rss_mb(self) -> dict[str, int]:
         pids = [self.process.pid, *_children(self.process.pid)]
         peaks = {pid: _vm_hwm_kb(pid) for pid in pids}
@@ -683,6 +758,19 @@ def _children(pid: int) -> list[int]:
     except OSError:
         return []
     return [int(part) for part in text.split()]
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _vm_hwm_kb(pid: int) -> int:
@@ -774,6 +862,12 @@ def tables() -> None:
             lambda r, b=backend: f"{r['served'][b]['post']['messages_per_s']:,}",
         )
         line(
+            f"CPU per POST ({backend} mirror), server / client ms",
+            lambda r, b=backend: "{:.1f} / {:.1f}".format(
+                r["served"][b]["post"]["server_cpu_ms"], r["served"][b]["post"]["client_cpu_ms"]
+            ),
+        )
+        line(
             f"mirror lag under ingest ({backend}) p50 / p95 s",
             lambda r, b=backend: "{} / {}".format(
                 r["served"][b]["mirror_lag"]["p50_s"], r["served"][b]["mirror_lag"]["p95_s"]
@@ -822,10 +916,27 @@ def main() -> None:
     )
     parser.add_argument("--clients", type=int, default=8, help="concurrent API clients")
     parser.add_argument("--posts", type=int, default=800, help="API messages per round")
+    parser.add_argument(
+        "--mirror-backends",
+        default="embedded,evermemos",
+        help="the ingest step's mirror backends, comma-separated: embedded, evermemos, and "
+        "none (no mirror worker: the API's cost alone)",
+    )
+    parser.add_argument(
+        "--only",
+        default=",".join(STEPS),
+        help="steps to run, comma-separated, of: import, mirror, pages, ingest (default: all); "
+        "without import, the level's database is reused (imported once if it does not hold "
+        "the level), and the results file keeps the other steps' figures",
+    )
     parser.add_argument("--table", action="store_true", help="print the README table and exit")
     parser.add_argument("--level", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve-evermemos", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    args.steps = tuple(step for step in STEPS if step in args.only.split(","))
+    unknown = set(args.only.split(",")) - set(STEPS)
+    if unknown or not args.steps:
+        parser.error(f"--only takes steps of {', '.join(STEPS)}, not {args.only!r}")
     if args.serve_evermemos:
         serve_evermemos()
         return

@@ -22,6 +22,7 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 IDLE_POLL_SECONDS = 30.0
+DELIVER_LIMIT = 50  # entries claimed in one pass
 ERROR_PAUSE_SECONDS = 5.0
 QUIET_SWEEP_SECONDS = 60.0
 
@@ -52,8 +53,16 @@ class MirrorWorker(threading.Thread):
                 if time.monotonic() >= next_sweep:
                     mirror_enqueue_quiet()
                     next_sweep = time.monotonic() + QUIET_SWEEP_SECONDS
-                report = mirror_deliver_due(get_backend(), should_stop=self._stopping.is_set)
+                report = mirror_deliver_due(
+                    get_backend(), limit=DELIVER_LIMIT, should_stop=self._stopping.is_set
+                )
                 if report.attempted:
+                    if report.attempted < DELIVER_LIMIT:
+                        # Under a stream of messages each commit wakes the worker for one
+                        # entry, and a pass's claim costs more than a delivery: let the next
+                        # ones gather a moment and take them in one pass. (A pass takes one
+                        # entry per ticket, so this also paces a single ticket's entries.)
+                        self._stopping.wait(settings.MIRROR_WORKER_GATHER_SECONDS)
                     continue
                 wait = _seconds_until(mirror_next_due_at())
             except Exception:

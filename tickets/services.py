@@ -97,7 +97,7 @@ def ticket_create(
 @transaction.atomic
 def message_record(
     *,
-    ticket: Ticket,
+    ticket: Ticket | int,
     role: str,
     body: str,
     created_at: datetime.datetime | None = None,
@@ -107,9 +107,18 @@ def message_record(
 ) -> RecordedMessage:
     """Store a message once; a repeated `external_id` returns the stored one.
 
-    A customer writing on a resolved ticket reopens it; a closed ticket takes
-    no more messages.
+    `ticket` is the ticket or its id (`Ticket.DoesNotExist` when there is none): its row is
+    read afresh and locked either way. A customer writing on a resolved ticket reopens it;
+    a closed ticket takes no more messages.
     """
+    # The customer comes in the same query (their name signs customer messages); only the
+    # ticket row is locked. The lock also orders posts of one external id: the second
+    # waits for the first to commit, then finds its message below.
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=ticket if isinstance(ticket, int) else ticket.pk)
+    )
     if external_id:
         existing = Message.objects.filter(ticket=ticket, external_id=external_id).first()
         if existing is not None:
@@ -121,11 +130,6 @@ def message_record(
         raise ValidationError(
             {"body": f"A message is at most {settings.MESSAGE_BODY_MAX_LENGTH} characters."}
         )
-    # The customer comes in the same query (their name signs customer messages); only the
-    # ticket row is locked.
-    ticket = (
-        Ticket.objects.select_for_update(of=("self",)).select_related("customer").get(pk=ticket.pk)
-    )
     if ticket.status == Ticket.Status.CLOSED:
         raise TicketConflictError(f"{ticket.reference} is closed and takes no more messages.")
 
@@ -141,13 +145,17 @@ def message_record(
         author_name=author_name[:200],
     )
     message.full_clean(exclude=["ticket", "author"], validate_constraints=False)
-    try:
-        with transaction.atomic():
-            message.save()
-    except IntegrityError:
-        # A concurrent post of the same external id won the race.
-        existing = Message.objects.get(ticket=ticket, external_id=external_id)
-        return RecordedMessage(message=existing, created=False)
+    if message.external_id is None:
+        message.save()  # no unique constraint to run into: no savepoint needed
+    else:
+        try:
+            with transaction.atomic():
+                message.save()
+        except IntegrityError:
+            # Stored meanwhile by a writer that did not lock the ticket (the lock above
+            # orders this service's own callers).
+            existing = Message.objects.get(ticket=ticket, external_id=external_id)
+            return RecordedMessage(message=existing, created=False)
 
     update_fields = ["updated_at"]
     if message.created_at > ticket.last_message_at:

@@ -36,6 +36,21 @@ def test_post_message_returns_201_with_id(api_client: APIClient, ticket: Ticket)
     )
 
 
+def test_post_message_answers_the_stored_message(api_client: APIClient, ticket: Ticket) -> None:
+    response = api_client.post(url(ticket), new_message(), format="json")
+
+    stored = Message.objects.get()
+    assert response.json() == {
+        "id": stored.pk,
+        "ticket": ticket.pk,
+        "role": "customer",
+        "author": "Ada Lovelace",
+        "body": "It dropped again this morning.",
+        "created_at": "2024-05-08T13:57:10Z",
+        "external_id": "D1:3",
+    }
+
+
 def test_post_message_repeated_external_id_is_200_with_same_id(
     api_client: APIClient, ticket: Ticket
 ) -> None:

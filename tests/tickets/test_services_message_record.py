@@ -127,6 +127,33 @@ def test_message_record_on_closed_ticket_raises_conflict() -> None:
     assert not Message.objects.exists()
 
 
+def test_message_record_takes_a_ticket_id(ticket: Ticket) -> None:
+    recorded = message_record(ticket=ticket.pk, role="customer", body="It dropped again.")
+
+    assert recorded.created
+    assert recorded.message.ticket_id == ticket.pk
+    assert recorded.message.author_name == ticket.customer.name
+
+
+def test_message_record_unknown_ticket_id_raises_does_not_exist(ticket: Ticket) -> None:
+    with pytest.raises(Ticket.DoesNotExist):
+        message_record(ticket=ticket.pk + 1000, role="customer", body="Hello?")
+
+    assert not Message.objects.exists()
+
+
+def test_message_record_repeated_external_id_on_closed_ticket_returns_stored_message() -> None:
+    ticket = TicketFactory()
+    first = message_record(ticket=ticket, role="customer", body="Hello?", external_id="m-1")
+    ticket.status = Ticket.Status.CLOSED
+    ticket.save()
+
+    again = message_record(ticket=ticket, role="customer", body="Hello?", external_id="m-1")
+
+    assert not again.created
+    assert again.message.pk == first.message.pk
+
+
 def test_message_record_customer_message_reopens_resolved_ticket() -> None:
     ticket = TicketFactory(status=Ticket.Status.RESOLVED)
 

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -188,10 +189,14 @@ class TicketMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data = MessageInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         is_agent_message = data.validated_data["role"] == Message.Role.AGENT
-        recorded = services.message_record(
-            ticket=self.ticket,
-            author=request.user if is_agent_message else None,
-            **data.validated_data,
-        )
+        try:
+            # The service reads and locks the ticket: no separate read of it here.
+            recorded = services.message_record(
+                ticket=int(ticket_pk),
+                author=request.user if is_agent_message else None,
+                **data.validated_data,
+            )
+        except Ticket.DoesNotExist as error:
+            raise NotFound("No Ticket matches the given query.") from error
         code = status.HTTP_201_CREATED if recorded.created else status.HTTP_200_OK
         return Response(MessageOutputSerializer(recorded.message).data, status=code)

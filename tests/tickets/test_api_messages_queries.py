@@ -1,0 +1,53 @@
+"""A message POST makes a fixed, small number of queries (bench/load.py's ingest step).
+
+Token and user (1), the agent's permissions (1), then the write: the ticket read and locked
+with its customer, the message, its mirror outbox entry, the ticket's times (4), inside a
+transaction (here a savepoint pair: the test runs in a transaction of its own).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from tickets.models import Message, MirrorEntry, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def _post(client: APIClient, ticket: Ticket, **fields: object) -> tuple[int, list[str]]:
+    body = {"role": "customer", "body": "It dropped again this morning.", **fields}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(f"/api/tickets/{ticket.pk}/messages/", body, format="json")
+    return response.status_code, [query["sql"] for query in queries.captured_queries]
+
+
+def test_post_message_makes_eight_queries(api_client: APIClient, ticket: Ticket) -> None:
+    status, queries = _post(api_client, ticket)
+
+    assert status == 201
+    assert len(queries) == 8, "\n".join(queries)
+
+
+def test_post_message_with_external_id_adds_its_lookup_and_a_savepoint(
+    api_client: APIClient, ticket: Ticket
+) -> None:
+    status, queries = _post(api_client, ticket, external_id="D1:3")
+
+    assert status == 201
+    assert len(queries) == 11, "\n".join(queries)
+
+
+def test_post_message_repeated_external_id_stops_after_the_lookup(
+    api_client: APIClient, ticket: Ticket
+) -> None:
+    _post(api_client, ticket, external_id="D1:3")
+
+    status, queries = _post(api_client, ticket, external_id="D1:3")
+
+    assert status == 200
+    assert len(queries) == 6, "\n".join(queries)
+    assert Message.objects.filter(ticket=ticket).count() == 1
+    assert MirrorEntry.objects.filter(kind=MirrorEntry.Kind.MESSAGE).count() == 1
