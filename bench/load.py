@@ -882,8 +882,11 @@ def tables() -> None:
         lambda r: f"{r['mirror']['evermemos']['messages_per_s']:,}",
     )
     line(
-        "peak RSS, gunicorn worker MB",
-        lambda r: str(max(r["served"][b]["peak_rss_mb"]["worker_max"] for b in r["served"])),
+        "peak RSS, gunicorn worker (embedded / evermemos mirror) MB",
+        lambda r: " / ".join(
+            str(r["served"][b]["peak_rss_mb"]["worker_max"]) if b in r["served"] else "-"
+            for b in ("embedded", "evermemos")
+        ),
     )
     line("peak RSS, importer MB", lambda r: str(r["import"]["peak_rss_mb"]))
     line("database size MB", lambda r: f"{r['import']['database_mb']:,}")
