@@ -47,6 +47,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.load import fresh_database, vm_hwm_kb  # noqa: E402  # after the path is set
+
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
 DIMENSIONS = 384
@@ -75,27 +78,6 @@ def child_environment(url: str, path: str) -> dict[str, str]:
     if path == "whole":
         env["MEMORY_FULL_HISTORY_DOCUMENTS"] = str(10**9)
     return env
-
-
-def fresh_database(url: str) -> None:
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-
-
-def vm_hwm_mb() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) // 1024
-    return 0
 
 
 # --------------------------------------------------------------------------- build
@@ -256,7 +238,7 @@ def measure(runs: int) -> dict[str, Any]:
     return {
         "ms": {k: round(statistics.median(v) * 1000, 1) for k, v in timings.items()},
         "old_ticket_found": all(found_old),
-        "peak_rss_mb": vm_hwm_mb(),
+        "peak_rss_mb": vm_hwm_kb(os.getpid()) // 1024,
     }
 
 

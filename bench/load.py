@@ -729,7 +729,7 @@ class Gunicorn:
 
     def peak_rss_mb(self) -> dict[str, int]:
         pids = [self.process.pid, *_children(self.process.pid)]
-        peaks = {pid: _vm_hwm_kb(pid) for pid in pids}
+        peaks = {pid: vm_hwm_kb(pid) for pid in pids}
         workers = [peaks[pid] for pid in pids[1:]] or [0]
         return {
             "master": round(peaks[self.process.pid] / 1024),
@@ -773,7 +773,7 @@ def _own_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _vm_hwm_kb(pid: int) -> int:
+def vm_hwm_kb(pid: int) -> int:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
