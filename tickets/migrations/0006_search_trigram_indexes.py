@@ -9,7 +9,6 @@ created again on SQLite whenever Django rebuilds one of these tables there. The 
 definitions are in `tickets.bulk.TRIGRAM_INDEXES` (a large import rebuilds them at its end).
 """
 
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
 INDEXES = [
@@ -21,6 +20,9 @@ INDEXES = [
 def create_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    # Kept when the migration is reversed, as migration 0009 keeps `unaccent`. (Django's
+    # TrigramExtension checks the database only going forwards: reversing failed on SQLite.)
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, table, column in INDEXES:
         schema_editor.execute(
             f"CREATE INDEX IF NOT EXISTS {name} ON {table} "
@@ -41,6 +43,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        TrigramExtension(),  # does nothing on other databases
         migrations.RunPython(create_indexes, drop_indexes),
     ]
