@@ -3,28 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from helpdesk.migration_operations import drop_foreign_key_indexes
 
-def _index_name(schema_editor, table, column):
-    # The name Django gave the foreign key's own index when it created the column.
-    return schema_editor._create_index_name(table, [column], suffix="")
-
-
-def _drop_indexes(columns):
-    """Drop the foreign keys' own indexes in place (on SQLite, AlterField would copy each
-    table); each column leads a composite index that serves its lookups."""
-
-    def forwards(apps, schema_editor):
-        for table, column in columns:
-            name = schema_editor.quote_name(_index_name(schema_editor, table, column))
-            schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
-
-    def backwards(apps, schema_editor):
-        for table, column in columns:
-            name = schema_editor.quote_name(_index_name(schema_editor, table, column))
-            quoted = schema_editor.quote_name
-            schema_editor.execute(f"CREATE INDEX {name} ON {quoted(table)} ({quoted(column)})")
-
-    return migrations.RunPython(forwards, backwards)
 
 
 
@@ -39,7 +19,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.SeparateDatabaseAndState(
             database_operations=[
-                _drop_indexes(
+                drop_foreign_key_indexes(
                     [
                         ('helpdesk_memory', 'customer_id'),
                         ('helpdesk_memory', 'ticket_id'),
