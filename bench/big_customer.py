@@ -124,7 +124,7 @@ def build(size: int) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import transaction
 
-    from helpdesk.memory.embedded import vector_to_bytes
+    from helpdesk.memory.history import vector_to_bytes
     from helpdesk.models import MemoryDocument
     from tickets.bulk import bulk_import
     from tickets.models import Message, MirrorEntry

@@ -22,7 +22,7 @@ from django.db.models import Count, Max
 from customers.selectors import customer_known_identifiers
 from helpdesk.memory import history, ids, ranking, recurrence
 from helpdesk.memory.extraction import Extracted, TurnText, extract, profile_facts
-from helpdesk.memory.history import vector_from_bytes, vector_to_bytes
+from helpdesk.memory.history import vector_to_bytes
 from helpdesk.memory.llm_extraction import llm_extract
 from helpdesk.memory.types import (
     BackendHealth,
@@ -42,8 +42,6 @@ from helpdesk.replies.llm import LanguageModelError, language_model
 from tickets.models import Message, Ticket
 
 logger = logging.getLogger(__name__)
-
-__all__ = ["EmbeddedBackend", "vector_from_bytes", "vector_to_bytes"]
 
 INDEX_CACHE_SIZE = 64
 QUERY_CACHE_SIZE = 256
