@@ -36,7 +36,7 @@ errorlog = "-"
 
 def worker_exit(server: Any, worker: Any) -> None:
     """Let this worker's memory-mirror thread finish the entry in hand before it goes."""
-    from helpdesk import worker as mirror_worker
+    from helpdesk.memory import worker as mirror_worker
 
     mirror_worker.stop()
 

@@ -13,8 +13,9 @@ fresh database (one child process builds it, fresh child processes measure it):
 2. measure, once per engine path (`whole`: every history read whole, as before the bounded
    path existed; `bounded`: the configured `MEMORY_FULL_HISTORY_DOCUMENTS`), each in a fresh
    process: the embedded engine's related-ticket search (`related_tickets`) and the memory
-   panel's service (`tickets.context.ticket_context`: profile, this ticket's memories, related
-   tickets, the recurring check) for the newest ticket (its newest customer message as the
+   panel's service (`helpdesk.memory.selectors.context.ticket_context`: profile, this
+   ticket's memories, related tickets, the recurring check) for the newest ticket (its newest
+   customer message as the
    query) and for a query written from an old ticket (its first customer message; whether
    that ticket is found is reported too); *cold*: a fresh engine (nothing cached), *warm*:
    asked again. The query vector comes from a fixed fake embedder (no model call).
@@ -124,10 +125,10 @@ def build(size: int) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import transaction
 
-    from helpdesk.memory.history import vector_to_bytes
-    from helpdesk.models import MemoryDocument
+    from helpdesk.memory.backends.embedded.history import vector_to_bytes
+    from helpdesk.memory.models import MemoryDocument, MirrorEntry
     from tickets.bulk import bulk_import
-    from tickets.models import Message, MirrorEntry
+    from tickets.models import Message
 
     call_command("migrate", verbosity=0)
     t0 = time.perf_counter()
@@ -184,10 +185,9 @@ class FakeEmbedder:
 
 
 def measure(runs: int) -> dict[str, Any]:
-    import helpdesk.memory
-    from helpdesk.memory import ids
-    from helpdesk.memory.embedded import EmbeddedBackend
-    from tickets.context import default_query, ticket_context
+    from helpdesk.memory import backends, ids
+    from helpdesk.memory.backends.embedded.engine import EmbeddedBackend
+    from helpdesk.memory.selectors.context import default_query, ticket_context
     from tickets.models import Message, Ticket
 
     tickets = list(Ticket.objects.order_by("created_at", "id"))
@@ -204,7 +204,7 @@ def measure(runs: int) -> dict[str, Any]:
 
     def fresh() -> EmbeddedBackend:
         backend = EmbeddedBackend(embedder=FakeEmbedder())
-        helpdesk.memory._backend = backend  # what get_backend() hands the context service
+        backends._backend = backend  # what get_backend() hands the context service
         return backend
 
     def timed(name: str, call: Any) -> Any:

@@ -102,7 +102,7 @@ def _rehandle(text: str, handles: list[str], handle: str) -> str:
 
 def build_cases(limit: int | None) -> list[DraftCase]:
     from bench.retrieval_lab import DATA, Case, _sha, load_cdp
-    from helpdesk.memory.ranking import Document
+    from helpdesk.memory.backends.embedded.ranking import Document
 
     raw = {}
     for name in ("dev.devpart.json", "test.devpart.json"):
@@ -210,8 +210,8 @@ def pii_findings(text: str, item: DraftCase) -> tuple[set[str], set[str]]:
 
 def _draft_citing(ticket, past, context):
     """The same composer, told that `past` is the only related ticket."""
+    from helpdesk.memory.selectors.context import RelatedTicket
     from helpdesk.replies.composer import compose_reply
-    from tickets.context import RelatedTicket
     from tickets.drafts import ticket_material
 
     related = RelatedTicket(
@@ -236,8 +236,8 @@ def _pct(values: list[float], q: float) -> float:
 def run(cases: list[DraftCase], backend) -> None:
     from bench.retrieval_lab import baseline
     from customers.models import Customer
+    from helpdesk.memory.selectors.context import ticket_context
     from tickets import services
-    from tickets.context import ticket_context
     from tickets.drafts import ticket_suggested_reply
     from tickets.models import Message, Ticket
 
@@ -371,7 +371,7 @@ def main() -> None:
     _setup_django(embed=not args.no_embed, database=DATABASE)
 
     from bench.retrieval_lab import CachedEmbedder
-    from helpdesk.memory import get_backend
+    from helpdesk.memory.backends import get_backend
 
     backend = get_backend()
     cache = None

@@ -12,8 +12,9 @@ Reference: `event_summary["events_session_<n>"]`, the events of each speaker ann
 people (never `session_summary` or `observation`, which an LLM wrote). Event recall is
 lexical and deterministic: an event is recalled when at least 50% (strict: 75%) of its content
 words appear in the handoff's text fields (customer and issue summaries, attempted solutions,
-open questions, relevant history). Content words are `helpdesk.memory.ranking.tokenize`'s:
-lower-case words, function words out, Snowball-stemmed; a set on each side.
+open questions, relevant history). Content words are those of
+`helpdesk.memory.backends.embedded.ranking.tokenize`: lower-case words, function words out,
+Snowball-stemmed; a set on each side.
 
 Names, fairly: the handoff masks personal data (the customer's name and other names become
 <PERSON_1> ...). Every text compared (events, handoff, baselines) therefore goes through the
@@ -75,7 +76,7 @@ class Normaliser:
 
     def __init__(self, known, names: list[str]) -> None:
         from helpdesk import pii
-        from helpdesk.memory.ranking import tokenize
+        from helpdesk.memory.backends.embedded.ranking import tokenize
 
         self.redact = lambda text: pii.redact(text, known=known).text
         self.tokenize = tokenize
@@ -277,7 +278,7 @@ def main() -> None:
     logging.getLogger("bm25s").setLevel(logging.WARNING)
 
     from bench.retrieval_lab import DATA, CachedEmbedder, load_locomo
-    from helpdesk.memory import get_backend
+    from helpdesk.memory.backends import get_backend
 
     backend = get_backend()
     cache = None

@@ -250,7 +250,7 @@ class Level:
         and the rest of the backlog marked delivered without sending."""
         from django.utils import timezone
 
-        from tickets.models import MirrorEntry
+        from helpdesk.memory.models import MirrorEntry
 
         self.deliver_customers(customers)
         MirrorEntry.objects.filter(state=MirrorEntry.State.PENDING).update(
@@ -265,9 +265,9 @@ class Level:
 
     def deliver_customers(self, customer_ids: list[int]) -> None:
         """Their whole history to the embedded engine, in the mirror's order (by id)."""
-        from helpdesk.memory import get_backend
-        from tickets.mirror import mirror_deliver
-        from tickets.models import MirrorEntry
+        from helpdesk.memory.backends import get_backend
+        from helpdesk.memory.models import MirrorEntry
+        from helpdesk.memory.services.mirror import mirror_deliver
 
         backend = get_backend()
         pending = MirrorEntry.objects.filter(
@@ -281,8 +281,8 @@ class Level:
         """Deliver a sample through the real claim path; returns the ids delivered."""
         from django.utils import timezone
 
-        from tickets.mirror import mirror_deliver_due
-        from tickets.models import MirrorEntry
+        from helpdesk.memory.models import MirrorEntry
+        from helpdesk.memory.services.mirror import mirror_deliver_due
 
         sample = self.args.mirror_sample
         pending = MirrorEntry.objects.filter(state=MirrorEntry.State.PENDING)
@@ -324,9 +324,9 @@ class Level:
     def run_mirror(self) -> list[int]:
         from django.utils import timezone
 
-        from helpdesk.memory import get_backend
-        from helpdesk.memory.evermemos import EverMemOSBackend
-        from tickets.models import MirrorEntry
+        from helpdesk.memory.backends import get_backend
+        from helpdesk.memory.backends.evermemos import EverMemOSBackend
+        from helpdesk.memory.models import MirrorEntry
 
         measured = self.measured_customers()
         t0 = time.perf_counter()
@@ -360,8 +360,9 @@ class Level:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
-        from helpdesk.memory import get_backend, ids, reset_backend
-        from tickets.context import default_query
+        from helpdesk.memory import ids
+        from helpdesk.memory.backends import get_backend, reset_backend
+        from helpdesk.memory.selectors.context import default_query
 
         # Like a gunicorn worker (gunicorn.conf.py): what this process holds already (the
         # load set, the import) is kept out of the garbage collector's full collections.
@@ -491,7 +492,7 @@ class Level:
     def serve_round(self, gunicorn: Gunicorn, token: str, targets: list[int], pages: list) -> dict:
         import httpx
 
-        from tickets.models import MirrorEntry
+        from helpdesk.memory.models import MirrorEntry
 
         headers = {"Authorization": f"Token {token}"}
         texts = _message_texts()
@@ -565,7 +566,7 @@ class Level:
         }
 
     def mirror_lag(self, after_id: int) -> dict[str, Any]:
-        from tickets.models import MirrorEntry
+        from helpdesk.memory.models import MirrorEntry
 
         entries = MirrorEntry.objects.filter(id__gt=after_id)
         deadline = time.monotonic() + 300

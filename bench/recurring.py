@@ -219,8 +219,8 @@ class Counts:
 
 def replay(customer: SyntheticCustomer, ours: Counts, naive: Counts) -> None:
     from customers.services import customer_create
+    from helpdesk.memory.selectors.context import customer_memory, ticket_context
     from tickets import services
-    from tickets.context import customer_memory, ticket_context
     from tickets.models import Message, Ticket
 
     record = customer_create(external_id=f"bench-{_sha(customer.name)[:16]}", name="Customer")
@@ -278,8 +278,8 @@ def _pairs(groups: list[tuple[int, ...]]) -> set[tuple[int, int]]:
 
 
 def _deliver() -> None:
-    from helpdesk.memory import get_backend
-    from tickets.mirror import mirror_deliver_due
+    from helpdesk.memory.backends import get_backend
+    from helpdesk.memory.services.mirror import mirror_deliver_due
 
     while mirror_deliver_due(get_backend(), limit=500).attempted:
         pass
@@ -292,7 +292,7 @@ def main() -> None:
     _setup_django(embed=not args.no_embed)
 
     from bench.retrieval_lab import CachedEmbedder
-    from helpdesk.memory import get_backend
+    from helpdesk.memory.backends import get_backend
 
     backend = get_backend()
     cache = None

@@ -93,7 +93,7 @@ def _ingest(case, *, customer_name: str, agent_name, first_speaker_is_customer: 
 
 
 def _deliver(backend) -> None:
-    from tickets.mirror import mirror_deliver_due
+    from helpdesk.memory.services.mirror import mirror_deliver_due
 
     while mirror_deliver_due(backend, limit=500).attempted:
         pass
@@ -101,8 +101,8 @@ def _deliver(backend) -> None:
 
 def run_set(name: str, cases, *, backend, customer_name, agent_name, first_speaker_is_customer):
     from bench.retrieval_lab import baseline
+    from helpdesk.memory.selectors.context import ticket_context
     from tickets import services
-    from tickets.context import ticket_context
     from tickets.models import Message
 
     ours: dict[str, list] = defaultdict(list)
@@ -165,7 +165,7 @@ def main() -> None:
     _setup_django(embed=not args.no_embed)
 
     from bench.retrieval_lab import CachedEmbedder, load_cdp, load_locomo
-    from helpdesk.memory import get_backend
+    from helpdesk.memory.backends import get_backend
 
     backend = get_backend()
     cache = None

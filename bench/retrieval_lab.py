@@ -1,4 +1,4 @@
-"""Retrieval lab: plain BM25 baseline vs `helpdesk.memory.ranking` on LoCoMo and Twitter CDP.
+"""Retrieval lab: plain BM25 against the embedded engine's ranking, on LoCoMo and Twitter CDP.
 
 Run from the repository root::
 
@@ -33,8 +33,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from helpdesk.memory import ranking
-from helpdesk.memory.ranking import Document
+from helpdesk.memory.backends.embedded import ranking
+from helpdesk.memory.backends.embedded.ranking import Document
 
 DATA = Path(
     os.environ.get("SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data")

@@ -107,7 +107,7 @@ class ErasureRecord(models.Model):
     counts = models.JSONField(_("rows erased"), default=dict, blank=True)
     memory_backend = models.CharField(_("memory backend"), max_length=32)
     memory_entry = models.ForeignKey(
-        "tickets.MirrorEntry",
+        "memory.MirrorEntry",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

@@ -29,11 +29,11 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from customers.models import Customer, CustomerEvent, ErasureRecord
-from helpdesk import worker
-from helpdesk.memory import get_backend, ids
+from helpdesk.memory import ids, worker
+from helpdesk.memory.backends import get_backend
+from helpdesk.memory.models import Memory, MemoryDocument, MirrorEntry
 from helpdesk.memory.types import MemoryBackendError, ProfileFact, TicketMemory
-from helpdesk.models import Memory, MemoryDocument
-from tickets.models import Handoff, Message, MirrorEntry, Ticket, TicketEvent
+from tickets.models import Handoff, Message, Ticket, TicketEvent
 from tickets.search import message_index_purge
 from tickets.services import Actor, actor_or_none
 

@@ -10,9 +10,9 @@ from django.views.decorators.http import require_GET, require_POST
 from customers import selectors
 from customers.forms import CorrectMemoryForm, ForgetMemoryForm
 from customers.models import Customer
+from helpdesk.memory.selectors.context import customer_memory
+from helpdesk.memory.services.corrections import memory_correct, memory_delete
 from helpdesk.portal import agent_required, paginate, query_without_page
-from tickets.context import customer_memory
-from tickets.memories import memory_correct, memory_delete
 from tickets.selectors import customer_tickets
 
 

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "helpdesk",
     "customers",
     "tickets",
+    "helpdesk.memory",
 ]
 
 MIDDLEWARE = [

@@ -5,13 +5,15 @@ from __future__ import annotations
 from django.utils import timezone
 
 from customers.models import Customer
-from helpdesk.memory import get_backend, ids
-from helpdesk.memory.backend import MemoryBackend
+from helpdesk.memory import ids
+from helpdesk.memory.backends import get_backend
+from helpdesk.memory.backends.base import MemoryBackend
+from helpdesk.memory.models import MirrorEntry
+from helpdesk.memory.services.mirror import DeliveryReport, mirror_deliver_due
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
 from tickets import services
-from tickets.mirror import DeliveryReport, mirror_deliver_due
-from tickets.models import Message, MirrorEntry, Ticket
+from tickets.models import Message, Ticket
 
 
 def deliver_all(backend: MemoryBackend | None = None, *, passes: int = 50) -> DeliveryReport:

@@ -7,11 +7,9 @@ from django.db.models import ForeignKey, QuerySet
 from django.forms import ModelChoiceField, ModelForm
 from django.http import HttpRequest
 
-from helpdesk import worker
 from tickets import services
 from tickets.escalation import ticket_escalate
-from tickets.mirror import mirror_retry
-from tickets.models import Handoff, Message, MirrorEntry, Ticket, TicketEvent
+from tickets.models import Handoff, Message, Ticket, TicketEvent
 from tickets.selectors import agent_list
 from tickets.services import TicketConflictError
 
@@ -229,32 +227,4 @@ class TicketEventAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: TicketEvent | None = None) -> bool:
-        return False
-
-
-@admin.register(MirrorEntry)
-class MirrorEntryAdmin(admin.ModelAdmin):
-    list_display = ["id", "kind", "ticket", "state", "attempts", "next_attempt_at", "short_error"]
-    list_filter = ["state", "kind", "needs_verification"]
-    search_fields = ["last_error", "ticket__subject", "customer__name"]
-    list_select_related = ["ticket"]
-    readonly_fields = [
-        "ticket", "customer", "message", "kind", "state", "payload", "attempts",
-        "next_attempt_at", "lease_expires_at", "last_error", "outcome",
-        "needs_verification", "created_at", "delivered_at",
-    ]  # fmt: skip
-    actions = ["retry"]
-    list_per_page = 100
-
-    @admin.display(description="Last error")
-    def short_error(self, entry: MirrorEntry) -> str:
-        return entry.last_error[:120]
-
-    @admin.action(description="Retry selected failed entries", permissions=["change"])
-    def retry(self, request: HttpRequest, queryset: QuerySet[MirrorEntry]) -> None:
-        requeued = mirror_retry(queryset)
-        worker.wake()
-        self.message_user(request, f"Queued {requeued} failed entries again.", messages.SUCCESS)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

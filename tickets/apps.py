@@ -7,7 +7,6 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self) -> None:
-        from tickets import signals  # noqa: F401 (connects the mirror receivers)
         from tickets.agents import agents_group_ensure
 
         post_migrate.connect(agents_group_ensure, sender=self, dispatch_uid="agents_group_ensure")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from helpdesk.memory.selectors.context import ticket_context
 from helpdesk.replies import composer, intents, sentiment
 from helpdesk.replies.material import BOT, Material
-from tickets.context import ticket_context
 from tickets.drafts import ticket_material
 from tickets.escalation import ticket_escalate
 from tickets.models import Handoff, Message, Ticket

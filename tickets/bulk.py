@@ -26,8 +26,9 @@ from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
 from customers.models import Customer
-from helpdesk import worker
-from tickets.models import Message, MirrorEntry, Ticket, TicketEvent
+from helpdesk.memory import worker
+from helpdesk.memory.models import MirrorEntry
+from tickets.models import Message, Ticket, TicketEvent
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,7 @@ def _plan(customer_id: int, customer: ImportCustomer) -> Iterator[_Planned]:
 
 
 def _closing_payload(plan: _Planned) -> dict[str, object]:
-    """What `tickets.signals.closing_payload` says of a ticket closed once."""
+    """What `helpdesk.memory.signals.closing_payload` says of a ticket closed once."""
     closed_at = plan.closed_at.astimezone(datetime.UTC).isoformat() if plan.closed_at else None
     return {"status": plan.source.status, "closed_at": closed_at, "sequence": 1}
 

@@ -11,10 +11,10 @@ from django.core.cache import cache
 from django.db.models import Count, Q
 
 from customers.selectors import customer_known_identifiers
+from helpdesk.memory.selectors.context import TicketContext, ticket_context
 from helpdesk.replies import composer
 from helpdesk.replies.llm import language_model
 from helpdesk.replies.material import Fact, Material, PastTicket, Recurrence, Turn
-from tickets.context import TicketContext, ticket_context
 from tickets.models import Message, Ticket
 
 MAX_TURNS = 30

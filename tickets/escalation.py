@@ -18,9 +18,9 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 
+from helpdesk.memory.selectors.context import ticket_context
 from helpdesk.replies import composer
 from helpdesk.replies.material import Material
-from tickets.context import ticket_context
 from tickets.drafts import ticket_material
 from tickets.models import Handoff, Message, Ticket, TicketEvent
 from tickets.selectors import agent_list

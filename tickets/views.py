@@ -6,9 +6,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from helpdesk.memory.selectors.context import ticket_context
 from helpdesk.portal import agent_required, paginate, query_without_page
 from tickets import selectors, services
-from tickets.context import ticket_context
 from tickets.drafts import ticket_suggested_reply
 from tickets.escalation import latest_handoff, ticket_escalate
 from tickets.forms import KEEP_STATUS, EscalateForm, ReplyForm, TicketUpdateForm

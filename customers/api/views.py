@@ -16,8 +16,8 @@ from customers.api.serializers import (
 )
 from customers.models import Customer
 from helpdesk.api.schema import conflict
+from helpdesk.memory.selectors.context import customer_memory
 from tickets.api.context_serializers import CustomerMemorySerializer
-from tickets.context import customer_memory
 
 
 class CustomerFilter(django_filters.FilterSet):

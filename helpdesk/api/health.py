@@ -14,7 +14,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tickets.mirror import mirror_state
+from helpdesk.memory.services.mirror import mirror_state
 
 
 def _database_state() -> dict[str, object]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from helpdesk.memory.ranking import tokenize
+from helpdesk.memory.backends.embedded.ranking import tokenize
 from helpdesk.replies import sentiment
 from helpdesk.replies.masking import AGENT_NAME, FIRST_NAME
 from helpdesk.replies.material import AGENT, BOT, CUSTOMER, Material, PastTicket

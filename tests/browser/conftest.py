@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 from pytest_django.live_server_helper import LiveServer
 
-from helpdesk.memory import reset_backend
+from helpdesk.memory.backends import reset_backend
 from tests.browser.pages import DESKTOP, PageProblems, Portal
 
 # --no-sandbox: CI containers run as root, where Chromium's sandbox refuses to start.

@@ -11,8 +11,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from customers.models import Customer, ErasureRecord
+from helpdesk.memory.models import MirrorEntry
 from tests.customers.privacy_helpers import history_of
-from tickets.models import MirrorEntry, Ticket
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 

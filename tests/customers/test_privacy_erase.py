@@ -10,13 +10,13 @@ from django.core.exceptions import PermissionDenied
 
 from customers.models import Customer, CustomerEvent, ErasureRecord
 from customers.privacy import customer_erase, customer_erasure_find, customer_export
-from helpdesk.models import Memory, MemoryDocument
+from helpdesk.memory.models import Memory, MemoryDocument, MirrorEntry
+from helpdesk.memory.services.corrections import memory_delete
+from helpdesk.memory.services.mirror import mirror_claim
 from tests.customers.privacy_helpers import history_of
 from tests.factories import UserFactory
 from tests.mirror_helpers import deliver_all, ticket_with_messages
-from tickets.memories import memory_delete
-from tickets.mirror import mirror_claim
-from tickets.models import Handoff, Message, MirrorEntry, Ticket, TicketEvent
+from tickets.models import Handoff, Message, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
 

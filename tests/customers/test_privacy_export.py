@@ -11,9 +11,9 @@ from pytest_django.fixtures import Settings
 
 from customers.models import Customer
 from customers.privacy import EXPORT_SCHEMA_VERSION, customer_export
+from helpdesk.memory.services.corrections import memory_correct
 from tests.customers.privacy_helpers import ROUTER, history_of
 from tests.mirror_helpers import ticket_with_messages
-from tickets.memories import memory_correct
 
 pytestmark = pytest.mark.django_db
 

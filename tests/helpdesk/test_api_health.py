@@ -8,7 +8,8 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings
 from rest_framework.test import APIClient
 
-from tickets.models import MirrorEntry, Ticket
+from helpdesk.memory.models import MirrorEntry
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 

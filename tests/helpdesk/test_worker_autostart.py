@@ -1,10 +1,10 @@
-"""Which processes run the in-process memory-mirror worker (helpdesk/apps.py)."""
+"""Which processes run the in-process memory-mirror worker (helpdesk/memory/apps.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from helpdesk import apps
+from helpdesk.memory import apps
 
 
 @pytest.mark.parametrize(

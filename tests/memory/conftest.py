@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from helpdesk.memory import evermemos
-from helpdesk.memory.evermemos import EverMemOSBackend
+from helpdesk.memory.backends import evermemos
+from helpdesk.memory.backends.evermemos import EverMemOSBackend
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.memory.processes import WorkerProcess, start_process, stop_all
 

@@ -14,14 +14,15 @@ import pytest
 
 from customers.models import Customer
 from helpdesk.memory import ids
-from helpdesk.memory.backend import MemoryBackend
-from helpdesk.memory.embedded import EmbeddedBackend
+from helpdesk.memory.backends.base import MemoryBackend
+from helpdesk.memory.backends.embedded.engine import EmbeddedBackend
+from helpdesk.memory.models import MirrorEntry
+from helpdesk.memory.services.mirror import mirror_claim, mirror_send
 from helpdesk.memory.types import DeliveryOutcome
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.mirror_helpers import deliver_all, ticket_with_messages
-from tickets.mirror import mirror_claim, mirror_send
-from tickets.models import MirrorEntry, Ticket
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 

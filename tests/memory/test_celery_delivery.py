@@ -7,15 +7,15 @@ from collections.abc import Iterator
 import pytest
 from django.db import transaction
 
-from helpdesk import celery_app, worker
-from helpdesk.memory import ids
-from helpdesk.tasks import deliver_mirror
+from helpdesk import celery_app
+from helpdesk.memory import ids, worker
+from helpdesk.memory.models import MirrorEntry
+from helpdesk.memory.services.mirror import DeliveryReport
+from helpdesk.memory.tasks import deliver_mirror
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.memory.processes import point_celery_at
 from tickets import services
-from tickets.mirror import DeliveryReport
-from tickets.models import MirrorEntry
 
 
 @pytest.fixture
@@ -107,7 +107,9 @@ def test_one_queued_task_serves_every_commit_until_it_starts(
     assert len(queued_tasks) == 1
 
     # The task starts (it would claim all four entries); the next commit needs a new one.
-    monkeypatch.setattr("helpdesk.tasks.mirror_deliver_due", lambda *a, **k: DeliveryReport())
+    monkeypatch.setattr(
+        "helpdesk.memory.tasks.mirror_deliver_due", lambda *a, **k: DeliveryReport()
+    )
     deliver_mirror()
     services.message_record(ticket=ticket, role="customer", body="Hello?")
 

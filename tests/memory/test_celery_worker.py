@@ -20,12 +20,12 @@ import pytest
 import redis
 
 from helpdesk.memory import ids
+from helpdesk.memory.models import MirrorEntry
 from tests.memory.conftest import Spawn
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.memory.processes import point_celery_at, wait_until, worker_environment
 from tests.mirror_helpers import conversation, stored_ids
 from tickets import services
-from tickets.models import MirrorEntry
 
 pytestmark = pytest.mark.services
 

@@ -9,10 +9,10 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from helpdesk.memory import ids
+from helpdesk.memory.models import MirrorEntry
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
 from tickets import services
-from tickets.models import MirrorEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,10 @@ import pytest
 from django.test import override_settings
 
 from customers.models import Customer
-from helpdesk.memory import history, ids, ranking
-from helpdesk.memory.embedded import EmbeddedBackend
-from helpdesk.models import MemoryDocument
+from helpdesk.memory import ids
+from helpdesk.memory.backends.embedded import history, ranking
+from helpdesk.memory.backends.embedded.engine import EmbeddedBackend
+from helpdesk.memory.models import MemoryDocument
 from tests.factories import CustomerFactory
 from tests.mirror_helpers import deliver_all, ticket_with_messages
 from tickets.models import Ticket
@@ -124,7 +125,7 @@ HOSTILE_QUERIES = [
     "printer\x00offline",
     "printer " * 3000,
     "x" * 20_000,
-    "%_\\'; DROP TABLE helpdesk_memorydocument; --",
+    "%_\\'; DROP TABLE memory_memorydocument; --",
     "drucker ist offline, 打印机 离线 🙂",
     "or and not",
 ]

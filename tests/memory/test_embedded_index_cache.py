@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpdesk.memory import ids
-from helpdesk.memory.embedded import EmbeddedBackend
+from helpdesk.memory.backends.embedded.engine import EmbeddedBackend
 from tests.factories import CustomerFactory
 from tests.mirror_helpers import deliver_all, ticket_with_messages
 

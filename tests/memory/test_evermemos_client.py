@@ -12,8 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 from pytest_django.fixtures import Settings
 
 from helpdesk.memory import ids
-from helpdesk.memory.backend import MemoryBackend
-from helpdesk.memory.evermemos import EMPTY_CONTENT_STAND_IN, EverMemOSBackend
+from helpdesk.memory.backends.base import MemoryBackend
+from helpdesk.memory.backends.evermemos import EMPTY_CONTENT_STAND_IN, EverMemOSBackend
 from helpdesk.memory.types import DeliveryOutcome, MemoryBackendError
 from tests.memory.builders import (
     AGENT,

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from helpdesk.memory.evermemos import EverMemOSBackend
+from helpdesk.memory.backends.evermemos import EverMemOSBackend
 from helpdesk.memory.types import DeliveryOutcome, MemoryBackendError
 from tests.memory.builders import CUSTOMER, message_posted, ticket_opened
 from tests.memory.evermemos_server import EverMemOSServer

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from helpdesk.memory.evermemos import EverMemOSBackend
+from helpdesk.memory.backends.evermemos import EverMemOSBackend
 from helpdesk.memory.types import ProfileFact, Source
 from tests.memory.builders import (
     CUSTOMER,

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from helpdesk.memory.evermemos import EverMemOSBackend
+from helpdesk.memory.backends.evermemos import EverMemOSBackend
 from helpdesk.memory.types import Source, TicketMatch
 from tests.memory.builders import (
     AGENT,

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from helpdesk.memory.extraction import TurnText, extract, profile_facts, ticket_facts
+from helpdesk.memory.backends.embedded.extraction import (
+    TurnText,
+    extract,
+    profile_facts,
+    ticket_facts,
+)
 
 
 def turn(message_id: int, text: str, *, customer: bool = True) -> TurnText:

@@ -15,15 +15,15 @@ from collections.abc import Iterator
 import pytest
 from django.db import connection
 
-from helpdesk import worker
-from helpdesk.memory import ids
+from helpdesk.memory import ids, worker
+from helpdesk.memory.models import MirrorEntry
 from tests.factories import CustomerFactory
 from tests.memory.conftest import Spawn
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.memory.processes import sync_memory_args, wait_until, worker_environment
 from tests.mirror_helpers import stored_ids
 from tickets import services
-from tickets.models import Message, MirrorEntry, Ticket
+from tickets.models import Message, Ticket
 
 
 @pytest.fixture(autouse=True)

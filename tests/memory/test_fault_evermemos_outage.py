@@ -16,12 +16,14 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from helpdesk.memory import get_backend, ids
+from helpdesk.memory import ids
+from helpdesk.memory.backends import get_backend
+from helpdesk.memory.models import MirrorEntry
+from helpdesk.memory.services.mirror import MAX_BACKOFF_SECONDS, backoff_seconds, mirror_deliver_due
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
 from tickets import services
-from tickets.mirror import MAX_BACKOFF_SECONDS, backoff_seconds, mirror_deliver_due
-from tickets.models import Message, MirrorEntry, Ticket
+from tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
 

@@ -13,11 +13,12 @@ import signal
 import pytest
 
 from helpdesk.memory import ids
+from helpdesk.memory.models import MirrorEntry
 from tests.memory.conftest import Spawn
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.memory.processes import sync_memory_args, wait_until, worker_environment
 from tests.mirror_helpers import conversation, stored_ids
-from tickets.models import Message, MirrorEntry
+from tickets.models import Message
 
 # Short enough that the second worker's wait for the dead one's claim stays brief; the
 # send timeout must be shorter still (settings refuse a lease that a send can outlast).

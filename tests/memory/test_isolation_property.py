@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from customers.models import Customer
-from helpdesk.memory import reset_backend
+from helpdesk.memory.backends import reset_backend
+from helpdesk.memory.selectors.context import customer_memory, ticket_context
 from tests.mirror_helpers import deliver_all
 from tickets import services
-from tickets.context import customer_memory, ticket_context
 from tickets.models import Message, Ticket
 
 WORDS = [

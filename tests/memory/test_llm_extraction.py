@@ -7,8 +7,8 @@ import json
 import pytest
 
 from customers.models import Customer
-from helpdesk.memory import reset_backend
-from helpdesk.models import Memory
+from helpdesk.memory.backends import reset_backend
+from helpdesk.memory.models import Memory
 from tests.factories import CustomerFactory
 from tests.llm_server import LLMServer, RecordedChat
 from tests.mirror_helpers import deliver_all, ticket_with_messages

@@ -9,13 +9,14 @@ import pytest
 from django.utils import timezone
 
 from helpdesk.memory import ids
-from helpdesk.memory.evermemos import EverMemOSBackend
+from helpdesk.memory.backends.evermemos import EverMemOSBackend
+from helpdesk.memory.models import MirrorEntry
+from helpdesk.memory.services.mirror import mirror_claim, mirror_deliver_due, mirror_next_due_at
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.mirror_helpers import deliver_all
 from tickets import services
-from tickets.mirror import mirror_claim, mirror_deliver_due, mirror_next_due_at
-from tickets.models import MirrorEntry, Ticket
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 

@@ -10,18 +10,19 @@ from django.utils import timezone
 
 from customers.models import Customer
 from helpdesk.memory import ids
-from helpdesk.memory.evermemos import EverMemOSBackend
-from tests.factories import CustomerFactory
-from tests.memory.evermemos_server import EverMemOSServer
-from tests.mirror_helpers import deliver_all, stored_ids
-from tickets import services
-from tickets.mirror import (
+from helpdesk.memory.backends.evermemos import EverMemOSBackend
+from helpdesk.memory.models import MirrorEntry
+from helpdesk.memory.services.mirror import (
     mirror_claim,
     mirror_deliver_due,
     mirror_send,
     mirror_state,
 )
-from tickets.models import Message, MirrorEntry, Ticket
+from tests.factories import CustomerFactory
+from tests.memory.evermemos_server import EverMemOSServer
+from tests.mirror_helpers import deliver_all, stored_ids
+from tickets import services
+from tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from pytest_django.fixtures import Settings
 
 from customers.models import Customer
 from helpdesk.memory import ids
-from helpdesk.memory.evermemos import EverMemOSBackend
+from helpdesk.memory.backends.evermemos import EverMemOSBackend
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.mirror_helpers import deliver_all

@@ -8,14 +8,14 @@ import pytest
 from django.utils import timezone
 
 from helpdesk.memory import ids
-from helpdesk.memory.embedded import EmbeddedBackend
-from helpdesk.models import Memory
+from helpdesk.memory.backends.embedded.engine import EmbeddedBackend
+from helpdesk.memory.models import Memory, MirrorEntry
+from helpdesk.memory.services.mirror import mirror_enqueue_quiet
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.mirror_helpers import deliver_all, ticket_with_messages
 from tickets import services
-from tickets.mirror import mirror_enqueue_quiet
-from tickets.models import Message, MirrorEntry, Ticket
+from tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
 

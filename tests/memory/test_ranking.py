@@ -1,4 +1,4 @@
-"""Unit tests for helpdesk.memory.ranking: pure Python, no database."""
+"""Unit tests for helpdesk.memory.backends.embedded.ranking: pure Python, no database."""
 
 from __future__ import annotations
 
@@ -10,8 +10,14 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from helpdesk.memory import ranking
-from helpdesk.memory.ranking import Document, Params, RankedTicket, TicketIndex, rank_tickets
+from helpdesk.memory.backends.embedded import ranking
+from helpdesk.memory.backends.embedded.ranking import (
+    Document,
+    Params,
+    RankedTicket,
+    TicketIndex,
+    rank_tickets,
+)
 
 UTC = dt.UTC
 

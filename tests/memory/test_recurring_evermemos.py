@@ -7,11 +7,11 @@ from collections.abc import Callable
 import pytest
 
 from customers.models import Customer
-from helpdesk.memory.evermemos import EverMemOSBackend
+from helpdesk.memory.backends.evermemos import EverMemOSBackend
+from helpdesk.memory.selectors.recurring import ticket_recurring_issue
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.mirror_helpers import deliver_all, ticket_with_messages
-from tickets.recurring import ticket_recurring_issue
 
 pytestmark = pytest.mark.django_db
 

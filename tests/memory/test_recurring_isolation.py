@@ -6,13 +6,13 @@ from collections.abc import Callable
 
 import pytest
 
-from helpdesk.memory.embedded import EmbeddedBackend
-from helpdesk.memory.evermemos import EverMemOSBackend
+from helpdesk.memory.backends.embedded.engine import EmbeddedBackend
+from helpdesk.memory.backends.evermemos import EverMemOSBackend
+from helpdesk.memory.selectors.recurring import customer_recurring_issues, ticket_recurring_issue
 from helpdesk.memory.types import Source, TicketMatch
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.mirror_helpers import deliver_all, ticket_with_messages
-from tickets.recurring import customer_recurring_issues, ticket_recurring_issue
 
 pytestmark = pytest.mark.django_db
 

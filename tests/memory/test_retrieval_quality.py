@@ -18,10 +18,10 @@ import pytest
 from django.utils import timezone
 
 from customers.services import customer_create
-from helpdesk.memory import get_backend, reset_backend
+from helpdesk.memory.backends import get_backend, reset_backend
+from helpdesk.memory.selectors.context import ticket_context
+from helpdesk.memory.services.mirror import mirror_deliver_due
 from tickets import services
-from tickets.context import ticket_context
-from tickets.mirror import mirror_deliver_due
 from tickets.models import Message, Ticket
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from helpdesk import worker
-from helpdesk.memory import ids
+from helpdesk.memory import ids, worker
+from helpdesk.memory.models import MirrorEntry
+from helpdesk.memory.services import mirror
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
-from tickets import mirror, services
-from tickets.models import MirrorEntry
+from tickets import services
 
 
 @pytest.fixture

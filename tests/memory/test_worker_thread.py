@@ -7,12 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from helpdesk import worker
-from helpdesk.memory import ids
+from helpdesk.memory import ids, worker
+from helpdesk.memory.models import MirrorEntry
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
 from tickets import services
-from tickets.models import MirrorEntry
 
 
 @pytest.fixture

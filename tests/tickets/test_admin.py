@@ -256,16 +256,16 @@ def test_change_form_assigning_non_agent_shows_error_not_500(
 
 
 def test_mirror_entry_admin_lists_failures_and_retries_them(admin_client, ticket) -> None:
-    from tickets.models import MirrorEntry
+    from helpdesk.memory.models import MirrorEntry
 
     MirrorEntry.objects.filter(ticket=ticket).update(
         state=MirrorEntry.State.FAILED, attempts=8, last_error="HTTP 401 from EverMemOS"
     )
     failed = MirrorEntry.objects.filter(ticket=ticket)
 
-    listing = admin_client.get("/admin/tickets/mirrorentry/?state__exact=failed")
+    listing = admin_client.get("/admin/memory/mirrorentry/?state__exact=failed")
     response = admin_client.post(
-        "/admin/tickets/mirrorentry/",
+        "/admin/memory/mirrorentry/",
         {"action": "retry", "_selected_action": [entry.pk for entry in failed]},
     )
 

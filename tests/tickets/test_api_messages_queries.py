@@ -12,7 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from tickets.models import Message, MirrorEntry, Ticket
+from helpdesk.memory.models import MirrorEntry
+from tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from customers.models import Customer
-from helpdesk.memory import reset_backend
+from helpdesk.memory.backends import reset_backend
 from tests.factories import CustomerFactory
 from tests.llm_server import LLMServer
 from tests.mirror_helpers import deliver_all, ticket_with_messages

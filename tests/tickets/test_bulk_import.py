@@ -12,7 +12,7 @@ from django.db import connection
 
 from customers.models import Customer
 from helpdesk.memory import ids
-from helpdesk.models import Memory, MemoryDocument
+from helpdesk.memory.models import Memory, MemoryDocument, MirrorEntry
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
 from tickets import services
@@ -23,7 +23,7 @@ from tickets.bulk import (
     bulk_import,
     search_indexes_deferred,
 )
-from tickets.models import Message, MirrorEntry, Ticket
+from tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
 

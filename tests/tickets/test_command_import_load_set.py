@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 
 from customers.models import Customer
-from tickets.models import Message, MirrorEntry
+from helpdesk.memory.models import MirrorEntry
+from tickets.models import Message
 
 try:
     from bench.loadset import DATA, load_customer, ticket_count

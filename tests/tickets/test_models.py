@@ -3,8 +3,9 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 
+from helpdesk.memory.models import MirrorEntry
 from tests.factories import MessageFactory, TicketFactory
-from tickets.models import Message, MirrorEntry, Ticket, format_reference
+from tickets.models import Message, Ticket, format_reference
 
 pytestmark = pytest.mark.django_db
 

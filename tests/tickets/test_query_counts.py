@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from helpdesk.memory import reset_backend
+from helpdesk.memory.backends import reset_backend
 from tests.factories import CustomerFactory
 from tests.mirror_helpers import deliver_all, ticket_with_messages
 from tickets.models import Ticket

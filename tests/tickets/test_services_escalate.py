@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from customers.models import Customer
-from helpdesk.memory import reset_backend
+from helpdesk.memory.backends import reset_backend
 from tests.factories import CustomerFactory, TicketFactory
 from tests.llm_server import LLMServer
 from tests.mirror_helpers import deliver_all, ticket_with_messages

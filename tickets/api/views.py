@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from helpdesk.api.schema import conflict
+from helpdesk.memory.selectors.context import ticket_context
 from tickets import selectors, services
 from tickets.api.context_serializers import ContextQuerySerializer, TicketContextSerializer
 from tickets.api.reply_serializers import (
@@ -29,7 +30,6 @@ from tickets.api.serializers import (
     TicketOutputSerializer,
 )
 from tickets.bot import ticket_bot_reply
-from tickets.context import ticket_context
 from tickets.drafts import ticket_suggested_reply
 from tickets.escalation import ticket_escalate
 from tickets.models import Message, Ticket

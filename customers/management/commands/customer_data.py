@@ -22,9 +22,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from customers.models import Customer, ErasureRecord
 from customers.privacy import customer_erase, customer_erasure_find, customer_export
-from helpdesk.memory import get_backend
-from tickets.mirror import mirror_deliver_entry
-from tickets.models import MirrorEntry
+from helpdesk.memory.backends import get_backend
+from helpdesk.memory.models import MirrorEntry
+from helpdesk.memory.services.mirror import mirror_deliver_entry
 
 
 class Command(BaseCommand):

@@ -1,0 +1,389 @@
+"""The embedded memory engine: the default backend, on the project's own database.
+
+Delivery indexes each message once (`MemoryDocument`, with its embedding when
+the embedding model is installed); closing a ticket extracts its episode,
+facts and the customer's profile facts (`Memory`). Every read starts from one
+customer's rows, so no query can reach another customer's memories.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+
+import numpy as np
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Count, Max
+
+from customers.selectors import customer_known_identifiers
+from helpdesk.memory import ids
+from helpdesk.memory.backends.embedded import history, ranking, same_problem
+from helpdesk.memory.backends.embedded.extraction import Extracted, TurnText, extract, profile_facts
+from helpdesk.memory.backends.embedded.history import vector_to_bytes
+from helpdesk.memory.backends.embedded.llm_extraction import llm_extract
+from helpdesk.memory.models import Memory, MemoryDocument
+from helpdesk.memory.types import (
+    BackendHealth,
+    DeliveryOutcome,
+    MemoryBackendError,
+    MessagePosted,
+    ProfileFact,
+    Source,
+    TicketClosed,
+    TicketMatch,
+    TicketMemory,
+    TicketOpened,
+    TicketQuiet,
+)
+from helpdesk.replies.llm import LanguageModelError, language_model
+from tickets.models import Message, Ticket
+
+logger = logging.getLogger(__name__)
+
+INDEX_CACHE_SIZE = 64
+QUERY_CACHE_SIZE = 256
+
+
+def _customer_pk(customer_id: str) -> int:
+    pk = ids.customer_pk_from_id(customer_id)
+    if pk is None:
+        raise MemoryBackendError(f"Not a customer id: {customer_id!r}", retryable=False)
+    return pk
+
+
+class EmbeddedBackend:
+    name = "embedded"
+
+    def __init__(self, *, embedder: ranking.Embedder | None = None) -> None:
+        self.embedder = embedder
+        # Per-process caches: a customer's prepared history (keyed by its size and newest
+        # document, so a new message rebuilds it) and recent query vectors.
+        self._lock = threading.Lock()
+        self._indexes: OrderedDict[tuple, ranking.TicketIndex] = OrderedDict()
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    # Writes (called by the mirror worker) ------------------------------------------------
+
+    def deliver_ticket_opened(self, event: TicketOpened) -> DeliveryOutcome:
+        return DeliveryOutcome.DELIVERED  # the ticket row itself is all the engine needs
+
+    def deliver_message(self, event: MessagePosted) -> DeliveryOutcome:
+        message_pk = ids.message_pk_from_id(event.message_id)
+        if message_pk is None:
+            raise MemoryBackendError(f"Not a message id: {event.message_id!r}", retryable=False)
+        if MemoryDocument.objects.filter(message_id=message_pk).exists():
+            return DeliveryOutcome.DUPLICATE
+        document = ranking.Document(
+            ticket_id=event.ticket_id,
+            message_id=message_pk,
+            text=event.content,
+            created_at=event.created_at,
+            speaker=event.sender.name,
+        )
+        vector = None
+        if self.embedder is not None:
+            embedded = self.embedder.embed_passages([ranking.passage_text(document)])[0]
+            vector = vector_to_bytes(embedded)
+        try:
+            with transaction.atomic():
+                MemoryDocument.objects.create(
+                    customer_id=_customer_pk(event.customer_id),
+                    ticket_id=event.ticket_id,
+                    message_id=message_pk,
+                    speaker=event.sender.name[:200],
+                    text=event.content,
+                    created_at=event.created_at,
+                    vector=vector,
+                )
+        except IntegrityError:
+            if MemoryDocument.objects.filter(message_id=message_pk).exists():
+                return DeliveryOutcome.DUPLICATE
+            raise MemoryBackendError(
+                f"{event.message_id} no longer exists", retryable=False
+            ) from None
+        except DatabaseError as error:
+            raise MemoryBackendError(str(error), retryable=True) from error
+        return DeliveryOutcome.DELIVERED
+
+    def deliver_ticket_closed(self, event: TicketClosed) -> DeliveryOutcome:
+        """Extract the ticket's memories again from all of its messages."""
+        self._extract(ticket_pk=event.ticket_id, at=event.closed_at)
+        return DeliveryOutcome.DELIVERED
+
+    def deliver_ticket_quiet(self, event: TicketQuiet) -> DeliveryOutcome:
+        """An open ticket went quiet: remember what it says so far."""
+        self._extract(ticket_pk=event.ticket_id, at=event.quiet_since)
+        return DeliveryOutcome.DELIVERED
+
+    def _extract(self, *, ticket_pk: int, at: datetime.datetime) -> None:
+        try:
+            ticket = Ticket.objects.select_related("customer").get(pk=ticket_pk)
+        except Ticket.DoesNotExist:
+            return  # erased meanwhile: nothing to remember
+        turns = _turns(ticket.messages.select_related("author").order_by("created_at", "id"))
+        items = self._extracted(ticket, turns)
+        with transaction.atomic():
+            Memory.objects.filter(ticket=ticket, is_corrected=False).delete()
+            Memory.objects.bulk_create(
+                Memory(
+                    customer_id=ticket.customer_id,
+                    ticket=ticket,
+                    source_message_id=item.message_id,
+                    kind=item.kind,
+                    category=item.category,
+                    text=item.text,
+                    created_at=at,
+                )
+                for item in items
+            )
+
+    @staticmethod
+    def _extracted(ticket: Ticket, turns: list[TurnText]) -> list[Extracted]:
+        """The language model's memories when one is configured, else (or on failure) ours."""
+        model = language_model()
+        if model is not None and turns:
+            try:
+                return llm_extract(
+                    model,
+                    turns,
+                    subject=ticket.subject,
+                    known=customer_known_identifiers(ticket.customer),
+                )
+            except LanguageModelError as error:
+                logger.warning("LLM extraction of %s failed (%s); offline", ticket.reference, error)
+        return extract(turns, subject=ticket.subject, customer_name=ticket.customer.name)
+
+    # Reads (called by the context service) ------------------------------------------------
+
+    def customer_profile(self, *, customer_id: str, query: str = "") -> list[ProfileFact]:
+        # Agents' corrections are the product's own notes, shown by the context service for
+        # every backend; the engine reports only what it learned.
+        memories = Memory.objects.filter(
+            customer_id=_customer_pk(customer_id), kind=Memory.Kind.PROFILE, is_corrected=False
+        ).order_by("-created_at", "-id")[:50]
+        facts, seen = [], set()
+        for memory in memories:
+            key = memory.text.lower()
+            if key in seen:
+                continue
+            seen.add(key)
+            facts.append(
+                ProfileFact(
+                    text=memory.text,
+                    kind=memory.category or "fact",
+                    source=Source(ticket_id=memory.ticket_id, message_id=memory.source_message_id),
+                    memory_id=str(memory.pk),
+                )
+            )
+        return facts
+
+    def ticket_memories(self, *, customer_id: str, group_id: str) -> list[TicketMemory]:
+        ticket_pk = ids.ticket_pk_from_group(group_id)
+        memories = Memory.objects.filter(
+            customer_id=_customer_pk(customer_id),
+            ticket_id=ticket_pk,
+            kind__in=[Memory.Kind.EPISODE, Memory.Kind.FACT],
+        ).order_by("created_at", "id")
+        stored = [
+            TicketMemory(
+                text=memory.text,
+                created_at=memory.created_at,
+                source=Source(ticket_id=memory.ticket_id, message_id=memory.source_message_id),
+                memory_id=str(memory.pk),
+            )
+            for memory in memories
+        ]
+        if stored:
+            return stored
+        # Not extracted yet (the ticket is still open): what the messages so far say.
+        messages = Message.objects.filter(
+            ticket_id=ticket_pk, ticket__customer_id=_customer_pk(customer_id)
+        ).order_by("created_at", "id")
+        return [
+            TicketMemory(
+                text=item.text,
+                created_at=None,
+                source=Source(ticket_id=ticket_pk, message_id=item.message_id),
+            )
+            for item in profile_facts(_turns(messages))
+        ]
+
+    def related_tickets(
+        self,
+        *,
+        customer_id: str,
+        query: str,
+        exclude_group_id: str | None = None,
+        limit: int = 10,
+        query_time: datetime.datetime | None = None,
+    ) -> list[TicketMatch]:
+        customer_pk = _customer_pk(customer_id)
+        exclude = ids.ticket_pk_from_group(exclude_group_id) if exclude_group_id else None
+        if not query.strip():
+            return []
+        index = self._index(customer_pk, exclude, query)
+        query_vector = None
+        if self.embedder is not None and index.vectors is not None:
+            query_vector = self._query_vector(query)
+        ranked = index.rank(query, query_vector=query_vector, query_time=query_time, limit=limit)
+        return [
+            TicketMatch(
+                ticket_id=int(hit.ticket_id),
+                score=hit.score,
+                snippet=hit.snippet,
+                source=Source(ticket_id=int(hit.ticket_id), message_id=int(hit.best_message_id)),
+            )
+            for hit in ranked
+        ]
+
+    def _index(self, customer_pk: int, exclude: int | None, query: str) -> ranking.TicketIndex:
+        """The customer's history without the current ticket, rebuilt only when it changed.
+
+        Both views (with and without a ticket) come from one read of the history: the page's
+        related tickets and its recurring check need one each. A history of more than
+        `MEMORY_FULL_HISTORY_DOCUMENTS` messages is bounded for the query (`history`)."""
+        state = MemoryDocument.objects.filter(customer_id=customer_pk).aggregate(
+            count=Count("id"), last=Max("id")
+        )
+        version = (customer_pk, state["count"], state["last"])
+        if state["count"] > settings.MEMORY_FULL_HISTORY_DOCUMENTS:
+            return self._bounded_index(version, exclude, query)
+        index = self._cached((*version, exclude))
+        if index is not None:
+            return index
+        whole = self._cached((*version, None))
+        if whole is None:
+            whole = ranking.TicketIndex(history.documents(customer_pk), embedder=self.embedder)
+            self._keep((*version, None), whole)
+        return self._without(whole, exclude, (*version, exclude))
+
+    def _bounded_index(
+        self, version: tuple, exclude: int | None, query: str
+    ) -> ranking.TicketIndex:
+        """The newest tickets (prepared once per history) plus the older tickets that a
+        full-text search finds for the query's rarer words (once per history and words)."""
+        customer_pk = version[0]
+        recent = self._cached((*version, "recent"))
+        if recent is None:
+            newest = history.recent_tickets(customer_pk, history.RECENT_TICKETS)
+            recent = ranking.TicketIndex(
+                history.documents(customer_pk, newest), embedder=self.embedder
+            )
+            self._keep((*version, "recent"), recent)
+        words = history.search_words(query, recent, exclude=exclude)
+        key = (*version, "bounded", tuple(words), exclude)
+        index = self._cached(key)
+        if index is None:
+            found = history.fulltext_tickets(
+                customer_pk,
+                words,
+                exclude=[*recent.ticket_ids, *([exclude] if exclude is not None else [])],
+                limit=history.CANDIDATE_TICKETS,
+            )
+            older = history.documents(customer_pk, found) if found else []
+            index = history.bounded_index(recent, older, embedder=self.embedder, exclude=exclude)
+            self._keep(key, index)
+        return index
+
+    def _without(
+        self, whole: ranking.TicketIndex, exclude: int | None, key: tuple
+    ) -> ranking.TicketIndex:
+        if exclude is None:
+            return whole
+        index = self._cached(key)
+        if index is None:
+            index = whole.without(exclude)
+            self._keep(key, index)
+        return index
+
+    def _cached(self, key: tuple) -> ranking.TicketIndex | None:
+        with self._lock:
+            index = self._indexes.get(key)
+            if index is not None:
+                self._indexes.move_to_end(key)
+            return index
+
+    def _keep(self, key: tuple, index: ranking.TicketIndex) -> None:
+        with self._lock:
+            self._indexes[key] = index
+            self._indexes.move_to_end(key)
+            while len(self._indexes) > INDEX_CACHE_SIZE:
+                self._indexes.popitem(last=False)
+
+    def _query_vector(self, query: str) -> np.ndarray:
+        with self._lock:
+            vector = self._query_vectors.get(query)
+        if vector is None:
+            vector = self.embedder.embed_query(query)  # type: ignore[union-attr]  # checked
+            with self._lock:
+                self._query_vectors[query] = vector
+                while len(self._query_vectors) > QUERY_CACHE_SIZE:
+                    self._query_vectors.popitem(last=False)
+        return vector
+
+    def recurring_candidates(
+        self, *, customer_id: str, query: str, group_id: str | None = None, limit: int = 10
+    ) -> list[TicketMatch]:
+        """Past tickets about the same problem, by the rule in `recurrence` (all three of: a top
+        match, both ways, close enough); usually none."""
+        customer_pk = _customer_pk(customer_id)
+        if not query.strip():
+            return []
+        ticket_pk = ids.ticket_pk_from_group(group_id) if group_id else None
+        index = self._index(customer_pk, None, query)  # whole (bounded for this text if big)
+        found = same_problem.same_problem(
+            index,
+            ticket_id=ticket_pk if ticket_pk is not None else "query",
+            text=query[: ranking.MAX_CHARS],
+            query_vector=self._query_vector if self.embedder is not None else _no_vector,
+            limit=limit,
+        )
+        return [
+            TicketMatch(
+                ticket_id=int(item.ticket_id),
+                score=item.similarity,
+                snippet=_snippet(index.customer_text(item.ticket_id)),
+                source=Source(ticket_id=int(item.ticket_id)),
+            )
+            for item in found
+        ]
+
+    def delete_memory(self, *, customer_id: str, memory_id: str) -> None:
+        if not memory_id.isdigit():
+            raise MemoryBackendError(f"Not a memory id: {memory_id!r}", retryable=False)
+        Memory.objects.filter(customer_id=_customer_pk(customer_id), pk=int(memory_id)).delete()
+
+    def forget_customer(self, *, customer_id: str) -> None:
+        customer_pk = _customer_pk(customer_id)
+        with transaction.atomic():
+            Memory.objects.filter(customer_id=customer_pk).delete()
+            MemoryDocument.objects.filter(customer_id=customer_pk).delete()
+
+    def health(self) -> BackendHealth:
+        detail = "keyword and vector search" if self.embedder else "keyword search"
+        return BackendHealth(ok=True, backend=self.name, detail=detail)
+
+
+def _no_vector(text: str) -> None:
+    return None
+
+
+def _snippet(text: str, size: int = 240) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
+
+
+def _turns(messages: Iterable[Message]) -> list[TurnText]:
+    return [
+        TurnText(
+            message_id=message.pk,
+            is_customer=message.role == Message.Role.CUSTOMER,
+            author=message.display_author,
+            text=message.body,
+        )
+        for message in messages
+    ]

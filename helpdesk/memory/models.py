@@ -1,0 +1,216 @@
+"""The memory app's tables: the mirror's outbox, and the embedded engine's storage."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Customer
+from tickets.models import Message, Ticket, format_reference
+
+
+class MemoryDocument(models.Model):
+    """A message as the embedded engine indexes it; one per message, so ingest is idempotent."""
+
+    # db_index=False: memdoc_customer_idx starts with the customer.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="+")
+    speaker = models.CharField(max_length=200, help_text="Who wrote it, as ranking sees it.")
+    text = models.TextField()
+    created_at = models.DateTimeField()
+    vector = models.BinaryField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "ticket"], name="memdoc_customer_idx")]
+
+    def __str__(self) -> str:
+        return f"document of message {self.message_id}"
+
+
+class Memory(models.Model):
+    """What the engine learned: an episode of a ticket, a fact, or a profile fact."""
+
+    class Kind(models.TextChoices):
+        EPISODE = "episode", _("Episode")
+        FACT = "fact", _("Fact")
+        PROFILE = "profile", _("Profile fact")
+
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="memories",
+        verbose_name=_("customer"),
+        db_index=False,  # memory_customer_kind_idx
+    )
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memories",
+        verbose_name=_("source ticket"),
+        db_index=False,  # memory_ticket_kind_idx
+    )
+    source_message = models.ForeignKey(
+        Message,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("source message"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    category = models.CharField(_("category"), max_length=32, blank=True)
+    text = models.TextField(_("text"))
+    is_corrected = models.BooleanField(
+        _("corrected by an agent"),
+        default=False,
+        help_text=_("Kept when the ticket's memories are extracted again."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["customer", "kind", "-created_at"], name="memory_customer_kind_idx"
+            ),
+            models.Index(fields=["ticket", "kind"], name="memory_ticket_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text[:60]}"
+
+
+class MirrorEntry(models.Model):
+    """One thing to tell the memory backend, written in the same transaction as its cause.
+
+    The worker delivers entries after commit, one ticket's entries in order
+    (by id), retrying with backoff; what it cannot deliver ends up `failed`
+    with its error kept, visible in the admin, on the ticket page and in
+    /api/health/.
+    """
+
+    class Kind(models.TextChoices):
+        TICKET_OPENED = "ticket_opened", _("Ticket opened")
+        MESSAGE = "message", _("Message")
+        TICKET_CLOSED = "ticket_closed", _("Ticket closed")
+        TICKET_QUIET = "ticket_quiet", _("Ticket went quiet")
+        MEMORY_DELETED = "memory_deleted", _("Memory deleted")
+        CUSTOMER_ERASED = "customer_erased", _("Customer erased")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    UNDELIVERED_STATES = (State.PENDING, State.SENDING)
+
+    # Customer-level entries (a deleted profile fact, an erased customer) have no
+    # ticket; they are not ordered against any ticket's entries.
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mirror_entries",
+        verbose_name=_("ticket"),
+        db_index=False,  # mirror_ticket_order_idx
+    )
+    # An erased customer's entry outlives the customer: it names them only by the
+    # backend's id in its payload, so it has no customer row to point at.
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mirror_entries",
+        verbose_name=_("customer"),
+        db_index=False,  # mirror_customer_state_idx
+    )
+    message = models.ForeignKey(
+        Message,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mirror_entries",
+        verbose_name=_("message"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.PENDING
+    )
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    lease_expires_at = models.DateTimeField(_("lease expires"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, blank=True)
+    needs_verification = models.BooleanField(
+        _("needs verification"),
+        default=False,
+        help_text=_(
+            "The backend called it a duplicate after an earlier try failed mid-way: "
+            "it may have recorded the message without processing it."
+        ),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("memory mirror entry")
+        verbose_name_plural = _("memory mirror entries")
+        ordering = ["id"]
+        # Delivered entries pile up (one per message ever written) while the worker's
+        # queries look only at the few undelivered ones: partial indexes keep those
+        # lookups small, and walking the pending ones in id order lets a claim stop after
+        # its first heads even with a backlog of a million (bench/load.py). Each condition
+        # repeats the query's own filter word for word, so that SQLite uses it.
+        indexes = [
+            models.Index(
+                fields=["id", "next_attempt_at"],
+                condition=models.Q(state="pending"),
+                name="mirror_pending_idx",
+            ),
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=models.Q(state="sending"),
+                name="mirror_sending_idx",
+            ),
+            models.Index(
+                fields=["state"],
+                condition=models.Q(state__in=["pending", "sending", "failed"]),
+                name="mirror_open_idx",
+            ),
+            models.Index(fields=["ticket", "state", "id"], name="mirror_ticket_order_idx"),
+            models.Index(fields=["customer", "state"], name="mirror_customer_state_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="message") | models.Q(message__isnull=False),
+                name="mirror_message_entry_has_message",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["memory_deleted", "customer_erased"])
+                | models.Q(ticket__isnull=False),
+                name="mirror_ticket_entry_has_ticket",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="customer_erased") | models.Q(customer__isnull=False),
+                name="mirror_entry_has_customer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.ticket_id:
+            where = format_reference(self.ticket_id)
+        elif self.customer_id:
+            where = f"customer {self.customer_id}"
+        else:
+            where = f"erased {self.payload.get('customer', 'customer')}"
+        return f"{self.get_kind_display()} of {where} ({self.state})"

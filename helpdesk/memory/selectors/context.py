@@ -1,0 +1,228 @@
+"""What the team already knows when it opens a ticket: one call shared by page, API and drafts.
+
+The memory backend answers for one customer only; the ticket rows it names are
+then read back from our own database filtered by that same customer, so a
+backend that misbehaved still could not show another customer's ticket.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from helpdesk.memory import ids
+from helpdesk.memory.backends import get_backend
+from helpdesk.memory.models import Memory
+from helpdesk.memory.selectors.recurring import (
+    RecurringIssue,
+    customer_recurring_issues,
+    ticket_recurring_issue,
+)
+from helpdesk.memory.services.mirror import mirror_state
+from helpdesk.memory.types import (
+    MemoryBackendError,
+    ProfileFact,
+    Source,
+    TicketMatch,
+    TicketMemory,
+)
+from tickets.models import Message, Ticket
+
+logger = logging.getLogger(__name__)
+
+RELATED_LIMIT = 10
+QUERY_MAX_LENGTH = 2_000
+
+
+@dataclass(frozen=True)
+class RelatedTicket:
+    ticket_id: int
+    reference: str
+    subject: str
+    status: str
+    created_at: datetime.datetime
+    score: float
+    snippet: str
+    message_id: int | None
+
+
+@dataclass(frozen=True)
+class TicketContext:
+    query: str
+    profile: tuple[ProfileFact, ...]
+    ticket_memories: tuple[TicketMemory, ...]
+    related_tickets: tuple[RelatedTicket, ...]
+    recurring_issues: tuple[RecurringIssue, ...]
+    pending_sync: int
+    failed_sync: int
+    unavailable: str = ""  # why memory could not be read, shown as a quiet notice
+
+    @property
+    def is_available(self) -> bool:
+        return not self.unavailable
+
+    @property
+    def recurring_for_ticket(self) -> RecurringIssue | None:
+        """The group of tickets about the same problem as this one, if it recurs; else None.
+
+        For rules such as "escalate when the same issue recurs across tickets"."""
+        for issue in self.recurring_issues:
+            if issue.position is not None:
+                return issue
+        return None
+
+
+def default_query(ticket: Ticket) -> str:
+    """The newest customer message, else the subject."""
+    newest = (
+        Message.objects.filter(ticket=ticket, role=Message.Role.CUSTOMER)
+        .order_by("-created_at", "-id")
+        .values_list("body", flat=True)
+        .first()
+    )
+    return newest or ticket.subject
+
+
+def _own_tickets(customer_id: int, ticket_ids: set[int]) -> dict[int, Ticket]:
+    """The customer's own tickets among those the backend named (defence in depth)."""
+    if not ticket_ids:
+        return {}
+    rows = Ticket.objects.filter(customer_id=customer_id, pk__in=ticket_ids)
+    return {row.pk: row for row in rows}
+
+
+def _related(
+    ticket: Ticket, matches: list[TicketMatch], own: dict[int, Ticket]
+) -> tuple[RelatedTicket, ...]:
+    related = []
+    for match in matches:
+        row = own.get(match.ticket_id)
+        if row is None or row.pk == ticket.pk:
+            continue
+        related.append(
+            RelatedTicket(
+                ticket_id=row.pk,
+                reference=row.reference,
+                subject=row.subject,
+                status=row.status,
+                created_at=row.created_at,
+                score=round(match.score, 4),
+                snippet=match.snippet,
+                message_id=match.source.message_id,
+            )
+        )
+    return tuple(related[:RELATED_LIMIT])
+
+
+def agent_notes(customer_id: int) -> list[ProfileFact]:
+    """Facts agents wrote when they corrected a memory: shown first, whatever the backend."""
+    notes = Memory.objects.filter(
+        customer_id=customer_id, kind=Memory.Kind.PROFILE, is_corrected=True
+    ).order_by("-created_at", "-id")[:20]
+    return [
+        ProfileFact(
+            text=note.text,
+            kind="agent note",
+            source=Source(ticket_id=note.ticket_id, message_id=note.source_message_id),
+            memory_id=str(note.pk),
+        )
+        for note in notes
+    ]
+
+
+def _merge(notes: list[ProfileFact], learned: list[ProfileFact]) -> list[ProfileFact]:
+    seen = {note.text.lower() for note in notes}
+    return [*notes, *(fact for fact in learned if fact.text.lower() not in seen)]
+
+
+def _source_tickets(items: list[ProfileFact | TicketMemory]) -> set[int]:
+    return {item.source.ticket_id for item in items if item.source.ticket_id is not None}
+
+
+def _own_sources(items: list[ProfileFact | TicketMemory], own: dict[int, Ticket]) -> list:
+    """Keep items whose source ticket, if any, is this customer's."""
+    return [item for item in items if item.source.ticket_id in own or item.source.ticket_id is None]
+
+
+def ticket_context(*, ticket: Ticket, query: str | None = None) -> TicketContext:
+    """Profile, this ticket's memories and related past tickets of the same customer.
+
+    A failing memory backend yields an empty context with `unavailable` set;
+    it never raises.
+    """
+    query = (query if query and query.strip() else default_query(ticket))[:QUERY_MAX_LENGTH]
+    sync = mirror_state(customer_id=ticket.customer_id)
+    customer = ids.customer_id(ticket.customer_id)
+    backend = get_backend()
+    try:
+        profile = backend.customer_profile(customer_id=customer, query=query)
+        memories = backend.ticket_memories(customer_id=customer, group_id=ids.group_id(ticket.pk))
+        matches = backend.related_tickets(
+            customer_id=customer,
+            query=query,
+            exclude_group_id=ids.group_id(ticket.pk),
+            limit=RELATED_LIMIT,
+            query_time=ticket.last_message_at,
+        )
+        recurring = ticket_recurring_issue(ticket=ticket, backend=backend)
+    except MemoryBackendError as error:
+        logger.warning("Memory unavailable for %s: %s", ticket.reference, error)
+        return TicketContext(
+            query=query,
+            profile=tuple(agent_notes(ticket.customer_id)),  # our own notes need no backend
+            ticket_memories=(),
+            related_tickets=(),
+            recurring_issues=(),
+            pending_sync=sync.pending,
+            failed_sync=sync.failed,
+            unavailable="Memory is unavailable right now; the ticket itself is up to date.",
+        )
+    profile = _merge(agent_notes(ticket.customer_id), profile)
+    items = [*profile, *memories]
+    own = _own_tickets(
+        ticket.customer_id, _source_tickets(items) | {match.ticket_id for match in matches}
+    )
+    kept = _own_sources(items, own)
+    return TicketContext(
+        query=query,
+        profile=tuple(item for item in kept if isinstance(item, ProfileFact)),
+        ticket_memories=tuple(item for item in kept if isinstance(item, TicketMemory)),
+        related_tickets=_related(ticket, matches, own),
+        recurring_issues=(recurring,) if recurring else (),
+        pending_sync=sync.pending,
+        failed_sync=sync.failed,
+    )
+
+
+@dataclass(frozen=True)
+class CustomerMemory:
+    profile: tuple[ProfileFact, ...]
+    recurring_issues: tuple[RecurringIssue, ...]
+    unavailable: str = ""
+    recurring_unavailable: str = ""  # recurring issues alone could not be read
+
+
+def customer_memory(*, customer_id: int) -> CustomerMemory:
+    """What the memory layer knows of a customer, for the customer page and the API."""
+    try:
+        learned = get_backend().customer_profile(customer_id=ids.customer_id(customer_id))
+    except MemoryBackendError as error:
+        logger.warning("Memory unavailable for customer %s: %s", customer_id, error)
+        return CustomerMemory(
+            profile=tuple(agent_notes(customer_id)),
+            recurring_issues=(),
+            unavailable="Memory is unavailable right now.",
+        )
+    merged = _merge(agent_notes(customer_id), learned)
+    profile = _own_sources(merged, _own_tickets(customer_id, _source_tickets(merged)))
+    try:
+        recurring = customer_recurring_issues(customer_id=customer_id)
+    except MemoryBackendError as error:
+        logger.warning("Recurring issues unavailable for customer %s: %s", customer_id, error)
+        return CustomerMemory(
+            profile=tuple(profile),
+            recurring_issues=(),
+            recurring_unavailable="Recurring issues cannot be read right now.",
+        )
+    return CustomerMemory(profile=tuple(profile), recurring_issues=recurring)

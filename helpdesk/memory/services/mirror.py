@@ -1,0 +1,454 @@
+"""Deliver mirror entries to the memory backend: claimed safely, in order per ticket, once.
+
+A worker claims the oldest due entry of each ticket with a conditional update
+(the row count says whether it won), sends it, and marks it delivered. An
+entry whose worker died mid-way is claimed again when its lease expires; the
+backends deduplicate by the message's stable id, so a resend is harmless and a
+"duplicate" answer counts as delivered. A worker never starts sending an entry
+whose lease has run out, and hands back the entries it claimed but will not
+send (told to stop, or out of time). Retryable failures back off
+exponentially with jitter, capped at 15 minutes; after `MIRROR_MAX_ATTEMPTS`
+tries (20 by default: at least 80 minutes of outage), or at once for errors
+that no retry can fix, the entry is `failed` with its error kept. The first
+success after failures makes every backed-off entry due again, so a backlog
+drains as soon as the backend is back.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from customers.models import Customer
+from customers.selectors import customer_known_identifiers
+from helpdesk import pii
+from helpdesk.memory import ids
+from helpdesk.memory.backends.base import MemoryBackend
+from helpdesk.memory.models import MirrorEntry
+from helpdesk.memory.types import (
+    DeliveryOutcome,
+    MemoryBackendError,
+    MessagePosted,
+    Participant,
+    Speaker,
+    TicketClosed,
+    TicketOpened,
+    TicketQuiet,
+)
+from tickets.models import Message, Ticket
+
+logger = logging.getLogger(__name__)
+
+State = MirrorEntry.State
+MAX_BACKOFF_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    @property
+    def attempted(self) -> int:
+        return self.delivered + self.retrying + self.failed
+
+    def __add__(self, other: DeliveryReport) -> DeliveryReport:
+        return DeliveryReport(
+            delivered=self.delivered + other.delivered,
+            retrying=self.retrying + other.retrying,
+            failed=self.failed + other.failed,
+        )
+
+
+@dataclass(frozen=True)
+class MirrorState:
+    pending: int
+    failed: int
+    oldest_pending_at: datetime.datetime | None
+    last_error: str
+    # Pending entries with at least one failed try behind them.
+    retrying: int = 0
+
+    @property
+    def oldest_pending_age_seconds(self) -> float | None:
+        if self.oldest_pending_at is None:
+            return None
+        return round((timezone.now() - self.oldest_pending_at).total_seconds(), 1)
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Full jitter: a random wait up to 2^attempts seconds, capped."""
+    ceiling = min(MAX_BACKOFF_SECONDS, 2 ** max(attempts, 1))
+    return random.uniform(ceiling / 2, ceiling)  # noqa: S311 (jitter, not security)
+
+
+WORKER_DIED = "The worker delivering this entry stopped before it finished (its lease ran out)."
+
+
+def _release_expired_leases(now: datetime.datetime) -> None:
+    """Hand back what dead workers held; an entry that outlived every attempt has failed.
+
+    Its attempt was counted when it was claimed, so an entry that kills each worker that
+    sends it (or hangs it past its lease) stops after MIRROR_MAX_ATTEMPTS instead of
+    taking workers down for ever. It stays visible as failed; `sync_memory --retry-failed`
+    or the admin's retry action sends it again.
+    """
+    expired = MirrorEntry.objects.filter(state=State.SENDING, lease_expires_at__lt=now)
+    given_up = expired.filter(attempts__gte=settings.MIRROR_MAX_ATTEMPTS).update(
+        state=State.FAILED, lease_expires_at=None, last_error=WORKER_DIED
+    )
+    if given_up:
+        logger.warning("%s mirror entries failed for good: %s", given_up, WORKER_DIED)
+    expired.update(state=State.PENDING, lease_expires_at=None, last_error=WORKER_DIED)
+
+
+def _heads() -> QuerySet[MirrorEntry]:
+    """Pending entries that have no earlier undelivered entry on their ticket."""
+    earlier = MirrorEntry.objects.filter(
+        ticket=OuterRef("ticket"), id__lt=OuterRef("id"), state__in=MirrorEntry.UNDELIVERED_STATES
+    )
+    return MirrorEntry.objects.filter(state=State.PENDING).exclude(Exists(earlier))
+
+
+def _due_heads(now: datetime.datetime, limit: int) -> list[int]:
+    """Ids of due entries that have no earlier undelivered entry on their ticket."""
+    heads = _heads().filter(next_attempt_at__lte=now)
+    return list(heads.order_by("id").values_list("id", flat=True)[:limit])
+
+
+def mirror_claim(*, limit: int = 50, now: datetime.datetime | None = None) -> list[MirrorEntry]:
+    """Claim up to `limit` due entries, at most one per ticket, for this worker."""
+    now = now or timezone.now()
+    _release_expired_leases(now)
+    lease = now + datetime.timedelta(seconds=settings.MIRROR_LEASE_SECONDS)
+    claimed = []
+    for entry_id in _due_heads(now, limit):
+        won = MirrorEntry.objects.filter(id=entry_id, state=State.PENDING).update(
+            state=State.SENDING, lease_expires_at=lease, attempts=F("attempts") + 1
+        )
+        if won:
+            claimed.append(entry_id)
+    return list(
+        MirrorEntry.objects.filter(id__in=claimed)
+        .select_related("ticket__customer", "message__author")
+        .order_by("id")
+    )
+
+
+def outgoing_text(text: str, customer: Customer) -> str:
+    """What may leave for the memory backend: never secrets; contact details per setting."""
+    if settings.MEMORY_MASK_CONTACTS:
+        known = customer_known_identifiers(customer)
+    else:
+        known = pii.KnownIdentifiers(ids=(customer.external_id,))
+    kinds = pii.mirror_kinds(settings.MEMORY_MASK_CONTACTS)
+    return pii.redact(text, known=known, kinds=kinds).text
+
+
+def _customer_participant(ticket: Ticket) -> Participant:
+    name = "Customer" if settings.MEMORY_MASK_CONTACTS else ticket.customer.name
+    return Participant(id=ids.customer_id(ticket.customer_id), name=name, speaker=Speaker.USER)
+
+
+def _sender(message: Message) -> Participant:
+    if message.role == Message.Role.CUSTOMER:
+        return _customer_participant(message.ticket)
+    if message.role == Message.Role.AGENT and message.author_id:
+        return Participant(
+            id=ids.agent_sender(message.author_id),
+            name=message.display_author,
+            speaker=Speaker.ASSISTANT,
+        )
+    if message.role == Message.Role.AGENT:
+        return Participant(
+            id="assistant_agent", name=message.display_author, speaker=Speaker.ASSISTANT
+        )
+    return Participant(id=ids.BOT_SENDER, name=message.display_author, speaker=Speaker.ASSISTANT)
+
+
+def mirror_send(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryOutcome:
+    """Tell the backend what one entry says; records nothing (see `mirror_deliver`)."""
+    if entry.kind == MirrorEntry.Kind.CUSTOMER_ERASED:
+        backend.forget_customer(customer_id=entry.payload["customer"])
+        return DeliveryOutcome.DELIVERED
+    if entry.kind == MirrorEntry.Kind.MEMORY_DELETED:
+        backend.delete_memory(
+            customer_id=ids.customer_id(entry.customer_id), memory_id=entry.payload["memory_id"]
+        )
+        return DeliveryOutcome.DELIVERED
+    ticket = entry.ticket
+    assert ticket is not None  # guaranteed by a check constraint  # noqa: S101
+    group = ids.group_id(ticket.pk)
+    customer = ids.customer_id(ticket.customer_id)
+    if entry.kind == MirrorEntry.Kind.TICKET_OPENED:
+        return backend.deliver_ticket_opened(
+            TicketOpened(
+                group_id=group,
+                ticket_id=ticket.pk,
+                customer_id=customer,
+                name=outgoing_text(f"{ticket.reference} {ticket.subject}", ticket.customer),
+                created_at=ticket.created_at,
+                participants=(_customer_participant(ticket),),
+            )
+        )
+    if entry.kind == MirrorEntry.Kind.MESSAGE:
+        message = entry.message
+        assert message is not None  # guaranteed by a check constraint  # noqa: S101
+        message.ticket = ticket
+        return backend.deliver_message(
+            MessagePosted(
+                message_id=ids.message_id(message.pk),
+                group_id=group,
+                group_name=outgoing_text(f"{ticket.reference} {ticket.subject}", ticket.customer),
+                ticket_id=ticket.pk,
+                customer_id=customer,
+                sender=_sender(message),
+                content=outgoing_text(message.body, ticket.customer),
+                created_at=message.created_at,
+            )
+        )
+    if entry.kind == MirrorEntry.Kind.TICKET_QUIET:
+        return backend.deliver_ticket_quiet(
+            TicketQuiet(
+                group_id=group,
+                ticket_id=ticket.pk,
+                customer_id=customer,
+                message_id=ids.quiet_message_id(ticket.pk, int(entry.payload["last_message"])),
+                quiet_since=datetime.datetime.fromisoformat(entry.payload["quiet_since"]),
+            )
+        )
+    closed_at = entry.payload.get("closed_at")
+    return backend.deliver_ticket_closed(
+        TicketClosed(
+            group_id=group,
+            ticket_id=ticket.pk,
+            customer_id=customer,
+            status=entry.payload.get("status", ticket.status),
+            closed_at=datetime.datetime.fromisoformat(closed_at) if closed_at else entry.created_at,
+            sequence=int(entry.payload.get("sequence", 1)),
+        )
+    )
+
+
+def mirror_deliver(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryReport:
+    """Send one claimed entry and record what happened."""
+    try:
+        outcome = mirror_send(entry, backend)
+    except MemoryBackendError as error:
+        return _record_failure(entry, error)
+    now = timezone.now()
+    _record(
+        entry.id,
+        state=State.DELIVERED,
+        outcome=outcome.value,
+        delivered_at=now,
+        lease_expires_at=None,
+        # A "duplicate" after an earlier failed try may hide a message the
+        # backend recorded but never processed.
+        needs_verification=outcome == DeliveryOutcome.DUPLICATE and entry.attempts > 1,
+    )
+    if entry.attempts > 1:
+        _retry_backed_off_now(now)
+    return DeliveryReport(delivered=1)
+
+
+def _record(entry_id: int, *, sending_only: bool = False, **fields: Any) -> None:
+    """Write down what a send did. The send already happened, so a database connection
+    that dropped meanwhile (a restart, a failover) gets one reconnect rather than
+    leaving the entry to be resent when its lease runs out."""
+    entries = MirrorEntry.objects.filter(id=entry_id)
+    if sending_only:  # a failure must not undo another worker's delivery after our lease
+        entries = entries.filter(state=State.SENDING)
+    try:
+        entries.update(**fields)
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise
+        logger.warning(
+            "Lost the database connection recording mirror entry %s; reconnecting", entry_id
+        )
+        connection.close()
+        entries.update(**fields)
+
+
+def _retry_backed_off_now(now: datetime.datetime) -> None:
+    """An entry that had failed went through: the backend is back, so stop waiting."""
+    woken = MirrorEntry.objects.filter(
+        state=State.PENDING, attempts__gt=0, next_attempt_at__gt=now
+    ).update(next_attempt_at=now)
+    if woken:
+        logger.info("The memory backend answers again; %s backed-off entries are due now", woken)
+
+
+def _record_failure(entry: MirrorEntry, error: MemoryBackendError) -> DeliveryReport:
+    message = f"{type(error).__name__}: {error}"[:2000]
+    gives_up = not error.retryable or entry.attempts >= settings.MIRROR_MAX_ATTEMPTS
+    if gives_up:
+        _record(
+            entry.id,
+            sending_only=True,
+            state=State.FAILED,
+            last_error=message,
+            lease_expires_at=None,
+        )
+        logger.warning("Mirror entry %s failed for good: %s", entry.id, message)
+        return DeliveryReport(failed=1)
+    wait = max(backoff_seconds(entry.attempts), error.retry_after or 0.0)
+    _record(
+        entry.id,
+        sending_only=True,
+        state=State.PENDING,
+        last_error=message,
+        lease_expires_at=None,
+        next_attempt_at=timezone.now() + datetime.timedelta(seconds=wait),
+    )
+    logger.info("Mirror entry %s will retry in %.1fs: %s", entry.id, wait, message)
+    return DeliveryReport(retrying=1)
+
+
+def mirror_deliver_entry(*, entry_id: int, backend: MemoryBackend) -> DeliveryReport:
+    """Deliver one customer-level entry now, if it is due and no worker holds it.
+
+    For commands that want the answer at once; a worker delivers it otherwise.
+    """
+    now = timezone.now()
+    lease = now + datetime.timedelta(seconds=settings.MIRROR_LEASE_SECONDS)
+    won = MirrorEntry.objects.filter(
+        id=entry_id, ticket__isnull=True, state=State.PENDING, next_attempt_at__lte=now
+    ).update(state=State.SENDING, lease_expires_at=lease, attempts=F("attempts") + 1)
+    if not won:
+        return DeliveryReport()
+    return mirror_deliver(MirrorEntry.objects.get(id=entry_id), backend)
+
+
+def mirror_deliver_due(
+    backend: MemoryBackend,
+    *,
+    limit: int = 50,
+    deadline: float | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> DeliveryReport:
+    """One pass: claim what is due and deliver it, in id order.
+
+    Stops early, after the entry in hand, once `should_stop()` says so, the
+    monotonic `deadline` has passed or the claim's lease has run out; entries
+    claimed but not sent go back to the queue unchanged.
+    """
+    report = DeliveryReport()
+    entries = mirror_claim(limit=limit)
+    for index, entry in enumerate(entries):
+        out_of_time = deadline is not None and time.monotonic() >= deadline
+        lease_over = entry.lease_expires_at is not None and timezone.now() >= entry.lease_expires_at
+        if out_of_time or lease_over or (should_stop is not None and should_stop()):
+            _release(entries[index:])
+            break
+        report += mirror_deliver(entry, backend)
+    return report
+
+
+def _release(entries: list[MirrorEntry]) -> None:
+    """Hand back claimed entries that were not sent, as if they had never been claimed."""
+    for entry in entries:
+        MirrorEntry.objects.filter(
+            id=entry.id, state=State.SENDING, lease_expires_at=entry.lease_expires_at
+        ).update(state=State.PENDING, lease_expires_at=None, attempts=F("attempts") - 1)
+
+
+def mirror_next_due_at() -> datetime.datetime | None:
+    """When something may next be claimed: a ticket's first pending entry falls due, or
+    the lease of an entry a worker died holding runs out. Entries queued behind an
+    earlier one of their ticket do not count, so a backed-off ticket is not polled."""
+    due = _heads().aggregate(due=Min("next_attempt_at"))["due"]
+    lease = MirrorEntry.objects.filter(state=State.SENDING).aggregate(
+        lease=Min("lease_expires_at")
+    )["lease"]
+    times = [moment for moment in (due, lease) if moment is not None]
+    return min(times) if times else None
+
+
+@transaction.atomic
+def mirror_retry(entries: QuerySet[MirrorEntry]) -> int:
+    """Put failed entries back in the queue, due now, with a fresh count of tries."""
+    return entries.filter(state=State.FAILED).update(
+        state=State.PENDING, attempts=0, next_attempt_at=timezone.now(), lease_expires_at=None
+    )
+
+
+def mirror_state(*, customer_id: int | None = None, ticket_id: int | None = None) -> MirrorState:
+    entries = MirrorEntry.objects.filter(state__in=[*MirrorEntry.UNDELIVERED_STATES, State.FAILED])
+    if customer_id is not None:
+        entries = entries.filter(customer_id=customer_id)
+    if ticket_id is not None:
+        entries = entries.filter(ticket_id=ticket_id)
+    undelivered = Q(state__in=MirrorEntry.UNDELIVERED_STATES)
+    totals = entries.aggregate(
+        pending=Count("id", filter=undelivered),
+        retrying=Count("id", filter=Q(state=State.PENDING, attempts__gt=0)),
+        failed=Count("id", filter=Q(state=State.FAILED)),
+        oldest=Min("created_at", filter=undelivered),
+    )
+    last_error = None
+    if totals["failed"] or totals["retrying"]:  # else no entry has an error worth showing
+        last_error = (
+            entries.exclude(last_error="")
+            .order_by("-id")
+            .values_list("last_error", flat=True)
+            .first()
+        )
+    return MirrorState(
+        pending=totals["pending"],
+        failed=totals["failed"],
+        oldest_pending_at=totals["oldest"],
+        last_error=last_error or "",
+        retrying=totals["retrying"],
+    )
+
+
+def mirror_enqueue_quiet(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
+    """Queue extraction for open tickets with no message for `MEMORY_QUIET_MINUTES`.
+
+    A ticket is queued once per quiet spell: the entry is newer than its last
+    message until someone writes again.
+    """
+    if settings.MEMORY_QUIET_MINUTES <= 0:
+        return 0
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(minutes=settings.MEMORY_QUIET_MINUTES)
+    marked = MirrorEntry.objects.filter(
+        ticket=OuterRef("pk"),
+        kind__in=[MirrorEntry.Kind.TICKET_QUIET, MirrorEntry.Kind.TICKET_CLOSED],
+        created_at__gt=OuterRef("last_message_at"),
+    )
+    newest = Message.objects.filter(ticket=OuterRef("pk")).order_by("-created_at", "-id")
+    quiet = (
+        Ticket.objects.filter(status__in=Ticket.ACTIVE_STATUSES, last_message_at__lt=cutoff)
+        .annotate(last_message=Subquery(newest.values("pk")[:1]))
+        .filter(last_message__isnull=False)
+        .exclude(Exists(marked))
+        .order_by("last_message_at")[:limit]
+    )
+    entries = [
+        MirrorEntry(
+            ticket=ticket,
+            customer_id=ticket.customer_id,
+            kind=MirrorEntry.Kind.TICKET_QUIET,
+            payload={
+                "last_message": ticket.last_message,
+                "quiet_since": ticket.last_message_at.isoformat(),
+            },
+            created_at=now,
+        )
+        for ticket in quiet
+    ]
+    return len(MirrorEntry.objects.bulk_create(entries))
