@@ -6,7 +6,7 @@ fresh database (one child process builds it, fresh child processes measure it):
 1. build: tickets replayed from the load set's pool (bench/loadset.py: Twitter CDP
    conversations and LoCoMo sessions, 856 of them, cycled and re-dated over five years; each
    ticket's first customer message names an order reference of its own), imported through
-   `tickets.bulk.bulk_import`, and one `MemoryDocument` per message written directly (what
+   `tickets.services.bulk.bulk_import`, and one `MemoryDocument` per message written directly (what
    delivery would write), with a random unit float32 vector of e5's 384 dimensions as bytea
    (the stored form; embedding 66,000 messages would take hours here, and the cost measured
    is reading and scoring vectors, not their quality);
@@ -87,7 +87,7 @@ def child_environment(url: str, path: str) -> dict[str, str]:
 def big_customer(size: int) -> Any:
     """One customer with `size` tickets from the load set's pool, oldest first."""
     from bench.loadset import REFERENCE_TIME, _ticket, source_pool
-    from tickets.bulk import ImportCustomer
+    from tickets.services.bulk import ImportCustomer
 
     pool = sorted(source_pool(), key=lambda s: hashlib.sha256(s.pool_id.encode()).digest())
     gap = dt.timedelta(days=HISTORY_DAYS) / size
@@ -127,7 +127,7 @@ def build(size: int) -> dict[str, Any]:
 
     from helpdesk.memory.backends.embedded.history import vector_to_bytes
     from helpdesk.memory.models import MemoryDocument, MirrorEntry
-    from tickets.bulk import bulk_import
+    from tickets.services.bulk import bulk_import
     from tickets.models import Message
 
     call_command("migrate", verbosity=0)

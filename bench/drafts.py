@@ -15,8 +15,8 @@ from bench/retrieval.py, both so that the checks below mean something:
   made-up name, email, phone and external id `tw-<handle>`, so the draft can be searched for them.
 
 The query ticket is open and holds the query conversation's customer messages (one message,
-concatenated, as in Recipe B); `tickets.drafts.ticket_suggested_reply` writes the draft with the
-default offline composer, as the ticket page does. Measured:
+concatenated, as in Recipe B); `helpdesk.assist.drafts.ticket_suggested_reply` writes the
+draft with the default offline composer, as the ticket page does. Measured:
 
 * citation: the draft quotes a past ticket (it names its reference, "T-000123");
 * doc match: the draft contains the gold document's URL, or quotes the gold ticket's reply;
@@ -210,9 +210,9 @@ def pii_findings(text: str, item: DraftCase) -> tuple[set[str], set[str]]:
 
 def _draft_citing(ticket, past, context):
     """The same composer, told that `past` is the only related ticket."""
+    from helpdesk.assist.drafts import ticket_material
     from helpdesk.memory.selectors.context import RelatedTicket
     from helpdesk.replies.composer import compose_reply
-    from tickets.drafts import ticket_material
 
     related = RelatedTicket(
         ticket_id=past.pk,
@@ -236,9 +236,9 @@ def _pct(values: list[float], q: float) -> float:
 def run(cases: list[DraftCase], backend) -> None:
     from bench.retrieval_lab import baseline
     from customers.models import Customer
+    from helpdesk.assist.drafts import ticket_suggested_reply
     from helpdesk.memory.selectors.context import ticket_context
     from tickets import services
-    from tickets.drafts import ticket_suggested_reply
     from tickets.models import Message, Ticket
 
     rows: dict[str, list[Scored]] = {"ours": [], "newest": [], "bm25": []}

@@ -4,16 +4,17 @@ Recipe A of ../shared/data/RECIPES.md, "Handoff summary": customer = conversatio
 of the first turn is the customer, the other speaker the agent, as in bench/retrieval.py),
 ticket = session, message = turn (`load_locomo`, images as "[image: caption]"). Sessions are
 replayed in order through the services and the mirror: a session's ticket is opened with its
-turns, and from session 2 on escalated with `tickets.escalation.ticket_escalate` (the ticket
-page's Escalate button: context from the whole ticket, offline composer, masked), then
-resolved, so each handoff sees the earlier sessions only.
+turns, and from session 2 on escalated with
+`helpdesk.assist.escalation.ticket_escalate_with_handoff` (the ticket page's Escalate button:
+context from the whole ticket, offline composer, masked), then resolved, so each handoff sees
+the earlier sessions only.
 
 Reference: `event_summary["events_session_<n>"]`, the events of each speaker annotated by
 people (never `session_summary` or `observation`, which an LLM wrote). Event recall is
 lexical and deterministic: an event is recalled when at least 50% (strict: 75%) of its content
 words appear in the handoff's text fields (customer and issue summaries, attempted solutions,
 open questions, relevant history). Content words are those of
-`helpdesk.memory.backends.embedded.ranking.tokenize`: lower-case words, function words out,
+`helpdesk.words.tokenize`: lower-case words, function words out,
 Snowball-stemmed; a set on each side.
 
 Names, fairly: the handoff masks personal data (the customer's name and other names become
@@ -76,7 +77,7 @@ class Normaliser:
 
     def __init__(self, known, names: list[str]) -> None:
         from helpdesk import pii
-        from helpdesk.memory.backends.embedded.ranking import tokenize
+        from helpdesk.words import tokenize
 
         self.redact = lambda text: pii.redact(text, known=known).text
         self.tokenize = tokenize
@@ -156,8 +157,8 @@ def _agents():
 def replay(case, sample: dict, *, backend, lead, results: dict[str, Result], times: list[float]):
     from customers.selectors import customer_known_identifiers
     from customers.services import customer_create
+    from helpdesk.assist.escalation import ticket_escalate_with_handoff
     from tickets import services
-    from tickets.escalation import ticket_escalate
     from tickets.models import Message, Ticket
 
     speakers = [sample["conversation"]["speaker_a"], sample["conversation"]["speaker_b"]]
@@ -189,7 +190,7 @@ def replay(case, sample: dict, *, backend, lead, results: dict[str, Result], tim
         _deliver(backend)
         if number >= 2:
             t0 = time.perf_counter()
-            handoff = ticket_escalate(ticket=ticket, actor=lead, reason=REASON)
+            handoff = ticket_escalate_with_handoff(ticket=ticket, actor=lead, reason=REASON)
             times.append((time.perf_counter() - t0) * 1000)
             escalated += 1
             own, history = handoff_texts(handoff)
@@ -264,7 +265,7 @@ def report(results: dict[str, Result], sessions: int, times: list[float]) -> Non
         f"(name, handoff) pairs of {sessions * 2}; fields: {dict(where) or 'none'}"
     )
     print(
-        f"ticket_escalate: p50 {statistics.median(times):.0f} ms, p95 {_pct(times, 0.95):.0f} ms "
+        f"escalate: p50 {statistics.median(times):.0f} ms, p95 {_pct(times, 0.95):.0f} ms "
         f"({os.cpu_count()} cores)"
     )
 

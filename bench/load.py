@@ -2,8 +2,9 @@
 
 For each level, in a fresh database (one child process per level):
 
-1. bulk import of the load set (bench/loadset.py) through `tickets.bulk.bulk_import`, outbox
-   included: messages per second, `--import-runs` times on a fresh database each;
+1. bulk import of the load set (bench/loadset.py) through
+   `tickets.services.bulk.bulk_import`, outbox included: messages per second, `--import-runs`
+   times on a fresh database each;
 2. the memory mirror through its real claim path (`mirror_deliver_due`): a sample of the
    backlog (`--mirror-sample` entries) to the embedded engine (keyword-only), then as many to
    a loopback EverMemOS (tests/memory/evermemos_server.py, its own process; the same entries
@@ -170,7 +171,7 @@ class Level:
 
     def import_once(self) -> dict[str, float]:
         from bench.loadset import load_customer, source_pool
-        from tickets.bulk import ImportReport, bulk_import, search_indexes_deferred
+        from tickets.services.bulk import ImportReport, bulk_import, search_indexes_deferred
 
         source_pool()
         report, generate, write = ImportReport(), 0.0, 0.0

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from tickets.bulk import ImportCustomer, ImportMessage, ImportTicket
+from tickets.services.bulk import ImportCustomer, ImportMessage, ImportTicket
 from tickets.models import Message, Ticket
 
 DATA = Path(

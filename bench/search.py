@@ -4,7 +4,7 @@ substring search it replaced (trigram index on PostgreSQL, no index on SQLite) a
 no search index at all, in one run so that the ratios hold on a noisy machine.
 
 Each round imports the load set (bench/loadset.py, generated once, in memory) into a fresh
-database per variant, in turn (none, substring, words), through `tickets.bulk.bulk_import`
+database per variant, in turn (none, substring, words), through `tickets.services.bulk.bulk_import`
 with the outbox, in batches of 100 customers as `import_load_set` does:
 
 - none: no search index on message text or subjects (the rows and the outbox alone);
@@ -136,7 +136,7 @@ def substring_search(tickets: Any, query: str) -> Any:
 def import_all(variant: str, batches: list[list[Any]]) -> dict[str, float]:
     from django.db import connection
 
-    from tickets.bulk import ImportReport, bulk_import, search_indexes_deferred
+    from tickets.services.bulk import ImportReport, bulk_import, search_indexes_deferred
 
     report = ImportReport()
     is_postgresql = connection.vendor == "postgresql"

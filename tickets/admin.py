@@ -7,8 +7,8 @@ from django.db.models import ForeignKey, QuerySet
 from django.forms import ModelChoiceField, ModelForm
 from django.http import HttpRequest
 
+from helpdesk.assist.escalation import ticket_escalate_with_handoff
 from tickets import services
-from tickets.escalation import ticket_escalate
 from tickets.models import Handoff, Message, Ticket, TicketEvent
 from tickets.selectors import agent_list
 from tickets.services import TicketConflictError
@@ -153,7 +153,7 @@ class TicketAdmin(admin.ModelAdmin):
         escalated, refused = 0, []
         for ticket in queryset.select_related("customer"):
             try:
-                ticket_escalate(
+                ticket_escalate_with_handoff(
                     ticket=ticket,
                     actor=request.user,
                     reason=f"Escalated from the admin by {request.user.get_username()}.",

@@ -29,8 +29,8 @@ from rest_framework.authtoken.models import Token
 
 from customers.models import Customer
 from customers.services import customer_create
+from helpdesk.assist.escalation import ticket_escalate_with_handoff
 from tickets.agents import agents_group_ensure
-from tickets.escalation import ticket_escalate
 from tickets.models import Message, Ticket
 from tickets.services import (
     message_record,
@@ -302,7 +302,7 @@ def _set_load(
                 elif ticket_plan.status != ticket.status:
                     ticket_change_status(ticket=ticket, status=ticket_plan.status, actor=actor)
                 if ticket_plan.escalation:
-                    ticket_escalate(
+                    ticket_escalate_with_handoff(
                         ticket=ticket,
                         actor=actor,
                         reason=ticket_plan.escalation,

@@ -4,9 +4,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from tickets.escalation import REASON_MAX_LENGTH
 from tickets.models import Ticket
 from tickets.selectors import agent_list
+from tickets.services.escalation import REASON_MAX_LENGTH
 
 KEEP_STATUS = ""
 

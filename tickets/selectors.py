@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 
 from customers.models import Customer
-from tickets.models import Message, Ticket, TicketEvent
+from tickets.models import Handoff, Message, Ticket, TicketEvent
 from tickets.search import QUERY_MAX_LENGTH, message_search
 
 AGENTS_GROUP = "Agents"
@@ -104,3 +104,20 @@ def customer_tickets(*, customer_id: int) -> QuerySet[Ticket]:
         .select_related("assigned_to")
         .order_by("-created_at", "-id")
     )
+
+
+def latest_handoff(ticket: Ticket) -> Handoff | None:
+    return (
+        Handoff.objects.filter(ticket=ticket)
+        .select_related("assigned_to", "escalated_by")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def whole_ticket_query(ticket: Ticket) -> str:
+    """The subject and every customer message: a handoff's history is about the whole ticket."""
+    bodies = Message.objects.filter(ticket=ticket, role=Message.Role.CUSTOMER).order_by(
+        "created_at", "id"
+    )
+    return " ".join([ticket.subject, *bodies.values_list("body", flat=True)[:20]])

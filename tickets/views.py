@@ -6,13 +6,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from helpdesk.assist.drafts import ticket_suggested_reply
+from helpdesk.assist.escalation import ticket_escalate_with_handoff
 from helpdesk.memory.selectors.context import ticket_context
 from helpdesk.portal import agent_required, paginate, query_without_page
 from tickets import selectors, services
-from tickets.drafts import ticket_suggested_reply
-from tickets.escalation import latest_handoff, ticket_escalate
 from tickets.forms import KEEP_STATUS, EscalateForm, ReplyForm, TicketUpdateForm
 from tickets.models import Message, Ticket
+from tickets.selectors import latest_handoff
 
 
 @require_GET
@@ -187,7 +188,7 @@ def escalate(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "tickets/detail.html", context, status=400)
     assignee = form.cleaned_data["assign_to"]
     try:
-        handoff = ticket_escalate(
+        handoff = ticket_escalate_with_handoff(
             ticket=ticket,
             actor=request.user,
             reason=form.cleaned_data["reason"],

@@ -1,6 +1,6 @@
 """What a draft or a handoff is written from: plain values, gathered by the tickets app.
 
-The composer never touches the database; `tickets.drafts` fills these from a
+The composer never touches the database; `helpdesk.assist.drafts` fills these from a
 ticket and its memory context. Every item that can be cited keeps its source
 (ticket, message) so the draft can say where it came from.
 """

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import re
 
-from helpdesk.memory.backends.embedded.ranking import tokenize
 from helpdesk.replies import sentiment
 from helpdesk.replies.masking import AGENT_NAME, FIRST_NAME
 from helpdesk.replies.material import AGENT, BOT, CUSTOMER, Material, PastTicket
+from helpdesk.words import tokenize
 
 QUOTE_CHARS = 240
 MIN_SHARED_WORDS = 1

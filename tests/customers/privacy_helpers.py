@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 
 from customers.models import Customer
+from helpdesk.assist.escalation import ticket_escalate_with_handoff
 from tests.mirror_helpers import deliver_all, ticket_with_messages
-from tickets.escalation import ticket_escalate
 from tickets.models import Ticket
 from tickets.services import message_record
 
@@ -24,6 +24,8 @@ def history_of(customer: Customer, agent: User) -> list[Ticket]:
         customer, "Invoice is wrong", ["My invoice shows the wrong amount."], close=False
     )
     message_record(ticket=escalated, role="customer", body="I want to talk to a person.")
-    ticket_escalate(ticket=escalated, actor=agent, reason="customer asked for a person")
+    ticket_escalate_with_handoff(
+        ticket=escalated, actor=agent, reason="customer asked for a person"
+    )
     deliver_all()
     return [resolved, escalated]

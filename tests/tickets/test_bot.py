@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime
 
+from helpdesk.assist.bot import handover_reason
 from helpdesk.pii import KnownIdentifiers
 from helpdesk.replies.material import BOT, CUSTOMER, Material, Recurrence, Turn
-from tickets.bot import handover_reason
 
 NOW = datetime.datetime(2026, 11, 20, 9, 0, tzinfo=datetime.UTC)
 

@@ -16,7 +16,7 @@ from helpdesk.memory.models import Memory, MemoryDocument, MirrorEntry
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
 from tickets import services
-from tickets.bulk import (
+from tickets.services.bulk import (
     ImportCustomer,
     ImportMessage,
     ImportTicket,

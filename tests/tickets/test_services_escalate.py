@@ -8,14 +8,14 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from customers.models import Customer
+from helpdesk.assist.escalation import ticket_escalate_with_handoff
 from helpdesk.memory.backends import reset_backend
 from tests.factories import CustomerFactory, TicketFactory
 from tests.llm_server import LLMServer
 from tests.mirror_helpers import deliver_all, ticket_with_messages
 from tickets import services
-from tickets.escalation import NoAgentAvailableError, next_available_agent, ticket_escalate
 from tickets.models import Handoff, Message, Ticket, TicketEvent
-from tickets.services import TicketConflictError
+from tickets.services import NoAgentAvailableError, TicketConflictError, next_available_agent
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def current(ada: Customer) -> Ticket:
 def test_escalate_assigns_the_named_agent_and_records_who_when_why(
     current: Ticket, agent: User, other_agent: User
 ) -> None:
-    handoff = ticket_escalate(
+    handoff = ticket_escalate_with_handoff(
         ticket=current, actor=agent, reason="Needs a technician", assign_to="tom"
     )
 
@@ -69,7 +69,9 @@ def test_escalate_assigns_the_named_agent_and_records_who_when_why(
 
 
 def test_handoff_is_structured_and_free_of_personal_data(current: Ticket, agent: User) -> None:
-    handoff = ticket_escalate(ticket=current, actor=agent, reason="Customer asked twice")
+    handoff = ticket_escalate_with_handoff(
+        ticket=current, actor=agent, reason="Customer asked twice"
+    )
 
     assert "Wifi drops again" in handoff.issue_summary
     assert handoff.customer_summary.startswith("Customer since")
@@ -98,7 +100,7 @@ def test_next_available_agent_has_the_fewest_active_tickets(
 def test_escalating_agent_is_not_picked_while_another_is_free(
     current: Ticket, agent: User, other_agent: User
 ) -> None:
-    handoff = ticket_escalate(ticket=current, actor=other_agent, reason="Over to you")
+    handoff = ticket_escalate_with_handoff(ticket=current, actor=other_agent, reason="Over to you")
 
     assert handoff.assigned_to == agent
 
@@ -112,20 +114,20 @@ def test_superusers_take_tickets_only_when_no_agent_can(
 
 
 def test_escalating_twice_or_a_closed_ticket_is_a_conflict(current: Ticket, agent: User) -> None:
-    ticket_escalate(ticket=current, actor=agent, reason="First")
+    ticket_escalate_with_handoff(ticket=current, actor=agent, reason="First")
     with pytest.raises(TicketConflictError, match="already escalated"):
-        ticket_escalate(ticket=current, actor=agent, reason="Second")
+        ticket_escalate_with_handoff(ticket=current, actor=agent, reason="Second")
 
     closed = TicketFactory(customer=current.customer)
     services.ticket_close(ticket=closed, status=Ticket.Status.CLOSED, actor=agent)
     with pytest.raises(TicketConflictError, match="closed"):
-        ticket_escalate(ticket=closed, actor=agent, reason="Too late")
+        ticket_escalate_with_handoff(ticket=closed, actor=agent, reason="Too late")
     assert Handoff.objects.count() == 1
 
 
 def test_no_agent_at_all_is_a_conflict_and_changes_nothing(current: Ticket) -> None:
     with pytest.raises(NoAgentAvailableError):
-        ticket_escalate(ticket=current, actor=None, reason="Bot gave up")
+        ticket_escalate_with_handoff(ticket=current, actor=None, reason="Bot gave up")
 
     current.refresh_from_db()
     assert current.status == Ticket.Status.OPEN
@@ -137,19 +139,21 @@ def test_unknown_or_non_agent_assignee_is_refused(
 ) -> None:
     for name in ("nobody", non_agent.username):
         with pytest.raises(ValidationError, match="No active agent"):
-            ticket_escalate(ticket=current, actor=agent, reason="x", assign_to=name)
+            ticket_escalate_with_handoff(ticket=current, actor=agent, reason="x", assign_to=name)
 
 
 def test_empty_reason_is_refused(current: Ticket, agent: User) -> None:
     with pytest.raises(ValidationError, match="why"):
-        ticket_escalate(ticket=current, actor=agent, reason="   ")
+        ticket_escalate_with_handoff(ticket=current, actor=agent, reason="   ")
 
 
 def test_assigned_agent_is_emailed_after_commit(
     current: Ticket, agent: User, other_agent: User, django_capture_on_commit_callbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_escalate(ticket=current, actor=agent, reason="Needs a technician", assign_to="tom")
+        ticket_escalate_with_handoff(
+            ticket=current, actor=agent, reason="Needs a technician", assign_to="tom"
+        )
 
     (email,) = mail.outbox
     assert email.to == [other_agent.email]
@@ -159,10 +163,10 @@ def test_assigned_agent_is_emailed_after_commit(
 
 
 def test_a_resolved_ticket_can_be_escalated_again_later(current: Ticket, agent: User) -> None:
-    ticket_escalate(ticket=current, actor=agent, reason="First")
+    ticket_escalate_with_handoff(ticket=current, actor=agent, reason="First")
     services.ticket_change_status(ticket=current, status=Ticket.Status.OPEN, actor=agent)
 
-    ticket_escalate(ticket=current, actor=agent, reason="It came back")
+    ticket_escalate_with_handoff(ticket=current, actor=agent, reason="It came back")
 
     assert list(current.handoffs.values_list("reason", flat=True)) == ["It came back", "First"]
 
@@ -176,7 +180,7 @@ def test_handoff_comes_from_the_model_when_configured(
         '"customer_sentiment": "furious", "open_questions": ["Technician?"]}'
     )
 
-    handoff = ticket_escalate(ticket=current, actor=agent, reason="Needs a technician")
+    handoff = ticket_escalate_with_handoff(ticket=current, actor=agent, reason="Needs a technician")
 
     assert handoff.composer == "llm"
     assert handoff.customer_summary == "Long-time customer."
@@ -191,7 +195,7 @@ def test_model_junk_falls_back_to_the_offline_handoff(
 ) -> None:
     llm_server.reply_with('{"customer_summary": 3}')
 
-    handoff = ticket_escalate(ticket=current, actor=agent, reason="x")
+    handoff = ticket_escalate_with_handoff(ticket=current, actor=agent, reason="x")
 
     assert handoff.composer == "offline"
     assert handoff.issue_summary.startswith("Wifi drops again")
@@ -200,6 +204,6 @@ def test_model_junk_falls_back_to_the_offline_handoff(
 def test_escalation_posts_no_message(current: Ticket, agent: User) -> None:
     before = Message.objects.count()
 
-    ticket_escalate(ticket=current, actor=agent, reason="x")
+    ticket_escalate_with_handoff(ticket=current, actor=agent, reason="x")
 
     assert Message.objects.count() == before

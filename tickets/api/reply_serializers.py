@@ -5,10 +5,10 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from helpdesk.assist.bot import BotOutcome
 from tickets.api.serializers import MessageOutputSerializer
-from tickets.bot import BotOutcome
-from tickets.escalation import REASON_MAX_LENGTH
 from tickets.models import Handoff
+from tickets.services.escalation import REASON_MAX_LENGTH
 
 
 class SourceSerializer(serializers.Serializer):

@@ -13,6 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from helpdesk.api.schema import conflict
+from helpdesk.assist.bot import ticket_bot_reply
+from helpdesk.assist.drafts import ticket_suggested_reply
+from helpdesk.assist.escalation import ticket_escalate_with_handoff
 from helpdesk.memory.selectors.context import ticket_context
 from tickets import selectors, services
 from tickets.api.context_serializers import ContextQuerySerializer, TicketContextSerializer
@@ -29,9 +32,6 @@ from tickets.api.serializers import (
     TicketInputSerializer,
     TicketOutputSerializer,
 )
-from tickets.bot import ticket_bot_reply
-from tickets.drafts import ticket_suggested_reply
-from tickets.escalation import ticket_escalate
 from tickets.models import Message, Ticket
 
 
@@ -154,7 +154,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ticket = self.get_object()
         data = EscalateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        handoff = ticket_escalate(
+        handoff = ticket_escalate_with_handoff(
             ticket=ticket,
             actor=request.user,
             reason=data.validated_data["reason"],

@@ -6,7 +6,7 @@ operator class answers it without reading every message (bench/load.py: a millio
 SQLite has no such index: there the search reads the messages (a documented limit, README).
 The indexes live outside the models' state on purpose: a model-declared GIN index would be
 created again on SQLite whenever Django rebuilds one of these tables there. The same
-definitions are in `tickets.bulk.TRIGRAM_INDEXES` (a large import rebuilds them at its end).
+definitions are in `tickets.services.bulk.TRIGRAM_INDEXES` (a large import rebuilds them at its end).
 """
 
 from django.db import migrations

@@ -10,12 +10,12 @@ SQLite: an FTS5 table over `tickets_message` (external content: the text stays i
 `tickets_message`, the index holds words and row ids only), tokenizer `unicode61` with
 diacritics removed, `detail=none` and no per-row sizes (the search needs neither ranks nor
 phrases), kept in step by triggers on insert, update of the body and delete, so the ORM,
-`tickets.bulk`'s executemany and the customer erasure all keep it in step.
+`tickets.services.bulk`'s executemany and the customer erasure all keep it in step.
 
 Both live outside the models' state, as 0006's indexes do. Caution on SQLite: a later
 migration that makes Django rebuild `tickets_message` (most AlterField on it) drops the
 triggers; run `SQLITE_DROP` and `SQLITE_CREATE` again after it (they rebuild the index).
-The query side is `tickets.search`; the definitions are repeated in `tickets.bulk`.
+The query side is `tickets.search`; the definitions are repeated in `tickets.services.bulk`.
 """
 
 from django.db import migrations

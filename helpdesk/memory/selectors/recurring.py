@@ -23,7 +23,7 @@ from helpdesk import pii
 from helpdesk.memory import ids
 from helpdesk.memory.backends import get_backend
 from helpdesk.memory.backends.base import MemoryBackend
-from helpdesk.memory.backends.embedded.ranking import STOP_WORDS, tokenize
+from helpdesk.words import STOP_WORDS, tokenize
 from tickets.models import Message, Ticket
 
 QUERY_MAX_LENGTH = 2_000

@@ -18,7 +18,7 @@ from rich.progress import (
 )
 
 from customers.models import Customer
-from tickets.bulk import ImportReport, bulk_import, search_indexes_deferred
+from tickets.services.bulk import ImportReport, bulk_import, search_indexes_deferred
 
 
 class Command(BaseCommand):

@@ -47,23 +47,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from helpdesk.words import tokenize
+
 MAX_CHARS = 4000  # text embedded per query or message: ~ e5's 512 tokens; more is cost, not signal
 
-# English function words (pronouns, auxiliaries, determiners, prepositions, conjunctions, question
-# words) plus the fragments that splitting contractions on apostrophes leaves behind.
-_STOP_TEXT = """
-    a about above after again against all am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further had
-    has have having he her here hers herself him himself his how i if in into is it its itself just
-    me more most my myself no nor not now of off on once only or other our ours ourselves out over
-    own same she should so some such than that the their theirs them themselves then there these
-    they this those through to too under until up very was we were what when where which while who
-    whom why will with would you your yours yourself yourselves s t d ll m re ve don didn doesn isn
-    wasn weren aren hasn haven hadn won wouldn couldn shouldn
-"""
-STOP_WORDS = frozenset(_STOP_TEXT.split())
-
-_WORD = re.compile(r"\w+")
 _MONTH_NAMES = (
     "january february march april may june july august september october november december"
 )
@@ -127,7 +114,6 @@ class Embedder(Protocol):
 
 
 _MODEL_LOCK = threading.Lock()
-_local = threading.local()  # PyStemmer objects must not be shared between threads
 
 
 @lru_cache(maxsize=1)
@@ -175,24 +161,6 @@ def default_embedder() -> Embedder | None:
 def passage_text(document: Document) -> str:
     """The text to embed for a message: who said it matters when queries name people."""
     return f"{document.speaker}: {document.text}" if document.speaker else document.text
-
-
-def _stemmer() -> Any:
-    if not hasattr(_local, "stemmer"):
-        try:
-            import Stemmer
-        except ImportError:
-            _local.stemmer = None
-        else:
-            _local.stemmer = Stemmer.Stemmer("english")
-    return _local.stemmer
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-case word tokens without function words, stemmed when PyStemmer is installed."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS]
-    stemmer = _stemmer()
-    return stemmer.stemWords(words) if stemmer is not None else words
 
 
 def term_counts(document: Document) -> Counter[str]:

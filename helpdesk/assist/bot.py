@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from helpdesk.assist.drafts import ticket_material
+from helpdesk.assist.escalation import ticket_escalate_with_handoff
 from helpdesk.memory.selectors.context import ticket_context
 from helpdesk.replies import composer, intents, sentiment
 from helpdesk.replies.material import BOT, Material
-from tickets.drafts import ticket_material
-from tickets.escalation import ticket_escalate
 from tickets.models import Handoff, Message, Ticket
 from tickets.services import TicketConflictError, message_record
 
@@ -68,7 +68,9 @@ def ticket_bot_reply(*, ticket: Ticket) -> BotOutcome:
     material = ticket_material(ticket=ticket, context=ticket_context(ticket=ticket))
     reason = handover_reason(material)
     if reason:
-        handoff = ticket_escalate(ticket=ticket, actor=None, reason=reason, material=material)
+        handoff = ticket_escalate_with_handoff(
+            ticket=ticket, actor=None, reason=reason, material=material
+        )
         note = message_record(
             ticket=ticket, role=Message.Role.BOT, body=HANDOVER_TEXT, author_name=BOT_NAME
         )

@@ -38,7 +38,7 @@ def actor_or_none(actor: Actor) -> AbstractBaseUser | None:
     return actor if actor is not None and actor.is_authenticated else None
 
 
-def _event(
+def ticket_event_record(
     *,
     ticket: Ticket,
     actor: Actor,
@@ -162,19 +162,21 @@ def message_record(
         ticket.last_message_at = message.created_at
         update_fields.append("last_message_at")
     if role == Message.Role.CUSTOMER and ticket.status == Ticket.Status.RESOLVED:
-        _set_status(
+        ticket_status_set(
             ticket=ticket, status=Ticket.Status.OPEN, actor=None, update_fields=update_fields
         )
     ticket.save(update_fields=update_fields)
     return RecordedMessage(message=message, created=True)
 
 
-def _set_status(*, ticket: Ticket, status: str, actor: Actor, update_fields: list[str]) -> None:
+def ticket_status_set(
+    *, ticket: Ticket, status: str, actor: Actor, update_fields: list[str]
+) -> None:
     old = ticket.status
     ticket.status = status
     ticket.closed_at = timezone.now() if status in Ticket.DONE_STATUSES else None
     update_fields.extend(["status", "closed_at"])
-    _event(
+    ticket_event_record(
         ticket=ticket,
         actor=actor,
         kind=TicketEvent.Kind.STATUS_CHANGED,
@@ -193,7 +195,7 @@ def ticket_change_status(*, ticket: Ticket, status: str, actor: Actor) -> Ticket
     if ticket.status == status:
         return ticket
     update_fields = ["updated_at"]
-    _set_status(ticket=ticket, status=status, actor=actor, update_fields=update_fields)
+    ticket_status_set(ticket=ticket, status=status, actor=actor, update_fields=update_fields)
     ticket.save(update_fields=update_fields)
     return ticket
 
@@ -218,7 +220,7 @@ def ticket_change_priority(*, ticket: Ticket, priority: str, actor: Actor) -> Ti
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.priority == priority:
         return ticket
-    _event(
+    ticket_event_record(
         ticket=ticket,
         actor=actor,
         kind=TicketEvent.Kind.PRIORITY_CHANGED,
@@ -243,7 +245,7 @@ def ticket_assign(*, ticket: Ticket, assignee: AbstractBaseUser | None, actor: A
     )
     if ticket.assigned_to_id == (assignee.pk if assignee else None):
         return ticket
-    _event(
+    ticket_event_record(
         ticket=ticket,
         actor=actor,
         kind=TicketEvent.Kind.ASSIGNED,

@@ -1,9 +1,9 @@
-"""Escalation: hand a ticket to a human agent with a structured handoff.
+"""Escalation: hand a ticket to a human agent with a structured handoff already handoff.
 
-The handoff is written first, outside any transaction (it may wait for the
-language model); then one transaction checks the ticket can still escalate,
-assigns the agent, sets the status, stores the handoff and writes the audit
-trail. The agent is told by email once that transaction commits.
+`helpdesk.assist.escalation` writes the handoff from the ticket's memory (it may wait for the
+language model); then `ticket_escalate` checks in one transaction that the ticket can still
+escalate, assigns the agent, sets the status, stores the handoff and writes the audit trail.
+The agent is told by email once that transaction commits.
 """
 
 from __future__ import annotations
@@ -18,13 +18,16 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 
-from helpdesk.memory.selectors.context import ticket_context
-from helpdesk.replies import composer
-from helpdesk.replies.material import Material
-from tickets.drafts import ticket_material
-from tickets.models import Handoff, Message, Ticket, TicketEvent
+from helpdesk.replies.composer import Handoff as WrittenHandoff
+from tickets.models import Handoff, Ticket, TicketEvent
 from tickets.selectors import agent_list
-from tickets.services import Actor, TicketConflictError, _event, _set_status, actor_or_none
+from tickets.services.tickets import (
+    Actor,
+    TicketConflictError,
+    actor_or_none,
+    ticket_event_record,
+    ticket_status_set,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -66,14 +69,6 @@ def next_available_agent(*, exclude: AbstractBaseUser | None = None) -> Abstract
     return agent
 
 
-def whole_ticket_query(ticket: Ticket) -> str:
-    """The subject and every customer message: a handoff's history is about the whole ticket."""
-    bodies = Message.objects.filter(ticket=ticket, role=Message.Role.CUSTOMER).order_by(
-        "created_at", "id"
-    )
-    return " ".join([ticket.subject, *bodies.values_list("body", flat=True)[:20]])
-
-
 def _notify(handoff: Handoff) -> None:
     agent = handoff.assigned_to
     if agent is None or not agent.email:
@@ -91,30 +86,33 @@ def _notify(handoff: Handoff) -> None:
         logger.exception("Could not email %s about %s", agent.get_username(), ticket.reference)
 
 
-def ticket_escalate(
-    *,
-    ticket: Ticket,
-    actor: Actor,
-    reason: str,
-    assign_to: str | None = None,
-    material: Material | None = None,
-) -> Handoff:
-    """Assign a human agent (the one named, or the least busy) and store the handoff.
+def escalation_check(*, ticket: Ticket, reason: str, assign_to: str | None = None) -> str:
+    """The reason, tidied, if the ticket can be escalated with it; else a clear error.
 
-    `material` saves gathering the ticket's context again when the caller has it.
-    """
+    Cheap: callers check before writing a handoff, which may wait for the language model."""
     reason = " ".join(reason.split())
     if not reason:
         raise ValidationError({"reason": "Say why the ticket is escalated."})
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError({"reason": f"At most {REASON_MAX_LENGTH} characters."})
     _check_can_escalate(ticket)
+    if assign_to:
+        agent_by_username(assign_to)
+    return reason
+
+
+def ticket_escalate(
+    *,
+    ticket: Ticket,
+    actor: Actor,
+    reason: str,
+    handoff: WrittenHandoff,
+    assign_to: str | None = None,
+) -> Handoff:
+    """Assign a human agent (the one named, or the least busy) and store the handoff."""
+    reason = escalation_check(ticket=ticket, reason=reason)
     requested = agent_by_username(assign_to) if assign_to else None
     actor = actor_or_none(actor)
-    if material is None:
-        context = ticket_context(ticket=ticket, query=whole_ticket_query(ticket))
-        material = ticket_material(ticket=ticket, context=context, agent=actor)
-    written = composer.compose_handoff(material)
     with transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update(of=("self",))
@@ -125,12 +123,12 @@ def ticket_escalate(
         assignee = requested or next_available_agent(exclude=actor)
         previous = ticket.assigned_to.get_username() if ticket.assigned_to else ""
         update_fields = ["assigned_to", "updated_at"]
-        _set_status(
+        ticket_status_set(
             ticket=ticket, status=Ticket.Status.ESCALATED, actor=actor, update_fields=update_fields
         )
         ticket.assigned_to = assignee
         ticket.save(update_fields=update_fields)
-        _event(
+        ticket_event_record(
             ticket=ticket,
             actor=actor,
             kind=TicketEvent.Kind.ESCALATED,
@@ -138,28 +136,19 @@ def ticket_escalate(
             new_value=assignee.get_username(),
             note=reason,
         )
-        handoff = Handoff.objects.create(
+        stored = Handoff.objects.create(
             ticket=ticket,
             assigned_to=assignee,
             escalated_by=actor,
             reason=reason,
-            customer_summary=written.customer_summary,
-            issue_summary=written.issue_summary,
-            attempted_solutions=list(written.attempted_solutions),
-            customer_sentiment=written.customer_sentiment,
-            relevant_history=list(written.relevant_history),
-            open_questions=list(written.open_questions),
-            composer=written.composer,
-            redactions=written.redactions,
+            customer_summary=handoff.customer_summary,
+            issue_summary=handoff.issue_summary,
+            attempted_solutions=list(handoff.attempted_solutions),
+            customer_sentiment=handoff.customer_sentiment,
+            relevant_history=list(handoff.relevant_history),
+            open_questions=list(handoff.open_questions),
+            composer=handoff.composer,
+            redactions=handoff.redactions,
         )
-        transaction.on_commit(lambda: _notify(handoff))
-    return handoff
-
-
-def latest_handoff(ticket: Ticket) -> Handoff | None:
-    return (
-        Handoff.objects.filter(ticket=ticket)
-        .select_related("assigned_to", "escalated_by")
-        .order_by("-created_at", "-id")
-        .first()
-    )
+        transaction.on_commit(lambda: _notify(stored))
+    return stored

@@ -1,0 +1,48 @@
+"""Every write to tickets, messages and handoffs goes through these functions.
+
+- `tickets`: create a ticket, record a message, change status, priority or assignee, close.
+- `escalation`: hand a ticket to a human agent with a written handoff.
+- `bulk`: import many customers with their tickets and messages at once.
+"""
+
+from tickets.services.escalation import (
+    NoAgentAvailableError,
+    agent_by_username,
+    escalation_check,
+    next_available_agent,
+    ticket_escalate,
+)
+from tickets.services.tickets import (
+    Actor,
+    RecordedMessage,
+    TicketConflictError,
+    actor_or_none,
+    message_record,
+    ticket_assign,
+    ticket_change_priority,
+    ticket_change_status,
+    ticket_close,
+    ticket_create,
+    ticket_event_record,
+    ticket_status_set,
+)
+
+__all__ = [
+    "Actor",
+    "NoAgentAvailableError",
+    "RecordedMessage",
+    "TicketConflictError",
+    "actor_or_none",
+    "agent_by_username",
+    "escalation_check",
+    "message_record",
+    "next_available_agent",
+    "ticket_assign",
+    "ticket_change_priority",
+    "ticket_change_status",
+    "ticket_close",
+    "ticket_create",
+    "ticket_escalate",
+    "ticket_event_record",
+    "ticket_status_set",
+]
