@@ -127,8 +127,8 @@ def build(size: int) -> dict[str, Any]:
 
     from helpdesk.memory.backends.embedded.history import vector_to_bytes
     from helpdesk.memory.models import MemoryDocument, MirrorEntry
-    from tickets.services.bulk import bulk_import
     from tickets.models import Message
+    from tickets.services.bulk import bulk_import
 
     call_command("migrate", verbosity=0)
     t0 = time.perf_counter()

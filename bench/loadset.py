@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from tickets.services.bulk import ImportCustomer, ImportMessage, ImportTicket
 from tickets.models import Message, Ticket
+from tickets.services.bulk import ImportCustomer, ImportMessage, ImportTicket
 
 DATA = Path(
     os.environ.get("SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data")

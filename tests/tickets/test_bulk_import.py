@@ -16,6 +16,7 @@ from helpdesk.memory.models import Memory, MemoryDocument, MirrorEntry
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
 from tickets import services
+from tickets.models import Message, Ticket
 from tickets.services.bulk import (
     ImportCustomer,
     ImportMessage,
@@ -23,7 +24,6 @@ from tickets.services.bulk import (
     bulk_import,
     search_indexes_deferred,
 )
-from tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,10 @@ from django.db import connection
 from customers.models import Customer
 from customers.privacy import customer_erase
 from tests.factories import CustomerFactory, MessageFactory, TicketFactory
-from tickets.services.bulk import ImportCustomer, ImportMessage, ImportTicket, bulk_import
 from tickets.models import Message, Ticket
 from tickets.search import message_search, search_words
 from tickets.selectors import ticket_queue
+from tickets.services.bulk import ImportCustomer, ImportMessage, ImportTicket, bulk_import
 
 pytestmark = pytest.mark.django_db
 
