@@ -171,7 +171,8 @@ class Level:
 
     def import_once(self) -> dict[str, float]:
         from bench.loadset import load_customer, source_pool
-        from tickets.services.bulk import ImportReport, bulk_import, search_indexes_deferred
+        from bench.search_indexes import search_indexes_deferred
+        from tickets.services.bulk import ImportReport, bulk_import
 
         source_pool()
         report, generate, write = ImportReport(), 0.0, 0.0

@@ -136,7 +136,8 @@ def substring_search(tickets: Any, query: str) -> Any:
 def import_all(variant: str, batches: list[list[Any]]) -> dict[str, float]:
     from django.db import connection
 
-    from tickets.services.bulk import ImportReport, bulk_import, search_indexes_deferred
+    from bench.search_indexes import search_indexes_deferred
+    from tickets.services.bulk import ImportReport, bulk_import
 
     report = ImportReport()
     is_postgresql = connection.vendor == "postgresql"

@@ -3,9 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-admin.site.site_header = "Helpdesk administration"
-admin.site.site_title = "Helpdesk admin"
-admin.site.index_title = "Tickets, customers and agents"
+from helpdesk.portal.urls import customer_patterns, ticket_patterns
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="tickets:queue", permanent=False), name="home"),
@@ -15,8 +13,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("tickets/", include("tickets.urls")),
-    path("customers/", include("customers.urls")),
+    path("tickets/", include((ticket_patterns, "tickets"))),
+    path("customers/", include((customer_patterns, "customers"))),
     path("api/", include(("helpdesk.api.urls", "api"))),
     path("admin/", admin.site.urls),
 ]

@@ -6,9 +6,11 @@ import re
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from customers.models import Customer
+from customers.selectors import customer_search
 from tickets.models import Handoff, Message, Ticket, TicketEvent
 from tickets.search import QUERY_MAX_LENGTH, message_search
 
@@ -121,3 +123,15 @@ def whole_ticket_query(ticket: Ticket) -> str:
         "created_at", "id"
     )
     return " ".join([ticket.subject, *bodies.values_list("body", flat=True)[:20]])
+
+
+def customer_list(*, query: str = "") -> QuerySet[Customer]:
+    """Customers matching `query`, each with its number of tickets and latest activity."""
+    # Per-row subqueries rather than a join with GROUP BY: the database then works out the
+    # numbers for the page's 25 customers only, not for every customer before sorting.
+    tickets = Ticket.objects.filter(customer=OuterRef("pk")).order_by().values("customer")
+    customers = Customer.objects.annotate(
+        ticket_count=Coalesce(Subquery(tickets.annotate(n=Count("id")).values("n")), 0),
+        last_activity_at=Subquery(tickets.annotate(last=Max("last_message_at")).values("last")),
+    )
+    return customer_search(customers, query).order_by("name", "id")

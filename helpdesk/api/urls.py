@@ -4,9 +4,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from customers.api.views import CustomerViewSet
+from helpdesk.api.customers.views import CustomerViewSet
 from helpdesk.api.health import health
-from tickets.api.views import TicketMessageViewSet, TicketViewSet
+from helpdesk.api.tickets.views import TicketMessageViewSet, TicketViewSet
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")

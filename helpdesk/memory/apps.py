@@ -26,7 +26,9 @@ class MemoryConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from helpdesk.memory import signals, worker  # noqa: F401 (signals connects the receivers)
+        # Importing these connects their receivers: the outbox writers (signals) and the
+        # deliverers that answer a delivery request (worker thread, Celery task).
+        from helpdesk.memory import signals, tasks, worker  # noqa: F401
 
         if settings.MIRROR_WORKER_AUTOSTART and _is_web_server():
             worker.enable()

@@ -15,9 +15,11 @@ import threading
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import close_old_connections, connection
+from django.dispatch import receiver
 from django.utils import timezone
+
+from helpdesk.memory.wakeup import delivery_requested
 
 logger = logging.getLogger(__name__)
 
@@ -118,69 +120,8 @@ def stop() -> None:
             _worker = None
 
 
-# A wake-up task that waited this long in the queue is dropped: the periodic
-# sweep (celery beat) has delivered its entries by then.
-WAKE_EXPIRES_SECONDS = 60.0
-# Set while a wake-up task is queued and not yet started (shared caches only).
-WAKE_QUEUED_KEY = "helpdesk:mirror:wake-queued"
-
-
-def wake() -> None:
-    """Deliver soon: queue the Celery task, or nudge the thread in this process.
-
-    Runs after the commit, so the entries are safe whatever happens here: a
-    broker that is down costs latency (the sweep delivers them), never the
-    caller's request. With a cache shared by all processes (`CACHE_URL`), one
-    queued task serves every commit until it starts, instead of one task each.
-    """
-    if settings.CELERY_BROKER_URL:
-        _queue_delivery_task()
-        return
-    if _enabled:
+@receiver(delivery_requested, dispatch_uid="mirror_worker_wake")
+def wake(**kwargs: object) -> None:
+    """Nudge this process's worker thread, if it runs here and Celery does not deliver."""
+    if _enabled and not settings.CELERY_BROKER_URL:
         start().nudge()
-
-
-def _queue_delivery_task() -> None:
-    from helpdesk.memory.tasks import deliver_mirror
-
-    deduplicate = _cache_is_shared()
-    if deduplicate and not _mark_wake_queued():
-        return  # a queued task has not started yet: it will claim these entries too
-    try:
-        deliver_mirror.apply_async(
-            expires=WAKE_EXPIRES_SECONDS,
-            retry_policy={"max_retries": 1, "interval_start": 0.1, "interval_step": 0.1},
-        )
-    except Exception as error:
-        # The broker's errors vary by transport; none may fail the caller.
-        logger.warning("Could not queue mirror delivery (%s); the sweep will deliver", error)
-        if deduplicate:
-            wake_taken()
-
-
-def wake_taken() -> None:
-    """A delivery task starts: commits from now on need a task of their own.
-
-    Called before the task claims anything, so an entry committed meanwhile is
-    either claimed by this task or queues the next one.
-    """
-    if _cache_is_shared():
-        try:
-            cache.delete(WAKE_QUEUED_KEY)
-        except Exception as error:  # the mark expires by itself
-            logger.warning("Could not clear the queued wake-up mark (%s)", error)
-
-
-def _mark_wake_queued() -> bool:
-    """True if no wake-up task was queued yet (or the cache cannot tell)."""
-    try:
-        return bool(cache.add(WAKE_QUEUED_KEY, 1, timeout=WAKE_EXPIRES_SECONDS))
-    except Exception as error:  # the cache's errors vary by backend
-        logger.warning("Could not mark the wake-up as queued (%s)", error)
-        return True
-
-
-def _cache_is_shared() -> bool:
-    """Whether every process sees the same cache (a per-process one cannot deduplicate)."""
-    backend = settings.CACHES["default"]["BACKEND"]
-    return not backend.endswith(("LocMemCache", "DummyCache"))

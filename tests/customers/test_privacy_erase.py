@@ -9,10 +9,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 
 from customers.models import Customer, CustomerEvent, ErasureRecord
-from customers.privacy import customer_erase, customer_erasure_find, customer_export
 from helpdesk.memory.models import Memory, MemoryDocument, MirrorEntry
 from helpdesk.memory.services.corrections import memory_delete
 from helpdesk.memory.services.mirror import mirror_claim
+from helpdesk.privacy import customer_erase, customer_erasure_find, customer_export
 from tests.customers.privacy_helpers import history_of
 from tests.factories import UserFactory
 from tests.mirror_helpers import deliver_all, ticket_with_messages

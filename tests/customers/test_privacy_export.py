@@ -10,8 +10,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from pytest_django.fixtures import Settings
 
 from customers.models import Customer
-from customers.privacy import EXPORT_SCHEMA_VERSION, customer_export
 from helpdesk.memory.services.corrections import memory_correct
+from helpdesk.privacy import EXPORT_SCHEMA_VERSION, customer_export
 from tests.customers.privacy_helpers import ROUTER, history_of
 from tests.mirror_helpers import ticket_with_messages
 

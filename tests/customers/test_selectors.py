@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from customers.models import Customer
-from customers.selectors import customer_list
 from tests.factories import TicketFactory
 from tickets.models import Ticket
+from tickets.selectors import customer_list
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,9 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, resolve, reverse
 
-from customers import urls as customer_urls
 from customers.models import Customer
+from helpdesk.portal.urls import customer_patterns, ticket_patterns
 from tests.factories import PASSWORD
-from tickets import urls as ticket_urls
 from tickets.models import Message, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
@@ -65,8 +64,8 @@ def test_page_list_covers_every_portal_route() -> None:
     covered = {
         resolve(path.format(ticket=1, customer=1)).view_name for _, path in PAGES if path != "/"
     }
-    routes = {f"tickets:{name}" for name in _route_names(ticket_urls.urlpatterns)} | {
-        f"customers:{name}" for name in _route_names(customer_urls.urlpatterns)
+    routes = {f"tickets:{name}" for name in _route_names(ticket_patterns)} | {
+        f"customers:{name}" for name in _route_names(customer_patterns)
     }
 
     assert covered == routes

@@ -9,9 +9,9 @@ from pytest_django.fixtures import Settings
 from rest_framework.test import APIClient
 
 from customers.models import Customer
-from customers.privacy import customer_erase, customer_export
 from helpdesk.memory import ids
 from helpdesk.memory.models import MirrorEntry
+from helpdesk.privacy import customer_erase, customer_export
 from tests.customers.privacy_helpers import history_of
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.mirror_helpers import deliver_all, ticket_with_messages

@@ -16,9 +16,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import override_settings
 
+from helpdesk.demo_data.loader import DEMO_DATA_DIR, demo_load
 from helpdesk.memory.backends import get_backend, reset_backend
 from helpdesk.memory.services.mirror import mirror_deliver_due
-from tickets.demo import DEMO_DATA_DIR, demo_load
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

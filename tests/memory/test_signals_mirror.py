@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from helpdesk.memory import worker
 from helpdesk.memory.models import MirrorEntry
+from helpdesk.memory.wakeup import delivery_requested
 from tests.factories import CustomerFactory
 from tickets import services
 from tickets.models import Message, Ticket
@@ -64,17 +64,21 @@ def test_a_rolled_back_message_leaves_no_entry() -> None:
     assert kinds(ticket) == ["ticket_opened"]
 
 
-def test_the_worker_is_woken_only_after_commit(
-    django_capture_on_commit_callbacks, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_delivery_is_requested_only_after_commit(django_capture_on_commit_callbacks) -> None:
     woken = []
-    monkeypatch.setattr(worker, "wake", lambda: woken.append(True))
+
+    def listener(**kwargs: object) -> None:
+        woken.append(True)
+
     ticket = services.ticket_create(customer=CustomerFactory(), subject="Printer offline")
+    delivery_requested.connect(listener, weak=False, dispatch_uid="test_listener")
+    try:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            services.message_record(ticket=ticket, role="customer", body="Hi")
+            assert woken == []
 
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.message_record(ticket=ticket, role="customer", body="Hi")
-        assert woken == []
-
-    for callback in callbacks:
-        callback()
+        for callback in callbacks:
+            callback()
+    finally:
+        delivery_requested.disconnect(dispatch_uid="test_listener")
     assert woken == [True]

@@ -9,6 +9,7 @@ import pytest
 
 from helpdesk.memory import ids, worker
 from helpdesk.memory.models import MirrorEntry
+from helpdesk.memory.wakeup import request_delivery
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
 from tickets import services
@@ -43,5 +44,5 @@ def test_worker_thread_delivers_after_commit(
 def test_wake_does_nothing_in_a_process_without_the_worker(monkeypatch) -> None:
     started = []
     monkeypatch.setattr(worker, "start", lambda: started.append(True))
-    worker.wake()
+    request_delivery()
     assert started == []

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 
+from bench.search_indexes import search_indexes_deferred
 from customers.models import Customer
 from helpdesk.memory import ids
 from helpdesk.memory.models import Memory, MemoryDocument, MirrorEntry
@@ -17,12 +18,12 @@ from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
 from tickets import services
 from tickets.models import Message, Ticket
+from tickets.search import message_search
 from tickets.services.bulk import (
     ImportCustomer,
     ImportMessage,
     ImportTicket,
     bulk_import,
-    search_indexes_deferred,
 )
 
 pytestmark = pytest.mark.django_db
@@ -240,3 +241,26 @@ def test_deferred_search_indexes_come_back_as_the_migration_made_them() -> None:
         "message_body_fts_idx",
         "ticket_subject_trgm_idx",
     }
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 trigger")
+def test_import_leaves_the_search_trigger_as_the_migration_made_it() -> None:
+    def trigger() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND name = 'tickets_message_fts_insert'"
+            )
+            return cursor.fetchone()[0]
+
+    before = trigger()
+
+    bulk_import(customers=_customers())
+
+    assert trigger() == before
+    services.message_record(
+        ticket=Ticket.objects.first(), role="customer", body="a word nobody else wrote: quokka"
+    )
+    assert [message.body for message in message_search("quokka")] == [
+        "a word nobody else wrote: quokka"
+    ]

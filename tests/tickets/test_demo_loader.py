@@ -18,7 +18,7 @@ from django.core.management.base import CommandError
 from rest_framework.authtoken.models import Token
 
 from customers.models import Customer
-from tickets.demo import (
+from helpdesk.demo_data.loader import (
     DEMO_DATA_DIR,
     DemoDataError,
     DemoSummary,

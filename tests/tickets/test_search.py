@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 
 from customers.models import Customer
-from customers.privacy import customer_erase
+from helpdesk.privacy import customer_erase
 from tests.factories import CustomerFactory, MessageFactory, TicketFactory
 from tickets.models import Message, Ticket
 from tickets.search import message_search, search_words

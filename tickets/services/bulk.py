@@ -1,12 +1,10 @@
 """Bulk import: many customers with their tickets and messages in one transaction per batch.
 
-`bulk_import` writes what the services would write, row for row, but with
-`bulk_create`: customers, tickets, the audit trail (created, then resolved or
-closed), messages, and the memory mirror's outbox. Signals do not fire on
-`bulk_create`, so the outbox rows are written here explicitly, in the same
-transaction and in the order the signals would have written them (ticket
-opened, each message, ticket closed), so that the mirror delivers every
-imported message exactly once, after commit.
+`bulk_import` writes what the services would write, row for row, but many rows per statement
+(`helpdesk.rows.RowWriter`): customers, tickets, the audit trail (created, then resolved or
+closed) and messages. Model signals do not fire for such rows, so it sends one
+`tickets_imported` signal per batch, in the same transaction, with what it wrote: the memory
+mirror queues the imported tickets from it, as its receivers would have one by one.
 
 A customer whose `external_id` is already stored is skipped whole: an import
 interrupted between batches resumes by running it again.
@@ -15,20 +13,19 @@ interrupted between batches resumes by running it again.
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import DatabaseError, connection, models, transaction
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.utils import timezone
 
 from customers.models import Customer
-from helpdesk.memory import worker
-from helpdesk.memory.models import MirrorEntry
+from helpdesk.rows import RowWriter
 from tickets.models import Message, Ticket, TicketEvent
+from tickets.signals import ImportedTicket, tickets_imported
 
 
 @dataclass(frozen=True)
@@ -117,81 +114,6 @@ def _validate(customer: ImportCustomer) -> None:
             _aware(message.created_at, "created_at")
 
 
-class _Writer:
-    """Rows into one table per call, with the ORM's column names and value adapters.
-
-    `bulk_create` spends about nine tenths of an import compiling SQL object by
-    object (measured: about 3,000 messages a second with the outbox, on SQLite);
-    this writes the same rows with one prepared statement per table instead:
-    `executemany` on SQLite, COPY on PostgreSQL. New ids come back in row order:
-    on SQLite from the last rowid (the transaction holds the write lock from its
-    first insert on, so one statement's ids are consecutive, which is checked),
-    on PostgreSQL reserved from the table's sequence first.
-    """
-
-    def __init__(self) -> None:
-        if connection.vendor not in ("sqlite", "postgresql"):
-            raise ImproperlyConfigured(
-                f"bulk_import supports SQLite and PostgreSQL, not {connection.vendor}."
-            )
-        self.is_postgresql = connection.vendor == "postgresql"
-        self._zone = connection.timezone
-
-    def time(self, value: datetime.datetime | None) -> object:
-        """A time as the ORM writes it: as is for PostgreSQL; for SQLite the text of the
-        naive time in the connection's zone (`adapt_datetimefield_value`, minus its checks:
-        every time here is aware)."""
-        if self.is_postgresql or value is None:
-            return value
-        return str(value.astimezone(self._zone).replace(tzinfo=None))
-
-    def insert(
-        self,
-        model: type[models.Model],
-        fields: Sequence[str],
-        rows: list[tuple],
-        *,
-        ids: bool = False,
-    ) -> list[int]:
-        if not rows:
-            return []
-        quote = connection.ops.quote_name
-        table = model._meta.db_table
-        columns = [model._meta.get_field(name).column for name in fields]
-        with connection.cursor() as cursor:
-            if self.is_postgresql:
-                new_ids: list[int] = []
-                if ids:
-                    cursor.execute(
-                        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-                        "FROM generate_series(1, %s)",
-                        [table, len(rows)],
-                    )
-                    new_ids = sorted(row[0] for row in cursor.fetchall())
-                    rows = [(pk, *row) for pk, row in zip(new_ids, rows, strict=True)]
-                    columns = ["id", *columns]
-                names = ", ".join(quote(column) for column in columns)
-                with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-                return new_ids
-            names = ", ".join(quote(column) for column in columns)
-            marks = ", ".join(["%s"] * len(columns))
-            # Names come from the models' metadata, quoted; every value is a parameter.
-            insert = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"  # noqa: S608
-            cursor.executemany(insert, rows)
-            if not ids:
-                return []
-            cursor.execute("SELECT last_insert_rowid()")
-            last = cursor.fetchone()[0]
-            first = last - len(rows) + 1
-            count = f"SELECT COUNT(*) FROM {quote(table)} WHERE id BETWEEN %s AND %s"  # noqa: S608
-            cursor.execute(count, [first, last])
-            if cursor.fetchone()[0] != len(rows):
-                raise DatabaseError(f"Ids of the rows imported into {table} are not consecutive.")
-            return list(range(first, last + 1))
-
-
 @dataclass(frozen=True)
 class _Planned:
     customer_id: int
@@ -217,22 +139,29 @@ def _plan(customer_id: int, customer: ImportCustomer) -> Iterator[_Planned]:
         )
 
 
-def _closing_payload(plan: _Planned) -> dict[str, object]:
-    """What `helpdesk.memory.signals.closing_payload` says of a ticket closed once."""
-    closed_at = plan.closed_at.astimezone(datetime.UTC).isoformat() if plan.closed_at else None
-    return {"status": plan.source.status, "closed_at": closed_at, "sequence": 1}
+def _imported(
+    ticket_ids: list[int], plans: list[_Planned], message_ids: list[int]
+) -> list[ImportedTicket]:
+    new_message_ids = iter(message_ids)
+    return [
+        ImportedTicket(
+            ticket_id=ticket_id,
+            customer_id=plan.customer_id,
+            message_ids=tuple(next(new_message_ids) for _ in plan.messages),
+            status=plan.source.status,
+            closed_at=plan.closed_at,
+        )
+        for ticket_id, plan in zip(ticket_ids, plans, strict=True)
+    ]
 
 
 TICKET_FIELDS = ("customer", "subject", "channel", "status", "priority")
 TICKET_TIME_FIELDS = ("created_at", "updated_at", "last_message_at", "closed_at")
 EVENT_FIELDS = ("ticket", "kind", "old_value", "new_value", "note", "created_at")
 MESSAGE_FIELDS = ("ticket", "role", "author_name", "body", "created_at", "external_id")
-ENTRY_FIELDS = ("ticket", "customer", "message", "kind", "payload")
-ENTRY_STATE_FIELDS = ("state", "attempts", "next_attempt_at", "last_error", "outcome")
-ENTRY_TAIL_FIELDS = ("needs_verification", "created_at")
 
 
-def _event_rows(writer: _Writer, ticket_ids: list[int], plans: list[_Planned]) -> list[tuple]:
+def _event_rows(writer: RowWriter, ticket_ids: list[int], plans: list[_Planned]) -> list[tuple]:
     """The trail `ticket_create` and `ticket_close` leave: created open, then resolved or closed."""
     rows = []
     for ticket_id, plan in zip(ticket_ids, plans, strict=True):
@@ -246,7 +175,7 @@ def _event_rows(writer: _Writer, ticket_ids: list[int], plans: list[_Planned]) -
     return rows
 
 
-def _message_rows(writer: _Writer, ticket_ids: list[int], plans: list[_Planned]) -> list[tuple]:
+def _message_rows(writer: RowWriter, ticket_ids: list[int], plans: list[_Planned]) -> list[tuple]:
     rows = []
     for ticket_id, plan in zip(ticket_ids, plans, strict=True):
         for message in plan.messages:
@@ -258,32 +187,8 @@ def _message_rows(writer: _Writer, ticket_ids: list[int], plans: list[_Planned])
     return rows
 
 
-def _entry_rows(
-    ticket_ids: list[int], plans: list[_Planned], message_ids: list[int], stamp: object
-) -> list[tuple]:
-    """The outbox, in the order the signals write it: opened, each message, closed."""
-    state = (MirrorEntry.State.PENDING, 0, stamp, "", "", False, stamp)
-    empty = json.dumps({})
-    new_message_ids = iter(message_ids)
-    rows = []
-    for ticket_id, plan in zip(ticket_ids, plans, strict=True):
-        head = (ticket_id, plan.customer_id)
-        rows.append((*head, None, MirrorEntry.Kind.TICKET_OPENED, empty, *state))
-        for _ in plan.messages:
-            message_id = next(new_message_ids)
-            rows.append((*head, message_id, MirrorEntry.Kind.MESSAGE, empty, *state))
-        if plan.source.status in Ticket.DONE_STATUSES:
-            payload = json.dumps(_closing_payload(plan))
-            rows.append((*head, None, MirrorEntry.Kind.TICKET_CLOSED, payload, *state))
-    return rows
-
-
-# SQLite's FTS5 index of message text (migration 0009): its insert trigger, as created there.
+# SQLite's FTS5 index of message text (migration 0009) is kept by this insert trigger.
 SQLITE_INDEX_TRIGGER = "tickets_message_fts_insert"
-SQLITE_INDEX_TRIGGER_SQL = (
-    "CREATE TRIGGER tickets_message_fts_insert AFTER INSERT ON tickets_message BEGIN "
-    "INSERT INTO tickets_message_fts(rowid, body) VALUES (new.id, new.body); END"
-)
 
 
 @contextmanager
@@ -294,18 +199,19 @@ def _sqlite_search_index_by_statement() -> Iterator[Callable[[list[int]], None]]
     it writes a small index segment per message and merges them later: about 35,000
     messages/s, against 190,000/s in one `INSERT ... SELECT` (bench/search.py). Inside the
     import's transaction, which holds SQLite's write lock, the trigger is dropped, the rows
-    written, indexed by id range, and the trigger created again; a failure rolls all of it
-    back. Elsewhere, or without the index: nothing to do.
+    written, indexed by id range, and the trigger created again as the database had it; a
+    failure rolls all of it back. Elsewhere, or without the index: nothing to do.
     """
-    has_trigger = False
+    trigger_sql = None
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = %s",
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
                 [SQLITE_INDEX_TRIGGER],
             )
-            has_trigger = cursor.fetchone() is not None
-    if not has_trigger:
+            row = cursor.fetchone()
+            trigger_sql = row[0] if row else None
+    if trigger_sql is None:
         yield lambda ids: None
         return
 
@@ -322,7 +228,7 @@ def _sqlite_search_index_by_statement() -> Iterator[Callable[[list[int]], None]]
         cursor.execute(f"DROP TRIGGER {SQLITE_INDEX_TRIGGER}")
     yield index
     with connection.cursor() as cursor:
-        cursor.execute(SQLITE_INDEX_TRIGGER_SQL)
+        cursor.execute(trigger_sql)
 
 
 @transaction.atomic
@@ -344,7 +250,7 @@ def bulk_import(*, customers: Sequence[ImportCustomer]) -> ImportReport:
     if not fresh:
         return ImportReport(skipped=len(customers))
 
-    writer = _Writer()
+    writer = RowWriter()
     at, stamp = writer.time, writer.time(timezone.now())
     customer_ids = writer.insert(
         Customer,
@@ -371,44 +277,12 @@ def bulk_import(*, customers: Sequence[ImportCustomer]) -> ImportReport:
     with _sqlite_search_index_by_statement() as indexed:
         message_ids = writer.insert(Message, MESSAGE_FIELDS, message_rows, ids=True)
         indexed(message_ids)
-    entry_rows = _entry_rows(ticket_ids, plans, message_ids, stamp)
-    writer.insert(MirrorEntry, (*ENTRY_FIELDS, *ENTRY_STATE_FIELDS, *ENTRY_TAIL_FIELDS), entry_rows)
-    transaction.on_commit(worker.wake)
+    imported = _imported(ticket_ids, plans, message_ids)
+    answers = tickets_imported.send(sender=Ticket, tickets=imported, writer=writer)
     return ImportReport(
         customers=len(customer_ids),
         skipped=len(customers) - len(fresh),
         tickets=len(ticket_ids),
         messages=len(message_ids),
-        mirror_entries=len(entry_rows),
+        mirror_entries=sum(count for _, count in answers if isinstance(count, int)),
     )
-
-
-# The queue search's indexes on PostgreSQL, as migrations 0006 and 0009 create them.
-SEARCH_INDEXES = {
-    "message_body_fts_idx": (
-        "tickets_message USING gin (to_tsvector('helpdesk_search'::regconfig, body))"
-    ),
-    "ticket_subject_trgm_idx": "tickets_ticket USING gin ((UPPER(subject::text)) gin_trgm_ops)",
-}
-
-
-@contextmanager
-def search_indexes_deferred() -> Iterator[None]:
-    """For a large import on PostgreSQL: drop the queue search's indexes (message words,
-    subject trigrams), and build them once at the end, faster than keeping them up to date
-    row by row (bench/search.py). Searches still work meanwhile, only slower (they read every
-    message); an interrupted import leaves them missing until it is run again. Elsewhere:
-    no-op (SQLite's FTS5 index is kept by triggers, row by row)."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        for name in SEARCH_INDEXES:
-            cursor.execute(f"DROP INDEX IF EXISTS {connection.ops.quote_name(name)}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            for name, definition in SEARCH_INDEXES.items():
-                quoted = connection.ops.quote_name(name)
-                cursor.execute(f"CREATE INDEX IF NOT EXISTS {quoted} ON {definition}")

@@ -8,14 +8,14 @@ switching memory backends; the backends drop what they already hold).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
-from helpdesk.memory import worker
 from helpdesk.memory.models import MirrorEntry
-from helpdesk.memory.signals import closing_payload
+from helpdesk.memory.outbox import ticket_closing_payload, ticket_history_values
+from helpdesk.memory.wakeup import request_delivery
 from tickets.models import Message, Ticket
 
 
@@ -27,24 +27,15 @@ def backfill_candidates(*, everything: bool = False, after_ticket: int = 0) -> Q
     return tickets.exclude(Exists(opened))
 
 
-def _entries_for(ticket: Ticket) -> Iterator[MirrorEntry]:
-    yield MirrorEntry(
-        ticket=ticket, customer_id=ticket.customer_id, kind=MirrorEntry.Kind.TICKET_OPENED
+def _entries_for(ticket: Ticket) -> list[MirrorEntry]:
+    message_ids = Message.objects.filter(ticket=ticket).order_by("created_at", "id")
+    values = ticket_history_values(
+        ticket_id=ticket.pk,
+        customer_id=ticket.customer_id,
+        message_ids=list(message_ids.values_list("pk", flat=True)),
+        closing=ticket_closing_payload(ticket) if ticket.is_done else None,
     )
-    for message in Message.objects.filter(ticket=ticket).order_by("created_at", "id"):
-        yield MirrorEntry(
-            ticket=ticket,
-            customer_id=ticket.customer_id,
-            message=message,
-            kind=MirrorEntry.Kind.MESSAGE,
-        )
-    if ticket.is_done:
-        yield MirrorEntry(
-            ticket=ticket,
-            customer_id=ticket.customer_id,
-            kind=MirrorEntry.Kind.TICKET_CLOSED,
-            payload=closing_payload(ticket),
-        )
+    return [MirrorEntry(**entry) for entry in values]
 
 
 def mirror_backfill(
@@ -62,5 +53,5 @@ def mirror_backfill(
         if on_ticket is not None:
             on_ticket(ticket, len(entries))
     if written:
-        worker.wake()
+        request_delivery()
     return written

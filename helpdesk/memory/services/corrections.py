@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from customers.models import Customer, CustomerEvent
-from helpdesk.memory import worker
 from helpdesk.memory.models import Memory, MirrorEntry
+from helpdesk.memory.wakeup import request_delivery
 from tickets.models import Ticket, TicketEvent
 from tickets.services import Actor, actor_or_none
 
@@ -54,7 +54,7 @@ def memory_delete(
         kind=MirrorEntry.Kind.MEMORY_DELETED,
         payload={"memory_id": memory_id},
     )
-    transaction.on_commit(worker.wake)
+    transaction.on_commit(request_delivery)
     return entry
 
 

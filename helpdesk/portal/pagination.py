@@ -1,22 +1,11 @@
-"""Small helpers shared by the portal's views."""
+"""Pages of a list, and the links between them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 from django.conf import settings
-from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
-
-View = TypeVar("View", bound=Callable[..., Any])
-
-
-def agent_required(view: View) -> View:
-    """Logged-in users who are not agents get 403 (LoginRequiredMiddleware handles anonymous)."""
-    return permission_required("tickets.view_ticket", raise_exception=True)(view)
 
 
 def paginate(request: HttpRequest, items: QuerySet, per_page: int | None = None) -> Page:

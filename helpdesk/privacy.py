@@ -29,17 +29,18 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from customers.models import Customer, CustomerEvent, ErasureRecord
-from helpdesk.memory import ids, worker
+from helpdesk.memory import ids
 from helpdesk.memory.backends import get_backend
 from helpdesk.memory.models import Memory, MemoryDocument, MirrorEntry
 from helpdesk.memory.types import MemoryBackendError, ProfileFact, TicketMemory
+from helpdesk.memory.wakeup import request_delivery
 from tickets.models import Handoff, Message, Ticket, TicketEvent
 from tickets.search import message_index_purge
 from tickets.services import Actor, actor_or_none
 
 EXPORT_SCHEMA_VERSION = 1
 ERASE_PERMISSION = "customers.delete_customer"
-_DIGEST_SALT = "customers.privacy.external_id"
+_DIGEST_SALT = "helpdesk.privacy.external_id"
 
 
 def external_id_digest(external_id: str) -> str:
@@ -284,7 +285,7 @@ def customer_erase(*, customer: Customer, actor: Actor, actor_name: str = "") ->
         memory_backend=settings.MEMORY_BACKEND,
         memory_entry=entry,
     )
-    transaction.on_commit(worker.wake)
+    transaction.on_commit(request_delivery)
     return record
 
 

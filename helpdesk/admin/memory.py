@@ -4,9 +4,9 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from helpdesk.memory import worker
 from helpdesk.memory.models import Memory, MirrorEntry
 from helpdesk.memory.services.mirror import mirror_retry
+from helpdesk.memory.wakeup import request_delivery
 
 
 @admin.register(Memory)
@@ -40,7 +40,7 @@ class MirrorEntryAdmin(admin.ModelAdmin):
     @admin.action(description="Retry selected failed entries", permissions=["change"])
     def retry(self, request: HttpRequest, queryset: QuerySet[MirrorEntry]) -> None:
         requeued = mirror_retry(queryset)
-        worker.wake()
+        request_delivery()
         self.message_user(request, f"Queued {requeued} failed entries again.", messages.SUCCESS)
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tickets.demo import (
+from helpdesk.demo_data.loader import (
     DEMO_DATA_DIR,
     DemoDataError,
     DemoDataPresentError,

@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from customers.models import Customer, ErasureRecord
-from customers.privacy import customer_erase, customer_export, external_id_digest, may_erase
+from helpdesk.privacy import customer_erase, customer_export, external_id_digest, may_erase
 
 
 @admin.register(Customer)

@@ -9,15 +9,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from customers import selectors, services
-from customers.api.serializers import (
+from customers.models import Customer
+from helpdesk.api.customers.serializers import (
     CustomerInputSerializer,
     CustomerOutputSerializer,
     CustomerUpdateSerializer,
 )
-from customers.models import Customer
 from helpdesk.api.schema import conflict
+from helpdesk.api.tickets.context import CustomerMemorySerializer
 from helpdesk.memory.selectors.context import customer_memory
-from tickets.api.context_serializers import CustomerMemorySerializer
 
 
 class CustomerFilter(django_filters.FilterSet):

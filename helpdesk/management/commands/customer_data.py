@@ -21,10 +21,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
 
 from customers.models import Customer, ErasureRecord
-from customers.privacy import customer_erase, customer_erasure_find, customer_export
 from helpdesk.memory.backends import get_backend
 from helpdesk.memory.models import MirrorEntry
 from helpdesk.memory.services.mirror import mirror_deliver_entry
+from helpdesk.privacy import customer_erase, customer_erasure_find, customer_export
 
 
 class Command(BaseCommand):

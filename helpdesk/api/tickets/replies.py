@@ -5,8 +5,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from helpdesk.api.tickets.serializers import MessageOutputSerializer
 from helpdesk.assist.bot import BotOutcome
-from tickets.api.serializers import MessageOutputSerializer
 from tickets.models import Handoff
 from tickets.services.escalation import REASON_MAX_LENGTH
 

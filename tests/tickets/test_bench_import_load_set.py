@@ -1,17 +1,17 @@
-"""`manage.py import_load_set`: the benchmark's load set, deterministic and resumable."""
+"""bench/import_load_set.py: the benchmark's load set, deterministic and resumable."""
 
 from __future__ import annotations
 
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from customers.models import Customer
 from helpdesk.memory.models import MirrorEntry
 from tickets.models import Message
 
 try:
+    from bench.import_load_set import run
     from bench.loadset import DATA, load_customer, ticket_count
 except ImportError:  # pragma: no cover - bench/ sits beside manage.py in a checkout
     DATA = None
@@ -26,7 +26,7 @@ pytestmark = [
 
 
 def test_import_load_set_imports_the_customers_with_their_outbox() -> None:
-    call_command("import_load_set", "--customers", "3", stdout=StringIO())
+    run(customers=3, stdout=StringIO())
 
     assert Customer.objects.count() == 3
     assert Customer.objects.filter(tickets__isnull=True).count() == 0
@@ -34,11 +34,11 @@ def test_import_load_set_imports_the_customers_with_their_outbox() -> None:
 
 
 def test_import_load_set_resumes_where_it_stopped() -> None:
-    call_command("import_load_set", "--customers", "2", "--batch", "1", stdout=StringIO())
+    run(customers=2, batch=1, stdout=StringIO())
     messages = Message.objects.count()
     out = StringIO()
 
-    call_command("import_load_set", "--customers", "3", "--batch", "1", stdout=out)
+    run(customers=3, batch=1, stdout=out)
 
     assert "2 already stored" in out.getvalue()
     assert Customer.objects.count() == 3

@@ -13,25 +13,25 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from helpdesk.api.schema import conflict
-from helpdesk.assist.bot import ticket_bot_reply
-from helpdesk.assist.drafts import ticket_suggested_reply
-from helpdesk.assist.escalation import ticket_escalate_with_handoff
-from helpdesk.memory.selectors.context import ticket_context
-from tickets import selectors, services
-from tickets.api.context_serializers import ContextQuerySerializer, TicketContextSerializer
-from tickets.api.reply_serializers import (
+from helpdesk.api.tickets.context import ContextQuerySerializer, TicketContextSerializer
+from helpdesk.api.tickets.replies import (
     BotReplySerializer,
     DraftSerializer,
     EscalateInputSerializer,
     EscalationSerializer,
 )
-from tickets.api.serializers import (
+from helpdesk.api.tickets.serializers import (
     MessageInputSerializer,
     MessageOutputSerializer,
     TicketCloseSerializer,
     TicketInputSerializer,
     TicketOutputSerializer,
 )
+from helpdesk.assist.bot import ticket_bot_reply
+from helpdesk.assist.drafts import ticket_suggested_reply
+from helpdesk.assist.escalation import ticket_escalate_with_handoff
+from helpdesk.memory.selectors.context import ticket_context
+from tickets import selectors, services
 from tickets.models import Message, Ticket
 
 

@@ -7,20 +7,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from customers import selectors
-from customers.forms import CorrectMemoryForm, ForgetMemoryForm
 from customers.models import Customer
 from helpdesk.memory.selectors.context import customer_memory
 from helpdesk.memory.services.corrections import memory_correct, memory_delete
-from helpdesk.portal import agent_required, paginate, query_without_page
-from tickets.selectors import customer_tickets
+from helpdesk.portal.access import agent_required
+from helpdesk.portal.forms import CorrectMemoryForm, ForgetMemoryForm
+from helpdesk.portal.pagination import paginate, query_without_page
+from tickets import selectors as ticket_selectors
 
 
 @require_GET
 @agent_required
 def customer_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
-    customers = selectors.customer_list(query=query)
+    customers = ticket_selectors.customer_list(query=query)
     return render(
         request,
         "customers/list.html",
@@ -36,7 +36,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 @agent_required
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
-    tickets = customer_tickets(customer_id=customer.pk)
+    tickets = ticket_selectors.customer_tickets(customer_id=customer.pk)
     return render(
         request,
         "customers/detail.html",

@@ -9,9 +9,10 @@ from django.views.decorators.http import require_GET, require_POST
 from helpdesk.assist.drafts import ticket_suggested_reply
 from helpdesk.assist.escalation import ticket_escalate_with_handoff
 from helpdesk.memory.selectors.context import ticket_context
-from helpdesk.portal import agent_required, paginate, query_without_page
+from helpdesk.portal.access import agent_required
+from helpdesk.portal.forms import KEEP_STATUS, EscalateForm, ReplyForm, TicketUpdateForm
+from helpdesk.portal.pagination import paginate, query_without_page
 from tickets import selectors, services
-from tickets.forms import KEEP_STATUS, EscalateForm, ReplyForm, TicketUpdateForm
 from tickets.models import Message, Ticket
 from tickets.selectors import latest_handoff
 
