@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from customers.models import Customer
+from helpdesk.errors import ConflictError
 
 
-class CustomerAlreadyExistsError(Exception):
+class CustomerAlreadyExistsError(ConflictError):
     """Another customer already holds this external id."""
 
     def __init__(self, existing: Customer) -> None:
         super().__init__(f"A customer with external id {existing.external_id!r} already exists.")
         self.existing = existing
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), "id": self.existing.pk}
 
 
 @transaction.atomic

@@ -13,21 +13,16 @@ from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, Va
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from customers.services import CustomerAlreadyExistsError
 from helpdesk.api.throttles import anonymous_failure_throttled
-from tickets.services import TicketConflictError
+from helpdesk.errors import HelpdeskError
 
 
 def exception_handler(error: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(error, DjangoValidationError):
         detail = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
         error = ValidationError(detail)
-    elif isinstance(error, CustomerAlreadyExistsError):
-        return Response(
-            {"detail": str(error), "id": error.existing.pk}, status=status.HTTP_409_CONFLICT
-        )
-    elif isinstance(error, TicketConflictError):
-        return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+    elif isinstance(error, HelpdeskError):
+        return Response(error.body(), status=error.status)
     elif isinstance(error, RequestDataTooBig):
         return Response(
             {"detail": "The request body is too large."},

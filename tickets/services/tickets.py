@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from customers.models import Customer
+from helpdesk.errors import ConflictError
 from tickets.models import Message, Ticket, TicketEvent
 from tickets.selectors import is_agent
 from tickets.signals import ticket_done
@@ -24,8 +25,8 @@ from tickets.signals import ticket_done
 Actor = AbstractBaseUser | AnonymousUser | None
 
 
-class TicketConflictError(Exception):
-    """The ticket's state does not allow the action (answered with 409)."""
+class TicketConflictError(ConflictError):
+    """The ticket's state does not allow the action."""
 
 
 @dataclass(frozen=True)
