@@ -211,10 +211,10 @@ def pii_findings(text: str, item: DraftCase) -> tuple[set[str], set[str]]:
 def _draft_citing(ticket, past, context):
     """The same composer, told that `past` is the only related ticket."""
     from helpdesk.assist.drafts import ticket_material
-    from helpdesk.memory.selectors.context import RelatedTicket
     from helpdesk.replies.composer import compose_reply
+    from helpdesk.replies.material import PastTicket
 
-    related = RelatedTicket(
+    related = PastTicket(
         ticket_id=past.pk,
         reference=past.reference,
         subject=past.subject,

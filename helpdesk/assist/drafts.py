@@ -6,6 +6,8 @@ our last answer on each (one query), and two counts.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.db.models import Count, Q
@@ -14,7 +16,7 @@ from customers.selectors import customer_known_identifiers
 from helpdesk.memory.selectors.context import TicketContext, ticket_context
 from helpdesk.replies import composer
 from helpdesk.replies.llm import language_model
-from helpdesk.replies.material import Fact, Material, PastTicket, Recurrence, Turn
+from helpdesk.replies.material import Fact, Material, Recurrence, Turn
 from tickets.models import Message, Ticket
 
 MAX_TURNS = 30
@@ -91,17 +93,7 @@ def ticket_material(
             for m in context.ticket_memories
         ),
         past_tickets=tuple(
-            PastTicket(
-                ticket_id=item.ticket_id,
-                reference=item.reference,
-                subject=item.subject,
-                status=item.status,
-                created_at=item.created_at,
-                snippet=item.snippet,
-                resolution=answers.get(item.ticket_id, ""),
-                message_id=item.message_id,
-            )
-            for item in related
+            replace(item, resolution=answers.get(item.ticket_id, "")) for item in related
         ),
         recurring=_recurring(context),
         customer_since=customer.created_at.date(),

@@ -35,15 +35,21 @@ class Fact:
 
 @dataclass(frozen=True)
 class PastTicket:
+    """A past ticket of the same customer, as the page, the API and the composer see it.
+
+    The memory context makes it from a backend's match (`score`, `snippet`, `message_id`)
+    and our own ticket row; a draft adds `resolution`."""
+
     ticket_id: int
     reference: str
     subject: str
     status: str
     created_at: datetime.datetime
     snippet: str  # the part that matched this ticket
+    score: float = 0.0  # how well it matched, for ordering (higher is better)
+    message_id: int | None = None  # the message the snippet comes from, when known
     resolution: str = ""  # our side's last answer on it: what worked then
     summary: str = ""  # its episode memory, when extracted
-    message_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ backend that misbehaved still could not show another customer's ticket.
 
 from __future__ import annotations
 
-import datetime
 import logging
 from dataclasses import dataclass
 
@@ -27,6 +26,7 @@ from helpdesk.memory.types import (
     TicketMatch,
     TicketMemory,
 )
+from helpdesk.replies.material import PastTicket
 from tickets.models import Message, Ticket
 
 logger = logging.getLogger(__name__)
@@ -36,23 +36,11 @@ QUERY_MAX_LENGTH = 2_000
 
 
 @dataclass(frozen=True)
-class RelatedTicket:
-    ticket_id: int
-    reference: str
-    subject: str
-    status: str
-    created_at: datetime.datetime
-    score: float
-    snippet: str
-    message_id: int | None
-
-
-@dataclass(frozen=True)
 class TicketContext:
     query: str
     profile: tuple[ProfileFact, ...]
     ticket_memories: tuple[TicketMemory, ...]
-    related_tickets: tuple[RelatedTicket, ...]
+    related_tickets: tuple[PastTicket, ...]
     recurring_issues: tuple[RecurringIssue, ...]
     pending_sync: int
     failed_sync: int
@@ -94,14 +82,14 @@ def _own_tickets(customer_id: int, ticket_ids: set[int]) -> dict[int, Ticket]:
 
 def _related(
     ticket: Ticket, matches: list[TicketMatch], own: dict[int, Ticket]
-) -> tuple[RelatedTicket, ...]:
+) -> tuple[PastTicket, ...]:
     related = []
     for match in matches:
         row = own.get(match.ticket_id)
         if row is None or row.pk == ticket.pk:
             continue
         related.append(
-            RelatedTicket(
+            PastTicket(
                 ticket_id=row.pk,
                 reference=row.reference,
                 subject=row.subject,
