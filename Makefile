@@ -39,7 +39,7 @@ demo: migrate
 run: demo
 	STATIC_MANIFEST=true $(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C stops)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	STATIC_MANIFEST=true $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -198,8 +198,10 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 # With STATIC_MANIFEST on, `collectstatic` writes hashed, compressed files to
 # STATIC_ROOT and whitenoise serves them (make run, production). Off (tests, a
 # bare runserver), files are served straight from the apps' static folders.
-# The default follows whether collectstatic has already written its manifest.
-_HAS_MANIFEST = env_bool("STATIC_MANIFEST", default=(STATIC_ROOT / "staticfiles.json").exists())
+# Only an explicit STATIC_MANIFEST=true turns it on: a manifest left in STATIC_ROOT
+# by an earlier `make run` changes nothing (it would make the test server, which
+# finds files by their plain names, answer 404 for the hashed ones).
+_HAS_MANIFEST = env_bool("STATIC_MANIFEST", default=False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

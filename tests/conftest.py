@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 from pytest_django.fixtures import Settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -41,6 +41,24 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 def pytest_configure(config: pytest.Config) -> None:
     # whitenoise warns once per client when collectstatic has not run; tests never need it.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
+PLAIN_STATIC_FILES = "django.contrib.staticfiles.storage.StaticFilesStorage"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_by_their_plain_names() -> Iterator[None]:
+    """Pages link static files by their plain names, and the apps' folders serve them.
+
+    Whatever the environment says (STATIC_MANIFEST=true in a `.env`) or `make run` left in
+    STATIC_ROOT: the live server finds static files in the apps' folders by their plain
+    names, so a hashed name from the manifest would be a 404 in the browser tests.
+    """
+    from django.conf import settings
+
+    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": PLAIN_STATIC_FILES}}
+    with override_settings(STORAGES=storages, WHITENOISE_USE_FINDERS=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
