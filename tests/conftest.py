@@ -14,6 +14,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from customers.models import Customer
+from helpdesk.memory import reset_backend
 from tests.factories import (
     AgentFactory,
     CustomerFactory,
@@ -72,6 +73,13 @@ def _keyword_only_memory(settings: Settings) -> None:
     settings.MEMORY_EMBEDDINGS = False
 
 
+@pytest.fixture(autouse=True)
+def _fresh_memory_backend() -> None:
+    """The memory backend is built afresh for each test (the embedded engine keeps prepared
+    histories per process, and ids repeat across tests)."""
+    reset_backend()
+
+
 @pytest.fixture
 def agent(db: None) -> User:
     return AgentFactory(username="maria", first_name="Maria", last_name="Garcia")
@@ -116,6 +124,12 @@ def other_customer(db: None) -> Customer:
     return CustomerFactory(
         external_id="crm-1815", name="Charles Babbage", email="charles@example.com"
     )
+
+
+@pytest.fixture
+def ada(db: None) -> Customer:
+    """A customer known by name only, for the memory and recurring-problem histories."""
+    return CustomerFactory(name="Ada Lovelace")
 
 
 @pytest.fixture
