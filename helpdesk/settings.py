@@ -16,6 +16,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from helpdesk.environment import env_bool, env_float, env_int
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -63,8 +65,8 @@ def _demo_secret_key() -> str:
 # PRODUCTION=true: the site is served over HTTPS to the world. It needs a real
 # SECRET_KEY from the environment and turns on secure cookies, HTTPS redirects
 # and HSTS (each can still be set on its own below).
-PRODUCTION = env.bool("PRODUCTION", default=False)
-DEBUG = env.bool("DEBUG", default=False)
+PRODUCTION = env_bool("PRODUCTION", default=False)
+DEBUG = env_bool("DEBUG", default=False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must be off when PRODUCTION is on.")
 
@@ -168,7 +170,7 @@ else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 # Connections are kept between requests: opening one costs a PostgreSQL backend and, for
 # SQLite, reading the schema again (about as much CPU as the rest of a message POST).
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", default=60))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -197,8 +199,10 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 # With STATIC_MANIFEST on, `collectstatic` writes hashed, compressed files to
 # STATIC_ROOT and whitenoise serves them (make run, production). Off (tests, a
 # bare runserver), files are served straight from the apps' static folders.
-# The default follows whether collectstatic has already written its manifest.
-_HAS_MANIFEST = env.bool("STATIC_MANIFEST", default=(STATIC_ROOT / "staticfiles.json").exists())
+# Only an explicit STATIC_MANIFEST=true turns it on: a manifest left in STATIC_ROOT
+# by an earlier `make run` changes nothing (it would make the test server, which
+# finds files by their plain names, answer 404 for the hashed ones).
+_HAS_MANIFEST = env_bool("STATIC_MANIFEST", default=False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -217,14 +221,14 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="helpdesk@localhost")
 # sets (e.g. HTTP_X_FORWARDED_PROTO,https), so that Django knows a request was
 # secure. Never set it when clients can reach gunicorn directly.
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
 # Load balancers probe the health endpoint over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if PRODUCTION else 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 _proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
 if _proxy_ssl_header and len(_proxy_ssl_header) != 2:
     raise ImproperlyConfigured(
@@ -233,7 +237,7 @@ if _proxy_ssl_header and len(_proxy_ssl_header) != 2:
 SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) or None
 # Reverse proxies in front of gunicorn that append the client to X-Forwarded-For
 # (nginx: 1). The login lockout and the API throttles count per client address.
-NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+NUM_PROXIES = env_int("NUM_PROXIES", default=0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -264,9 +268,9 @@ CONTENT_SECURITY_POLICY = {
 # LOGIN_FAILURE_LIMIT failed logins for one username from one address, that
 # pair is refused for LOGIN_COOLOFF_MINUTES after the last failure; a success
 # resets the count. Attempts are listed (and can be deleted) in the admin.
-AXES_ENABLED = env.bool("LOGIN_LOCKOUT", default=True)
-AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_ENABLED = env_bool("LOGIN_LOCKOUT", default=True)
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "helpdesk.security.lockout_response"
@@ -275,7 +279,7 @@ AXES_CLIENT_IP_CALLABLE = "helpdesk.security.client_ip"
 # Largest message body accepted anywhere (portal, API, admin).
 MESSAGE_BODY_MAX_LENGTH = 20_000
 # Rows per page in the portal and the API.
-PAGE_SIZE = env.int("PAGE_SIZE", default=25)
+PAGE_SIZE = env_int("PAGE_SIZE", default=25)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -323,21 +327,21 @@ if MEMORY_BACKEND not in {"embedded", "evermemos"}:
     raise ImproperlyConfigured("MEMORY_BACKEND must be 'embedded' or 'evermemos'.")
 # The embedded engine ranks with keywords and, when this is on and the packaged
 # e5 model is installed, with dense vectors too (computed by the mirror worker).
-MEMORY_EMBEDDINGS = env.bool("MEMORY_EMBEDDINGS", default=True)
+MEMORY_EMBEDDINGS = env_bool("MEMORY_EMBEDDINGS", default=True)
 # An open ticket with no message for this long has its memories extracted as
 # if it had closed (0: only on closing).
-MEMORY_QUIET_MINUTES = env.int("MEMORY_QUIET_MINUTES", default=240)
+MEMORY_QUIET_MINUTES = env_int("MEMORY_QUIET_MINUTES", default=240)
 # Customers with more indexed messages than this have their history bounded for each
 # query (the newest tickets plus full-text candidates) instead of read whole.
-MEMORY_FULL_HISTORY_DOCUMENTS = env.int("MEMORY_FULL_HISTORY_DOCUMENTS", default=2_000)
+MEMORY_FULL_HISTORY_DOCUMENTS = env_int("MEMORY_FULL_HISTORY_DOCUMENTS", default=2_000)
 if MEMORY_FULL_HISTORY_DOCUMENTS < 0:
     raise ImproperlyConfigured("MEMORY_FULL_HISTORY_DOCUMENTS must be 0 or more.")
 EVERMEMOS_BASE_URL = env.str("EVERMEMOS_BASE_URL", default="")
 EVERMEMOS_API_KEY = _env_secret("EVERMEMOS_API_KEY")
 EVERMEMOS_PATH_PREFIX = env.str("EVERMEMOS_PATH_PREFIX", default="/api/v0")
-EVERMEMOS_TIMEOUT = env.float("EVERMEMOS_TIMEOUT", default=60.0)
-EVERMEMOS_CONNECT_TIMEOUT = env.float("EVERMEMOS_CONNECT_TIMEOUT", default=5.0)
-EVERMEMOS_READ_TIMEOUT = env.float("EVERMEMOS_READ_TIMEOUT", default=10.0)
+EVERMEMOS_TIMEOUT = env_float("EVERMEMOS_TIMEOUT", default=60.0)
+EVERMEMOS_CONNECT_TIMEOUT = env_float("EVERMEMOS_CONNECT_TIMEOUT", default=5.0)
+EVERMEMOS_READ_TIMEOUT = env_float("EVERMEMOS_READ_TIMEOUT", default=10.0)
 EVERMEMOS_CONTEXT_METHOD = env.str("EVERMEMOS_CONTEXT_METHOD", default="hybrid")
 EVERMEMOS_RECURRING_METHOD = env.str("EVERMEMOS_RECURRING_METHOD", default="agentic")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -346,13 +350,13 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # long a worker holds a claimed entry, whether web processes start the
 # in-process worker (off when Celery delivers, or in tests), and how old the
 # oldest undelivered entry may get before /api/health/ says "degraded".
-MIRROR_MAX_ATTEMPTS = env.int("MIRROR_MAX_ATTEMPTS", default=20)
-MIRROR_LEASE_SECONDS = env.int("MIRROR_LEASE_SECONDS", default=300)
-MIRROR_WORKER_AUTOSTART = env.bool("MIRROR_WORKER_AUTOSTART", default=not CELERY_BROKER_URL)
-MIRROR_BACKLOG_ALERT_SECONDS = env.int("MIRROR_BACKLOG_ALERT_SECONDS", default=300)
+MIRROR_MAX_ATTEMPTS = env_int("MIRROR_MAX_ATTEMPTS", default=20)
+MIRROR_LEASE_SECONDS = env_int("MIRROR_LEASE_SECONDS", default=300)
+MIRROR_WORKER_AUTOSTART = env_bool("MIRROR_WORKER_AUTOSTART", default=not CELERY_BROKER_URL)
+MIRROR_BACKLOG_ALERT_SECONDS = env_int("MIRROR_BACKLOG_ALERT_SECONDS", default=300)
 # After a pass that did not fill its batch, the in-process worker waits this long before the
 # next one, so that entries written meanwhile go out together (0: at once).
-MIRROR_WORKER_GATHER_SECONDS = env.float("MIRROR_WORKER_GATHER_SECONDS", default=0.05)
+MIRROR_WORKER_GATHER_SECONDS = env_float("MIRROR_WORKER_GATHER_SECONDS", default=0.05)
 if MIRROR_WORKER_GATHER_SECONDS < 0:
     raise ImproperlyConfigured("MIRROR_WORKER_GATHER_SECONDS must not be negative.")
 if MIRROR_MAX_ATTEMPTS < 1:
@@ -371,7 +375,7 @@ if MIRROR_LEASE_SECONDS <= EVERMEMOS_TIMEOUT:
 # unacknowledged task after the visibility timeout, which is longer than a task
 # can run (MIRROR_TASK_SECONDS plus one send) and than the lease its entries were
 # claimed with, so the redelivered task finds them free.
-MIRROR_SWEEP_SECONDS = env.float("MIRROR_SWEEP_SECONDS", default=10.0)
+MIRROR_SWEEP_SECONDS = env_float("MIRROR_SWEEP_SECONDS", default=10.0)
 if MIRROR_SWEEP_SECONDS <= 0:
     raise ImproperlyConfigured("MIRROR_SWEEP_SECONDS must be positive.")
 MIRROR_TASK_SECONDS = 10
@@ -400,11 +404,11 @@ OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 OPENAI_API_KEY = _env_secret("OPENAI_API_KEY")
 LLM_MODEL = env.str("LLM_MODEL", default="")
 # Drafts wait for the model at most this long (per try) before the offline composer answers.
-LLM_TIMEOUT = env.float("LLM_TIMEOUT", default=20.0)
-LLM_MAX_RETRIES = env.int("LLM_MAX_RETRIES", default=1)
+LLM_TIMEOUT = env_float("LLM_TIMEOUT", default=20.0)
+LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", default=1)
 # Secrets (cards, IBANs, national ids, keys) never reach the memory backend; contact
 # details (names, emails, phones, addresses) only when this is off.
-MEMORY_MASK_CONTACTS = env.bool("MEMORY_MASK_CONTACTS", default=False)
+MEMORY_MASK_CONTACTS = env_bool("MEMORY_MASK_CONTACTS", default=False)
 
 LOGGING = {
     "version": 1,

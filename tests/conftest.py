@@ -8,12 +8,13 @@ from collections.abc import Iterator
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 from pytest_django.fixtures import Settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from customers.models import Customer
+from helpdesk.memory import reset_backend
 from tests.factories import (
     AgentFactory,
     CustomerFactory,
@@ -43,6 +44,24 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
 
 
+PLAIN_STATIC_FILES = "django.contrib.staticfiles.storage.StaticFilesStorage"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_by_their_plain_names() -> Iterator[None]:
+    """Pages link static files by their plain names, and the apps' folders serve them.
+
+    Whatever the environment says (STATIC_MANIFEST=true in a `.env`) or `make run` left in
+    STATIC_ROOT: the live server finds static files in the apps' folders by their plain
+    names, so a hashed name from the manifest would be a 404 in the browser tests.
+    """
+    from django.conf import settings
+
+    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": PLAIN_STATIC_FILES}}
+    with override_settings(STORAGES=storages, WHITENOISE_USE_FINDERS=True):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings: Settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -52,6 +71,13 @@ def _fast_password_hasher(settings: Settings) -> None:
 def _keyword_only_memory(settings: Settings) -> None:
     """Tests rank with keywords; tests of the embedding model turn it on themselves."""
     settings.MEMORY_EMBEDDINGS = False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memory_backend() -> None:
+    """The memory backend is built afresh for each test (the embedded engine keeps prepared
+    histories per process, and ids repeat across tests)."""
+    reset_backend()
 
 
 @pytest.fixture
@@ -98,6 +124,12 @@ def other_customer(db: None) -> Customer:
     return CustomerFactory(
         external_id="crm-1815", name="Charles Babbage", email="charles@example.com"
     )
+
+
+@pytest.fixture
+def ada(db: None) -> Customer:
+    """A customer known by name only, for the memory and recurring-problem histories."""
+    return CustomerFactory(name="Ada Lovelace")
 
 
 @pytest.fixture

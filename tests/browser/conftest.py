@@ -17,7 +17,6 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 from pytest_django.live_server_helper import LiveServer
 
-from helpdesk.memory.backends import reset_backend
 from tests.browser.pages import DESKTOP, PageProblems, Portal
 
 # --no-sandbox: CI containers run as root, where Chromium's sandbox refuses to start.
@@ -95,9 +94,3 @@ def portal(
     page: Page, problems: PageProblems, live_server: LiveServer, screenshot_dir: Path | None
 ) -> Portal:
     return Portal(page=page, base_url=live_server.url, screenshot_dir=screenshot_dir)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_memory_backend() -> None:
-    """The embedded engine keeps prepared histories per process; each test starts without."""
-    reset_backend()

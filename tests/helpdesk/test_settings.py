@@ -19,13 +19,14 @@ README = SETTINGS_FILE.resolve().parent.parent / "README.md"
 
 
 def environment_variables() -> set[str]:
-    """First arguments of `env(...)`, `env.<cast>(...)`, `_env_secret()`, `_throttle_rate()`."""
+    """First arguments of `env(...)`, `env.<cast>(...)`, `env_bool()`, `env_int()`, `env_float()`,
+    `_env_secret()` and `_throttle_rate()`."""
     names = set()
     for node in ast.walk(ast.parse(SETTINGS_FILE.read_text(encoding="utf-8"))):
         if not isinstance(node, ast.Call) or not node.args:
             continue
         function = node.func
-        helpers = {"env", "_env_secret", "_throttle_rate"}
+        helpers = {"env", "env_bool", "env_int", "env_float", "_env_secret", "_throttle_rate"}
         reads_env = (isinstance(function, ast.Name) and function.id in helpers) or (
             isinstance(function, ast.Attribute)
             and isinstance(function.value, ast.Name)

@@ -7,7 +7,6 @@ Django keeps its own settings).
 from __future__ import annotations
 
 import os
-import runpy
 import secrets
 import subprocess
 import sys
@@ -20,21 +19,6 @@ from django.core.exceptions import ImproperlyConfigured
 from tests.helpdesk.test_settings import SETTINGS_FILE, environment_variables
 
 REAL_KEY = secrets.token_urlsafe(50)
-
-
-@pytest.fixture
-def load_settings(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Run settings.py with only the given variables set (no `.env`, no leftovers)."""
-
-    def load(**environment: str) -> dict[str, Any]:
-        for name in environment_variables():
-            monkeypatch.delenv(name, raising=False)
-            monkeypatch.delenv(f"{name}_FILE", raising=False)
-        for name, value in environment.items():
-            monkeypatch.setenv(name, value)
-        return runpy.run_path(str(SETTINGS_FILE))
-
-    return load
 
 
 def test_production_refuses_to_start_without_a_secret_key(load_settings: Any) -> None:

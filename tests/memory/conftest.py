@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_django.fixtures import Settings
 
 from helpdesk.memory.backends import evermemos
 from helpdesk.memory.backends.evermemos import EverMemOSBackend
@@ -45,6 +46,17 @@ def evermemos_server(
 ) -> EverMemOSServer:
     """A running loopback EverMemOS v0 server without authentication (self-hosted style)."""
     return evermemos_server_factory()
+
+
+@pytest.fixture
+def use_evermemos(settings: Settings, evermemos_server: EverMemOSServer) -> EverMemOSServer:
+    """The product's memory backend is `evermemos_server`, reached with short timeouts."""
+    settings.MEMORY_BACKEND = "evermemos"
+    settings.EVERMEMOS_BASE_URL = evermemos_server.base_url
+    settings.EVERMEMOS_TIMEOUT = CLIENT_TIMEOUT
+    settings.EVERMEMOS_CONNECT_TIMEOUT = CLIENT_TIMEOUT
+    settings.EVERMEMOS_READ_TIMEOUT = CLIENT_TIMEOUT
+    return evermemos_server
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ USER_DETAIL_KEYS = {"full_name", "role", "custom_role", "extra"}
 GLOBAL_ONLY_FIELDS = ("scene", "scene_desc", "llm_custom_setting")
 MAX_GROUP_IDS = 50
 BUFFER_LIMIT = 50
+HOLD_LIMIT_SECONDS = 60.0  # a held answer that the test never released goes out after this
 
 SearchBehaviour = Literal["normal", "empty", "rerank_failed"]
 ProfileShape = Literal["wrapper", "rows"]
@@ -81,6 +82,8 @@ class Fault:
     after_processing: bool = False
     # Wait this long after handling the request (stored) before answering.
     delay_after: float = 0.0
+    # After handling the request (stored), answer once this is set (or HOLD_LIMIT_SECONDS pass).
+    hold: threading.Event | None = None
 
 
 @dataclass
@@ -235,6 +238,13 @@ class EverMemOSServer:
         """Handle the request (recording and storing it), then wait `seconds` to answer."""
         self.add_fault(path, Fault(delay_after=seconds), times=times, method=method)
 
+    def process_then_hold_next(self, path: str, *, method: str | None = None) -> threading.Event:
+        """Handle the next request (recording and storing it), then hold its answer until the
+        returned event is set: the test acts while the client waits, with no time window."""
+        answer = threading.Event()
+        self.add_fault(path, Fault(hold=answer), method=method)
+        return answer
+
     def clear_faults(self) -> None:
         """Forget the faults not yet consumed."""
         with self._lock:
@@ -384,6 +394,8 @@ class EverMemOSServer:
             return
         if fault and fault.delay_after:
             time.sleep(fault.delay_after)
+        if fault and fault.hold is not None:
+            fault.hold.wait(HOLD_LIMIT_SECONDS)
         handler.respond_json(status, payload, {})
 
     def _take_fault(self, request: RecordedRequest) -> Fault | None:

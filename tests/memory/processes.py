@@ -14,8 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -129,23 +127,6 @@ def point_celery_at(url: str) -> str:
 
 def sync_memory_args(*extra: str) -> list[str]:
     return ["manage.py", "sync_memory", *extra]
-
-
-def wait_until(
-    condition: Callable[[], object],
-    *,
-    timeout: float,
-    what: str,
-    process: WorkerProcess | None = None,
-) -> None:
-    """Poll `condition` until it is true; fail naming `what` (and showing what `process`
-    printed) after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() >= deadline:
-            shown = f"\n{process!r}" if process is not None else ""
-            pytest.fail(f"timed out after {timeout}s waiting for {what}{shown}")
-        time.sleep(0.02)
 
 
 def start_process(

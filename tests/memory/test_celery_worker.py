@@ -23,8 +23,9 @@ from helpdesk.memory import ids
 from helpdesk.memory.models import MirrorEntry
 from tests.memory.conftest import Spawn
 from tests.memory.evermemos_server import EverMemOSServer
-from tests.memory.processes import point_celery_at, wait_until, worker_environment
+from tests.memory.processes import point_celery_at, worker_environment
 from tests.mirror_helpers import conversation, stored_ids
+from tests.waiting import wait_until
 from tickets import services
 
 pytestmark = pytest.mark.services
@@ -92,8 +93,9 @@ def test_a_real_worker_delivers_every_message_once_in_order_and_stops_after_its_
         assert evermemos_server.meta(ids.group_id(ticket.pk)) is not None
     assert set(MirrorEntry.objects.values_list("outcome", flat=True)) == {"delivered"}
 
-    # SIGTERM while the worker waits for the answer to a message: a warm shutdown.
-    evermemos_server.process_then_delay_next("/memories", 2.0, method="POST")
+    # SIGTERM while the worker waits for the answer to a message: a warm shutdown. The
+    # answer is held until the worker has taken the signal, however long that takes.
+    answer = evermemos_server.process_then_hold_next("/memories", method="POST")
     ticket = conversations[0][0]
     last = services.message_record(ticket=ticket, role="customer", body="Still broken").message
     wait_until(
@@ -103,6 +105,13 @@ def test_a_real_worker_delivers_every_message_once_in_order_and_stops_after_its_
         process=worker,
     )
     worker.send(signal.SIGTERM)
+    wait_until(
+        lambda: "Warm shutdown" in worker.output(),
+        timeout=30,
+        what="the worker to begin its warm shutdown",
+        process=worker,
+    )
+    answer.set()
 
     assert worker.wait(timeout=30) == 0, worker
     entry = MirrorEntry.objects.get(message=last)

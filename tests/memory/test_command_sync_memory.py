@@ -11,19 +11,9 @@ from rest_framework.test import APIClient
 from helpdesk.memory import ids
 from helpdesk.memory.models import MirrorEntry
 from tests.factories import CustomerFactory
-from tests.memory.evermemos_server import EverMemOSServer
 from tickets import services
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def use_evermemos(settings, evermemos_server: EverMemOSServer) -> EverMemOSServer:
-    settings.MEMORY_BACKEND = "evermemos"
-    settings.EVERMEMOS_BASE_URL = evermemos_server.base_url
-    settings.EVERMEMOS_TIMEOUT = 0.3
-    settings.EVERMEMOS_CONNECT_TIMEOUT = 0.3
-    return evermemos_server
 
 
 def test_sync_memory_wait_delivers_everything_through_retries(use_evermemos) -> None:

@@ -19,16 +19,6 @@ from tickets.models import Ticket, TicketEvent
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_backend() -> None:
-    reset_backend()
-
-
-@pytest.fixture
-def ada() -> Customer:
-    return CustomerFactory(name="Ada Lovelace")
-
-
 @pytest.fixture
 def history(ada: Customer) -> dict[str, Ticket]:
     past = ticket_with_messages(

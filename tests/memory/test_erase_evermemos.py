@@ -19,16 +19,6 @@ from tests.mirror_helpers import deliver_all, ticket_with_messages
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def use_evermemos(settings: Settings, evermemos_server: EverMemOSServer) -> EverMemOSServer:
-    settings.MEMORY_BACKEND = "evermemos"
-    settings.EVERMEMOS_BASE_URL = evermemos_server.base_url
-    settings.EVERMEMOS_TIMEOUT = 0.3
-    settings.EVERMEMOS_CONNECT_TIMEOUT = 0.3
-    settings.EVERMEMOS_READ_TIMEOUT = 0.3
-    return evermemos_server
-
-
 def owners(server: EverMemOSServer) -> set[str]:
     return {episode["user_id"] for episode in server.episodes() if episode["user_id"]}
 

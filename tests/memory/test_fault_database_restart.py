@@ -9,7 +9,6 @@ PostgreSQL covers these.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -20,8 +19,9 @@ from helpdesk.memory.models import MirrorEntry
 from tests.factories import CustomerFactory
 from tests.memory.conftest import Spawn
 from tests.memory.evermemos_server import EverMemOSServer
-from tests.memory.processes import sync_memory_args, wait_until, worker_environment
+from tests.memory.processes import sync_memory_args, worker_environment
 from tests.mirror_helpers import stored_ids
+from tests.waiting import wait_until
 from tickets import services
 from tickets.models import Message, Ticket
 
@@ -55,9 +55,10 @@ def test_sync_memory_reconnects_after_its_connection_is_killed_twice(
     spawn: Spawn, evermemos_server: EverMemOSServer
 ) -> None:
     ticket, messages = conversation(3)
-    # The first message is stored and its answer held; the second fails once and
-    # asks for a retry a second later, so the worker waits between entries.
-    evermemos_server.process_then_delay_next("/memories", 1.0, method="POST")
+    # The first message is stored and its answer held (until the connection is killed); the
+    # second fails once and asks for a retry a second later, so the worker waits between
+    # entries.
+    answer = evermemos_server.process_then_hold_next("/memories", method="POST")
     evermemos_server.fail_next("/memories", 503, headers={"Retry-After": "1"}, method="POST")
     process = spawn(
         sync_memory_args("--wait", "--timeout", "60"), worker_environment(evermemos_server)
@@ -70,6 +71,7 @@ def test_sync_memory_reconnects_after_its_connection_is_killed_twice(
         process=process,
     )
     assert terminate_other_connections() >= 1  # between send and record
+    answer.set()
     wait_until(
         lambda: MirrorEntry.objects.filter(
             message=messages[1], attempts=1, state="pending"
@@ -111,7 +113,7 @@ def test_the_in_process_worker_survives_a_database_restart(
     )
     assert terminate_other_connections() >= 1  # the worker's idle connection
 
-    evermemos_server.process_then_delay_next("/memories", 0.5, method="POST")
+    answer = evermemos_server.process_then_hold_next("/memories", method="POST")
     later = services.message_record(ticket=ticket, role="agent", body="Try the reset").message
     wait_until(
         lambda: len(stored_ids(evermemos_server, ticket)) == 2,
@@ -119,10 +121,12 @@ def test_the_in_process_worker_survives_a_database_restart(
         what="the second message to be stored",
     )
     terminate_other_connections()  # and again while it waits for the answer
-    deadline = time.monotonic() + 10
-    while MirrorEntry.objects.exclude(state="delivered").exists():
-        assert time.monotonic() < deadline, "the worker did not recover"
-        time.sleep(0.05)
+    answer.set()
+    wait_until(
+        lambda: not MirrorEntry.objects.exclude(state="delivered").exists(),
+        timeout=10,
+        what="the worker to recover",
+    )
 
     assert stored_ids(evermemos_server, ticket) == [
         ids.message_id(first[0].pk),

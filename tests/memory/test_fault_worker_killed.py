@@ -16,8 +16,9 @@ from helpdesk.memory import ids
 from helpdesk.memory.models import MirrorEntry
 from tests.memory.conftest import Spawn
 from tests.memory.evermemos_server import EverMemOSServer
-from tests.memory.processes import sync_memory_args, wait_until, worker_environment
+from tests.memory.processes import sync_memory_args, worker_environment
 from tests.mirror_helpers import conversation, stored_ids
+from tests.waiting import wait_until
 from tickets.models import Message
 
 # Short enough that the second worker's wait for the dead one's claim stays brief; the
@@ -71,8 +72,9 @@ def test_sigterm_finishes_the_entry_in_hand_and_hands_back_the_rest(
 ) -> None:
     conversations = [conversation(subject, 1) for subject in ("Printer", "Invoice", "Login")]
     (in_hand,) = conversations[0][1]
-    # Every ticket's meta goes first; then one pass claims the three messages.
-    evermemos_server.process_then_delay_next("/memories", 1.5, method="POST")
+    # Every ticket's meta goes first; then one pass claims the three messages. The first
+    # message's answer is held until the signal is sent, however long that takes.
+    answer = evermemos_server.process_then_hold_next("/memories", method="POST")
     worker = spawn(sync_memory_args("--wait"), worker_environment(evermemos_server))
     wait_until(
         lambda: posts_of(evermemos_server, in_hand) == 1,
@@ -82,6 +84,7 @@ def test_sigterm_finishes_the_entry_in_hand_and_hands_back_the_rest(
     )
 
     worker.send(signal.SIGTERM)
+    answer.set()
 
     assert worker.wait(timeout=30) == 0, worker
     assert "Stopped by SIGTERM" in worker.output()

@@ -7,7 +7,6 @@ import json
 import pytest
 
 from customers.models import Customer
-from helpdesk.memory.backends import reset_backend
 from helpdesk.memory.models import Memory
 from tests.factories import CustomerFactory
 from tests.llm_server import LLMServer, RecordedChat
@@ -16,11 +15,6 @@ from tests.mirror_helpers import deliver_all, ticket_with_messages
 pytestmark = pytest.mark.django_db
 
 CARD = "4111 1111 1111 1111"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_backend() -> None:
-    reset_backend()
 
 
 @pytest.fixture

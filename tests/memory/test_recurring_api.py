@@ -6,21 +6,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from customers.models import Customer
-from helpdesk.memory.backends import reset_backend
-from tests.factories import CustomerFactory
 from tests.recurring_helpers import wifi_history
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_backend() -> None:
-    reset_backend()
-
-
-@pytest.fixture
-def ada() -> Customer:
-    return CustomerFactory(name="Ada Lovelace")
 
 
 def test_context_api_lists_the_tickets_group(api_client: APIClient, ada: Customer) -> None:

@@ -5,23 +5,12 @@ from __future__ import annotations
 import pytest
 
 from customers.models import Customer
-from helpdesk.memory.backends import reset_backend
 from helpdesk.memory.selectors.context import ticket_context
 from helpdesk.memory.selectors.recurring import customer_recurring_issues, ticket_recurring_issue
 from tests.factories import CustomerFactory
 from tests.recurring_helpers import WifiHistory, wifi_history
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_backend() -> None:
-    reset_backend()
-
-
-@pytest.fixture
-def ada() -> Customer:
-    return CustomerFactory(name="Ada Lovelace")
 
 
 @pytest.fixture

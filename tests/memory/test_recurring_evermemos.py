@@ -9,7 +9,6 @@ import pytest
 from customers.models import Customer
 from helpdesk.memory.backends.evermemos import EverMemOSBackend
 from helpdesk.memory.selectors.recurring import ticket_recurring_issue
-from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.mirror_helpers import deliver_all, ticket_with_messages
 
@@ -21,11 +20,6 @@ def backend(
     evermemos_server: EverMemOSServer, evermemos_backend_factory: Callable[..., EverMemOSBackend]
 ) -> EverMemOSBackend:
     return evermemos_backend_factory(evermemos_server)
-
-
-@pytest.fixture
-def ada() -> Customer:
-    return CustomerFactory(name="Ada Lovelace")
 
 
 def test_evermemos_groups_the_ticket_with_the_past_ticket_that_stands_out(

@@ -7,23 +7,12 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from customers.models import Customer
-from helpdesk.memory.backends import get_backend, reset_backend
+from helpdesk.memory.backends import get_backend
 from helpdesk.memory.selectors.context import customer_memory, ticket_context
 from helpdesk.memory.types import MemoryBackendError
-from tests.factories import CustomerFactory
 from tests.recurring_helpers import WifiHistory, wifi_history
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_backend() -> None:
-    reset_backend()
-
-
-@pytest.fixture
-def ada() -> Customer:
-    return CustomerFactory(name="Ada Lovelace")
 
 
 @pytest.fixture

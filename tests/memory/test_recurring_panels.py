@@ -6,22 +6,10 @@ import pytest
 from django.test import Client
 
 from customers.models import Customer
-from helpdesk.memory.backends import reset_backend
-from tests.factories import CustomerFactory
 from tests.mirror_helpers import deliver_all, ticket_with_messages
 from tests.recurring_helpers import dated, wifi_history
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_backend() -> None:
-    reset_backend()
-
-
-@pytest.fixture
-def ada() -> Customer:
-    return CustomerFactory(name="Ada Lovelace")
 
 
 def test_ticket_panel_says_which_time_and_links_the_earlier_ticket(

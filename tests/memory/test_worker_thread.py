@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -12,6 +11,7 @@ from helpdesk.memory.models import MirrorEntry
 from helpdesk.memory.wakeup import request_delivery
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
+from tests.waiting import wait_until
 from tickets import services
 
 
@@ -31,11 +31,11 @@ def test_worker_thread_delivers_after_commit(
     ticket = services.ticket_create(customer=CustomerFactory(), subject="Printer offline")
     message = services.message_record(ticket=ticket, role="customer", body="It is off").message
 
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if not MirrorEntry.objects.exclude(state=MirrorEntry.State.DELIVERED).exists():
-            break
-        time.sleep(0.05)
+    wait_until(
+        lambda: not MirrorEntry.objects.exclude(state=MirrorEntry.State.DELIVERED).exists(),
+        timeout=10,
+        what="the worker to deliver",
+    )
 
     stored = evermemos_server.messages(ids.group_id(ticket.pk))
     assert [m["message_id"] for m in stored] == [ids.message_id(message.pk)]

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 
 from customers.models import Customer
 from helpdesk.assist.escalation import ticket_escalate_with_handoff
-from helpdesk.memory.backends import reset_backend
 from tests.factories import CustomerFactory, TicketFactory
 from tests.llm_server import LLMServer
 from tests.mirror_helpers import deliver_all, ticket_with_messages
@@ -20,11 +19,6 @@ from tickets.services import NoAgentAvailableError, TicketConflictError, next_av
 pytestmark = pytest.mark.django_db
 
 CARD = "4111 1111 1111 1111"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_backend() -> None:
-    reset_backend()
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from customers.models import Customer
-from helpdesk.memory.backends import reset_backend
-from tests.factories import CustomerFactory
 from tests.llm_server import LLMServer
 from tests.mirror_helpers import deliver_all, ticket_with_messages
 from tickets.models import Handoff, Ticket
@@ -18,16 +16,6 @@ from tickets.models import Handoff, Ticket
 pytestmark = pytest.mark.django_db
 
 CARD = "4111 1111 1111 1111"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_backend() -> None:
-    reset_backend()
-
-
-@pytest.fixture
-def ada() -> Customer:
-    return CustomerFactory(name="Ada Lovelace")
 
 
 @pytest.fixture
