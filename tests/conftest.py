@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from customers.models import Customer
-from helpdesk.memory import reset_backend
+from helpdesk.memory.backends import reset_backend
 from tests.factories import (
     AgentFactory,
     CustomerFactory,
