@@ -145,6 +145,20 @@ def test_patch_customer_without_change_permission_is_403(customer: Customer) -> 
     assert customer.name == "Ada Lovelace"
 
 
+def test_write_permission_taken_away_applies_to_the_next_request(
+    agent: User, ticket: Ticket
+) -> None:
+    client = token_client(agent)
+    path = f"/api/tickets/{ticket.pk}/messages/"
+    body = {"role": "customer", "body": "Still broken."}
+    assert client.post(path, body, format="json").status_code == 201
+
+    agent.groups.clear()
+    agent.user_permissions.add(Permission.objects.get(codename="view_ticket"))
+
+    assert client.post(path, body, format="json").status_code == 403
+
+
 def test_superuser_token_is_allowed(superuser: User) -> None:
     assert token_client(superuser).get("/api/tickets/").status_code == 200
 
