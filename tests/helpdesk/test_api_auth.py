@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.urls import URLPattern, URLResolver, resolve
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from customers.models import Customer
@@ -94,8 +95,40 @@ def test_endpoint_with_unknown_token_is_401(
     assert call(client, method, fill(path, ticket, customer)) == 401
 
 
+def test_unknown_token_is_refused_with_invalid_token(agent: User) -> None:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
+
+    response = client.get("/api/tickets/")
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}
+
+
+def test_token_key_matches_exactly(agent: User) -> None:
+    key = Token.objects.create(user=agent).key
+
+    for near in (key.upper(), key[:-1], f"{key[:10]}%"):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {near}")
+        assert client.get("/api/tickets/").status_code == 401, near
+
+
 def test_endpoint_with_token_of_inactive_agent_is_401(ticket: Ticket) -> None:
     client = token_client(AgentFactory(is_active=False))
+
+    response = client.get("/api/tickets/")
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "User inactive or deleted."}
+
+
+def test_agent_deactivated_is_refused_on_the_next_request(agent: User) -> None:
+    client = token_client(agent)
+    assert client.get("/api/tickets/").status_code == 200
+
+    agent.is_active = False
+    agent.save()
 
     assert client.get("/api/tickets/").status_code == 401
 
@@ -143,6 +176,20 @@ def test_patch_customer_without_change_permission_is_403(customer: Customer) -> 
     assert response.status_code == 403
     customer.refresh_from_db()
     assert customer.name == "Ada Lovelace"
+
+
+def test_write_permission_taken_away_applies_to_the_next_request(
+    agent: User, ticket: Ticket
+) -> None:
+    client = token_client(agent)
+    path = f"/api/tickets/{ticket.pk}/messages/"
+    body = {"role": "customer", "body": "Still broken."}
+    assert client.post(path, body, format="json").status_code == 201
+
+    agent.groups.clear()
+    agent.user_permissions.add(Permission.objects.get(codename="view_ticket"))
+
+    assert client.post(path, body, format="json").status_code == 403
 
 
 def test_superuser_token_is_allowed(superuser: User) -> None:
