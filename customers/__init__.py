@@ -1,0 +1,1 @@
+"""Customers: who they are (the Customer record, its audit trail, erasure records)."""

@@ -1,3 +1,5 @@
+"""Customer records, their audit trail, and the record an erasure leaves."""
+
 from __future__ import annotations
 
 from django.conf import settings

@@ -1,3 +1,5 @@
+"""The site's routes: the portal, the API, the admin and the login pages."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path

@@ -1,0 +1,1 @@
+"""Tickets: tickets, their messages, audit trail and handoffs; their services and selectors."""

@@ -1,3 +1,5 @@
+"""The tickets app's configuration: keeps the Agents group in step after migrations."""
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 

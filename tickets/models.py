@@ -1,3 +1,5 @@
+"""Tickets, messages, the audit trail and handoffs."""
+
 from __future__ import annotations
 
 from django.conf import settings

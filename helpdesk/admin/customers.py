@@ -1,3 +1,5 @@
+"""Admin pages for customers: search, audit trail, export and erasure actions."""
+
 from __future__ import annotations
 
 import json

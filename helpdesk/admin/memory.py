@@ -1,3 +1,5 @@
+"""Admin pages for the memory mirror's outbox (with retry) and the engine's memories."""
+
 from __future__ import annotations
 
 from django.contrib import admin, messages

@@ -1,3 +1,5 @@
+"""Admin pages for tickets, messages, events and handoffs, with their actions."""
+
 from __future__ import annotations
 
 from typing import Any

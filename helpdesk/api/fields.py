@@ -1,3 +1,5 @@
+"""Serializer fields the API shares (bounded text, aware times)."""
+
 from __future__ import annotations
 
 import datetime

@@ -1,3 +1,5 @@
+"""`/api/health/`: the database, the memory backend and the mirror's backlog."""
+
 from __future__ import annotations
 
 from django.conf import settings

@@ -1,3 +1,5 @@
+"""Who may call the API: agents only."""
+
 from __future__ import annotations
 
 from typing import Any

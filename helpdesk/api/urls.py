@@ -1,3 +1,5 @@
+"""The API's routes."""
+
 from __future__ import annotations
 
 from django.urls import include, path

@@ -1,0 +1,1 @@
+"""The public demo data shipped with the project, and the code that loads it."""

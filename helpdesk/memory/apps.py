@@ -1,3 +1,5 @@
+"""The memory app's configuration: connects its receivers and starts the in-process worker."""
+
 from __future__ import annotations
 
 import os

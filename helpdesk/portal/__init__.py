@@ -1,0 +1,1 @@
+"""The agent portal: server-rendered pages for agents."""

@@ -1,3 +1,5 @@
+"""Portal pages for customers: the list, a customer's page, memory corrections."""
+
 from __future__ import annotations
 
 from django.contrib import messages

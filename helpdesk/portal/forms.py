@@ -1,3 +1,5 @@
+"""The portal's forms: reply, ticket update, escalation, memory corrections."""
+
 from __future__ import annotations
 
 from django import forms

@@ -1,3 +1,5 @@
+"""Portal pages for tickets: the queue, the ticket page and its actions."""
+
 from __future__ import annotations
 
 from django.contrib import messages

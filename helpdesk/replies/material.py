@@ -1,4 +1,4 @@
-"""What a draft or a handoff is written from: plain values, gathered by the tickets app.
+"""What a draft or a handoff is written from: plain values, gathered by helpdesk.assist.
 
 The composer never touches the database; `helpdesk.assist.drafts` fills these from a
 ticket and its memory context. Every item that can be cited keeps its source

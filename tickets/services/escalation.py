@@ -1,4 +1,4 @@
-"""Escalation: hand a ticket to a human agent with a structured handoff already handoff.
+"""Escalation: hand a ticket to a human agent with a structured handoff already written.
 
 `helpdesk.assist.escalation` writes the handoff from the ticket's memory (it may wait for the
 language model); then `ticket_escalate` checks in one transaction that the ticket can still

@@ -1,3 +1,5 @@
+"""Input and output shapes of customer records in the API."""
+
 from __future__ import annotations
 
 from django.core.validators import RegexValidator

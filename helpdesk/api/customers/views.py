@@ -1,3 +1,5 @@
+"""`/api/customers/`: list, create, read and update customers, and their memory."""
+
 from __future__ import annotations
 
 import django_filters

@@ -1,0 +1,1 @@
+"""API endpoints for tickets, their messages, context, drafts and escalation."""

@@ -1,3 +1,5 @@
+"""Input and output shapes of tickets and messages in the API."""
+
 from __future__ import annotations
 
 from django.conf import settings

@@ -1,3 +1,5 @@
+"""`/api/tickets/`: tickets, messages, context, suggested replies, the bot and escalation."""
+
 from __future__ import annotations
 
 from functools import cached_property

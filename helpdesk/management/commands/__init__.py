@@ -1,0 +1,1 @@
+"""Management commands that compose several apps."""

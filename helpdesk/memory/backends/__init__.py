@@ -1,4 +1,4 @@
-"""The memory layer: one small interface, two backends (embedded engine, EverMemOS).
+"""The memory backends: one small interface, two implementations (embedded engine, EverMemOS).
 
 `get_backend()` returns the backend that `MEMORY_BACKEND` names, built once
 per process (the EverMemOS client keeps a connection pool).

@@ -1,0 +1,1 @@
+"""Reads of memory: the context of a ticket or customer, recurring issues."""

@@ -1,0 +1,1 @@
+"""Writes of the memory app: outbox delivery, backfill, corrections."""
