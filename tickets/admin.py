@@ -7,6 +7,7 @@ from django.db.models import ForeignKey, QuerySet
 from django.forms import ModelChoiceField, ModelForm
 from django.http import HttpRequest
 
+from helpdesk.portal import AuthenticatedHttpRequest
 from tickets import services
 from tickets.escalation import ticket_escalate
 from tickets.models import Handoff, Message, Ticket, TicketEvent
@@ -29,7 +30,7 @@ class MessageInline(admin.TabularInline):
 class TicketEventInline(admin.TabularInline):
     model = TicketEvent
     extra = 0
-    fields = ["created_at", "kind", "old_value", "new_value", "actor", "note"]
+    fields = ("created_at", "kind", "old_value", "new_value", "actor", "note")
     readonly_fields = fields
     can_delete = False
 
@@ -40,11 +41,11 @@ class TicketEventInline(admin.TabularInline):
 class HandoffInline(admin.StackedInline):
     model = Handoff
     extra = 0
-    fields = [
+    fields = (
         "created_at", "assigned_to", "escalated_by", "reason", "issue_summary",
         "customer_summary", "customer_sentiment", "attempted_solutions", "open_questions",
         "relevant_history", "composer", "redactions",
-    ]  # fmt: skip
+    )  # fmt: skip
     readonly_fields = fields
     can_delete = False
 
@@ -138,7 +139,7 @@ class TicketAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.action(description="Assign selected tickets to me", permissions=["assign"])
-    def assign_to_me(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+    def assign_to_me(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Ticket]) -> None:
         for ticket in queryset:
             services.ticket_assign(ticket=ticket, assignee=request.user, actor=request.user)
         self.message_user(

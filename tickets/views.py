@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.memory.selectors.context import ticket_context
-from helpdesk.portal import agent_required, paginate, query_without_page
+from helpdesk.portal import AuthenticatedHttpRequest, agent_required, paginate, query_without_page
 from tickets import selectors, services
 from tickets.drafts import ticket_suggested_reply
 from tickets.escalation import latest_handoff, ticket_escalate
@@ -17,7 +17,7 @@ from tickets.models import Message, Ticket
 
 @require_GET
 @agent_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     view = request.GET.get("view", "open")
     if view not in selectors.QUEUE_VIEWS:
         view = "open"
@@ -140,7 +140,7 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def take(request: HttpRequest, pk: int) -> HttpResponse:
+def take(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Assign the ticket to the agent who clicks."""
     ticket = get_object_or_404(Ticket, pk=pk)
     if not request.user.has_perm("tickets.assign_ticket"):
