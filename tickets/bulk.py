@@ -157,7 +157,8 @@ class _Writer:
             return []
         quote = connection.ops.quote_name
         table = model._meta.db_table
-        columns = [model._meta.get_field(name).column for name in fields]
+        concrete = {field.name: field.column for field in model._meta.concrete_fields}
+        columns = [concrete[name] for name in fields]
         with connection.cursor() as cursor:
             if self.is_postgresql:
                 new_ids: list[int] = []
@@ -234,7 +235,7 @@ ENTRY_TAIL_FIELDS = ("needs_verification", "created_at")
 
 def _event_rows(writer: _Writer, ticket_ids: list[int], plans: list[_Planned]) -> list[tuple]:
     """The trail `ticket_create` and `ticket_close` leave: created open, then resolved or closed."""
-    rows = []
+    rows: list[tuple] = []
     for ticket_id, plan in zip(ticket_ids, plans, strict=True):
         status = plan.source.status
         opened = writer.time(plan.source.created_at)
@@ -265,7 +266,7 @@ def _entry_rows(
     state = (MirrorEntry.State.PENDING, 0, stamp, "", "", False, stamp)
     empty = json.dumps({})
     new_message_ids = iter(message_ids)
-    rows = []
+    rows: list[tuple] = []
     for ticket_id, plan in zip(ticket_ids, plans, strict=True):
         head = (ticket_id, plan.customer_id)
         rows.append((*head, None, MirrorEntry.Kind.TICKET_OPENED, empty, *state))
