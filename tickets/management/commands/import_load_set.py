@@ -57,7 +57,9 @@ class Command(BaseCommand):
         wanted, seed, batch = options["customers"], options["seed"], options["batch"]
         if wanted < 1 or batch < 1:
             raise CommandError("--customers and --batch must be at least 1.")
-        console = Console(file=self.stdout)
+        # OutputWrapper is a TextIOBase, which typeshed does not count as IO[str]; rich only
+        # writes to it and flushes it.
+        console = Console(file=self.stdout)  # type: ignore[arg-type]
         total = ImportReport()
         started = time.perf_counter()
         deferred = search_indexes_deferred() if options["defer_search_index"] else nullcontext()
