@@ -9,8 +9,10 @@ from helpdesk.memory.models import Memory, MirrorEntry
 from helpdesk.memory.services.mirror import mirror_retry
 
 
+# ModelAdmin[Memory] would fail at import: ModelAdmin has no __class_getitem__ at run time
+# (django_stubs_ext.monkeypatch() would add one), so these admins leave the model implicit.
 @admin.register(Memory)
-class MemoryAdmin(admin.ModelAdmin):
+class MemoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["text", "kind", "category", "customer", "ticket", "is_corrected", "created_at"]
     list_filter = ["kind", "category", "is_corrected"]
     search_fields = ["text", "customer__name", "customer__external_id"]
@@ -20,7 +22,7 @@ class MemoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(MirrorEntry)
-class MirrorEntryAdmin(admin.ModelAdmin):
+class MirrorEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # as MemoryAdmin
     list_display = ["id", "kind", "ticket", "state", "attempts", "next_attempt_at", "short_error"]
     list_filter = ["state", "kind", "needs_verification"]
     search_fields = ["last_error", "ticket__subject", "customer__name"]

@@ -103,7 +103,7 @@ def search_words(
 
 
 def fulltext_tickets(
-    customer_pk: int, words: Sequence[str], *, exclude: Collection[int], limit: int
+    customer_pk: int, words: Sequence[str], *, exclude: Collection[ranking.Id], limit: int
 ) -> list[int]:
     """Up to `limit` of the customer's tickets with a message holding some of `words` (tokens
     as `tokenize` makes them), without those in `exclude`.
