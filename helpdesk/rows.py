@@ -52,7 +52,8 @@ class RowWriter:
             if not field.primary_key and field.name not in named and field.attname not in named
         }
         fields = [*named, *defaults]
-        convert = [self._converter(model._meta.get_field(name)) for name in fields]
+        by_name = _concrete_fields(model)
+        convert = [self._converter(by_name[name]) for name in fields]
         values = [
             tuple(
                 to_column(value)
@@ -84,7 +85,8 @@ class RowWriter:
             return []
         quote = connection.ops.quote_name
         table = model._meta.db_table
-        columns = [model._meta.get_field(name).column for name in fields]
+        by_name = _concrete_fields(model)
+        columns = [by_name[name].column for name in fields]
         with connection.cursor() as cursor:
             if self.is_postgresql:
                 new_ids: list[int] = []
@@ -121,3 +123,12 @@ class RowWriter:
 
 def _unchanged(value: Any) -> Any:
     return value
+
+
+def _concrete_fields(model: type[models.Model]) -> dict[str, models.Field[Any, Any]]:
+    """The model's columns by field name (and by attribute name: `ticket_id` for `ticket`)."""
+    fields: dict[str, models.Field[Any, Any]] = {}
+    for field in model._meta.concrete_fields:
+        fields[field.name] = field
+        fields[field.attname] = field
+    return fields

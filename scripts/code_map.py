@@ -49,7 +49,7 @@ def main() -> None:
     if "--write" in sys.argv[1:]:
         DOC.write_text(_with_map(DOC.read_text(encoding="utf-8")), encoding="utf-8")
     else:
-        print(code_map())  # noqa: T201
+        print(code_map())
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -26,12 +26,12 @@ QUEUE_VIEWS = {
 }
 
 
-def is_agent(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_agent(user: User | AnonymousUser) -> bool:
     """Agents are active users who may see tickets (the Agents group, or superusers)."""
     return bool(user.is_active and user.has_perm("tickets.view_ticket"))
 
 
-def agent_list() -> QuerySet:
+def agent_list() -> QuerySet[User]:
     users = get_user_model().objects.filter(is_active=True)
     return (
         users.filter(Q(groups__name=AGENTS_GROUP) | Q(is_superuser=True))
@@ -72,7 +72,7 @@ def ticket_search(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
 
 
 def ticket_queue(
-    *, user: AbstractBaseUser | AnonymousUser, view: str = "open", status: str = "", query: str = ""
+    *, user: User, view: str = "open", status: str = "", query: str = ""
 ) -> QuerySet[Ticket]:
     tickets = Ticket.objects.select_related("customer", "assigned_to")
     if view == "mine":

@@ -11,6 +11,8 @@ from helpdesk.memory.services.mirror import mirror_retry
 from helpdesk.memory.wakeup import request_delivery
 
 
+# ModelAdmin[Memory] would fail at import: ModelAdmin has no __class_getitem__ at run time
+# (django_stubs_ext.monkeypatch() would add one), so these admins leave the model implicit.
 @admin.register(Memory)
 class MemoryAdmin(admin.ModelAdmin):
     list_display = ["text", "kind", "category", "customer", "ticket", "is_corrected", "created_at"]

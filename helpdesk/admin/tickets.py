@@ -10,6 +10,7 @@ from django.forms import ModelChoiceField, ModelForm
 from django.http import HttpRequest
 
 from helpdesk.assist.escalation import ticket_escalate_with_handoff
+from helpdesk.portal.access import AuthenticatedHttpRequest
 from tickets import services
 from tickets.models import Handoff, Message, Ticket, TicketEvent
 from tickets.selectors import agent_list
@@ -31,7 +32,7 @@ class MessageInline(admin.TabularInline):
 class TicketEventInline(admin.TabularInline):
     model = TicketEvent
     extra = 0
-    fields = ["created_at", "kind", "old_value", "new_value", "actor", "note"]
+    fields = ("created_at", "kind", "old_value", "new_value", "actor", "note")
     readonly_fields = fields
     can_delete = False
 
@@ -42,11 +43,11 @@ class TicketEventInline(admin.TabularInline):
 class HandoffInline(admin.StackedInline):
     model = Handoff
     extra = 0
-    fields = [
+    fields = (
         "created_at", "assigned_to", "escalated_by", "reason", "issue_summary",
         "customer_summary", "customer_sentiment", "attempted_solutions", "open_questions",
         "relevant_history", "composer", "redactions",
-    ]  # fmt: skip
+    )  # fmt: skip
     readonly_fields = fields
     can_delete = False
 
@@ -140,7 +141,7 @@ class TicketAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.action(description="Assign selected tickets to me", permissions=["assign"])
-    def assign_to_me(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+    def assign_to_me(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Ticket]) -> None:
         for ticket in queryset:
             services.ticket_assign(ticket=ticket, assignee=request.user, actor=request.user)
         self.message_user(

@@ -23,6 +23,7 @@ class AwareDateTimeField(serializers.DateTimeField):
     }
 
     def to_internal_value(self, value: Any) -> datetime.datetime:
+        parsed: datetime.datetime | None
         if isinstance(value, datetime.datetime):
             parsed = value
         elif isinstance(value, str):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import Direction, OpenApiResponse
 from rest_framework import serializers
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -45,7 +45,7 @@ def conflict(description: str) -> OpenApiResponse:
 
 
 class ErrorDocumentingAutoSchema(AutoSchema):
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(self, direction: Direction = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         for code, response in self._error_responses().items():
             if code not in responses:

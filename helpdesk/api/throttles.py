@@ -26,7 +26,8 @@ class _CurrentRatesMixin:
     scope: str
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        # The stubs type the rates as numbers; DRF's are strings ("100/min") or None.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)  # type: ignore[return-value]
 
     def get_ident(self, request: Request) -> str:
         return client_ip(request)

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -227,10 +227,10 @@ def _require_empty_database() -> None:
         )
 
 
-def _users_create() -> tuple[dict[str, AbstractBaseUser], tuple[DemoLogin, ...], str]:
+def _users_create() -> tuple[dict[str, User], tuple[DemoLogin, ...], str]:
     user_model = get_user_model()
     group = agents_group_ensure()
-    users: dict[str, AbstractBaseUser] = {}
+    users: dict[str, User] = {}
     logins: list[DemoLogin] = []
     for username in (ADMIN_USERNAME, *AGENT_USERNAMES):
         first_name, last_name = USER_PROFILES[username]
@@ -255,7 +255,7 @@ def _users_create() -> tuple[dict[str, AbstractBaseUser], tuple[DemoLogin, ...],
 
 
 def _set_load(
-    *, plan: _SetPlan, users: dict[str, AbstractBaseUser], progress: ProgressCallback | None
+    *, plan: _SetPlan, users: dict[str, User], progress: ProgressCallback | None
 ) -> DemoSetSummary:
     total = plan.message_count
     done = 0

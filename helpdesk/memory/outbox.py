@@ -59,9 +59,12 @@ def ticket_history_values(
 ) -> list[dict[str, Any]]:
     """A whole ticket's entries in the order its receivers would queue them one by one:
     opened, each message, then closed (when `closing` says how)."""
-    head = {"ticket_id": ticket_id, "customer_id": customer_id}
-    entries = [outbox_values(**head, kind=Kind.TICKET_OPENED)]
-    entries += [outbox_values(**head, kind=Kind.MESSAGE, message_id=pk) for pk in message_ids]
+
+    def entry(kind: str, **extra: Any) -> dict[str, Any]:
+        return outbox_values(ticket_id=ticket_id, customer_id=customer_id, kind=kind, **extra)
+
+    entries = [entry(Kind.TICKET_OPENED)]
+    entries += [entry(Kind.MESSAGE, message_id=pk) for pk in message_ids]
     if closing is not None:
-        entries.append(outbox_values(**head, kind=Kind.TICKET_CLOSED, payload=closing))
+        entries.append(entry(Kind.TICKET_CLOSED, payload=closing))
     return entries

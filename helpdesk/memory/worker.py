@@ -10,6 +10,7 @@ before it stops.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import threading
 import time
@@ -80,10 +81,10 @@ class MirrorWorker(threading.Thread):
             self._wake.wait(wait)
 
 
-def _seconds_until(due: object) -> float:
+def _seconds_until(due: datetime.datetime | None) -> float:
     if due is None:
         return IDLE_POLL_SECONDS
-    seconds = (due - timezone.now()).total_seconds()  # type: ignore[operator]  # a datetime
+    seconds = (due - timezone.now()).total_seconds()
     return min(max(seconds, 0.05), IDLE_POLL_SECONDS)
 
 

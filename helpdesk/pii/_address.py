@@ -283,8 +283,8 @@ def addresses(text: str) -> list[Cand]:
             continue  # no number, or only amounts and durations ("within 3 days")
         if re.match(r"\d{1,6}[a-zA-Z]?[ \t]+[^\W\d_]", chunk):
             # Starting with a house number: an address block, grown by the grammar.
-            first_line = re.match(r"[^\n,;]*", chunk)
-            out.append(_extend(text, start, start + len(first_line[0].rstrip()), caseless))
+            first_line = re.split(r"[\n,;]", chunk, maxsplit=1)[0]
+            out.append(_extend(text, start, start + len(first_line.rstrip()), caseless))
         else:
             out.append((WEAK_ADDRESS, start, start + len(chunk)))  # names found inside win
     return _merge(text, out)

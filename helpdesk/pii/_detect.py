@@ -62,11 +62,11 @@ def _in_url(urls: list[tuple[int, int]], start: int, end: int) -> bool:
 def _phones(text: str) -> list[Cand]:
     out: list[Cand] = []
     urls = _url_spans(text)
-    for m in phonenumbers.PhoneNumberMatcher(text, "US", phonenumbers.Leniency.VALID):
-        if _in_url(urls, m.start, m.end):
+    for found in phonenumbers.PhoneNumberMatcher(text, "US", phonenumbers.Leniency.VALID):
+        if _in_url(urls, found.start, found.end):
             continue
-        if not m.raw_string.isdigit() or _phone_cue(text, m.start):
-            out.append((PHONE, m.start, m.end))
+        if not found.raw_string.isdigit() or _phone_cue(text, found.start):
+            out.append((PHONE, found.start, found.end))
     for m in P.PHONE_ANY.finditer(text):
         raw = m[0]
         digits = sum(c.isdigit() for c in raw)

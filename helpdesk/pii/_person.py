@@ -187,8 +187,8 @@ def _namey(word: str) -> bool:
 
 def _decide(text: str, run: list[_Tok], caseless: bool) -> list[_Tok] | None:
     """The part of a run that is a person's name, or None."""
-    low = [t.word.casefold().rstrip(".") for t in run]
-    cut = [i for i, w in enumerate(low) if w in STREET_WORDS]
+    low_words = [t.word.casefold().rstrip(".") for t in run]
+    cut = [i for i, w in enumerate(low_words) if w in STREET_WORDS]
     if cut:
         if cut[0] < 2:
             return None  # "Inna Loop St" is a street, not a person

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from helpdesk.assist.drafts import ticket_suggested_reply
 from helpdesk.assist.escalation import ticket_escalate_with_handoff
 from helpdesk.memory.selectors.context import ticket_context
-from helpdesk.portal.access import agent_required
+from helpdesk.portal.access import AuthenticatedHttpRequest, agent_required
 from helpdesk.portal.forms import KEEP_STATUS, EscalateForm, ReplyForm, TicketUpdateForm
 from helpdesk.portal.pagination import paginate, query_without_page
 from tickets import selectors, services
@@ -21,7 +21,7 @@ from tickets.selectors import latest_handoff
 
 @require_GET
 @agent_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     view = request.GET.get("view", "open")
     if view not in selectors.QUEUE_VIEWS:
         view = "open"
@@ -144,7 +144,7 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def take(request: HttpRequest, pk: int) -> HttpResponse:
+def take(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Assign the ticket to the agent who clicks."""
     ticket = get_object_or_404(Ticket, pk=pk)
     if not request.user.has_perm("tickets.assign_ticket"):

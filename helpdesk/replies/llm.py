@@ -11,12 +11,15 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import openai
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +33,14 @@ class LanguageModelError(Exception):
 
 @dataclass(frozen=True)
 class ChatMessage:
-    role: str  # "system" or "user"
+    role: Literal["system", "user"]
     content: str
+
+
+def _message_param(message: ChatMessage) -> ChatCompletionMessageParam:
+    if message.role == "system":
+        return {"role": "system", "content": message.content}
+    return {"role": "user", "content": message.content}
 
 
 class LanguageModel:
@@ -71,7 +80,7 @@ class LanguageModel:
         try:
             response = self._client.chat.completions.create(
                 model=self.model,
-                messages=[{"role": m.role, "content": m.content} for m in messages],
+                messages=[_message_param(m) for m in messages],
                 temperature=0.2,
                 max_tokens=MAX_OUTPUT_TOKENS,
                 **options,

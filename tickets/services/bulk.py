@@ -163,7 +163,7 @@ MESSAGE_FIELDS = ("ticket", "role", "author_name", "body", "created_at", "extern
 
 def _event_rows(writer: RowWriter, ticket_ids: list[int], plans: list[_Planned]) -> list[tuple]:
     """The trail `ticket_create` and `ticket_close` leave: created open, then resolved or closed."""
-    rows = []
+    rows: list[tuple] = []
     for ticket_id, plan in zip(ticket_ids, plans, strict=True):
         status = plan.source.status
         opened = writer.time(plan.source.created_at)
@@ -278,11 +278,14 @@ def bulk_import(*, customers: Sequence[ImportCustomer]) -> ImportReport:
         message_ids = writer.insert(Message, MESSAGE_FIELDS, message_rows, ids=True)
         indexed(message_ids)
     imported = _imported(ticket_ids, plans, message_ids)
-    answers = tickets_imported.send(sender=Ticket, tickets=imported, writer=writer)
+    answered: list[object] = [
+        answer
+        for _, answer in tickets_imported.send(sender=Ticket, tickets=imported, writer=writer)
+    ]
     return ImportReport(
         customers=len(customer_ids),
         skipped=len(customers) - len(fresh),
         tickets=len(ticket_ids),
         messages=len(message_ids),
-        mirror_entries=sum(count for _, count in answers if isinstance(count, int)),
+        mirror_entries=sum(answer for answer in answered if isinstance(answer, int)),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -45,14 +45,14 @@ def _check_can_escalate(ticket: Ticket) -> None:
         raise TicketConflictError(f"{ticket.reference} is closed.")
 
 
-def agent_by_username(username: str) -> AbstractBaseUser:
+def agent_by_username(username: str) -> User:
     agent = agent_list().filter(username=username).first()
     if agent is None:
         raise ValidationError({"assign_to": f"No active agent is called {username!r}."})
     return agent
 
 
-def next_available_agent(*, exclude: AbstractBaseUser | None = None) -> AbstractBaseUser:
+def next_available_agent(*, exclude: User | None = None) -> User:
     """The agent with the fewest active tickets (support agents before superusers)."""
     candidates = agent_list().annotate(
         load=Count(

@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,7 +22,7 @@ from tickets.models import Message, Ticket, TicketEvent
 from tickets.selectors import is_agent
 from tickets.signals import ticket_done
 
-Actor = AbstractBaseUser | AnonymousUser | None
+Actor = User | AnonymousUser | None
 
 
 class TicketConflictError(ConflictError):
@@ -35,7 +35,7 @@ class RecordedMessage:
     created: bool
 
 
-def actor_or_none(actor: Actor) -> AbstractBaseUser | None:
+def actor_or_none(actor: Actor) -> User | None:
     return actor if actor is not None and actor.is_authenticated else None
 
 
@@ -234,7 +234,7 @@ def ticket_change_priority(*, ticket: Ticket, priority: str, actor: Actor) -> Ti
 
 
 @transaction.atomic
-def ticket_assign(*, ticket: Ticket, assignee: AbstractBaseUser | None, actor: Actor) -> Ticket:
+def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: Actor) -> Ticket:
     """Give the ticket to an agent (or to nobody with `assignee=None`)."""
     if assignee is not None and not is_agent(assignee):
         raise ValidationError({"assigned_to": f"{assignee.get_username()} is not an agent."})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -9,6 +11,9 @@ from helpdesk.api.tickets.serializers import MessageOutputSerializer
 from helpdesk.assist.bot import BotOutcome
 from tickets.models import Handoff
 from tickets.services.escalation import REASON_MAX_LENGTH
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class SourceSerializer(serializers.Serializer):
@@ -45,7 +50,7 @@ class HandoffSerializer(serializers.ModelSerializer):
     relevant_history = HistoryItemSerializer(many=True)
     attempted_solutions = serializers.ListField(child=serializers.CharField())
     open_questions = serializers.ListField(child=serializers.CharField())
-    escalated_by = serializers.SlugRelatedField(
+    escalated_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
 

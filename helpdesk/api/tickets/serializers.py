@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from rest_framework import serializers
 
 from customers.models import Customer
 from helpdesk.api.fields import AwareDateTimeField
 from tickets.models import Message, Ticket
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class TicketInputSerializer(serializers.Serializer):
@@ -27,7 +32,7 @@ class TicketCloseSerializer(serializers.Serializer):
 
 
 class TicketOutputSerializer(serializers.ModelSerializer):
-    assigned_to = serializers.SlugRelatedField(
+    assigned_to: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
     customer_name = serializers.CharField(source="customer.name", read_only=True)

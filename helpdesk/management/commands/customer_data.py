@@ -79,6 +79,8 @@ class Command(BaseCommand):
                 customer_erasure_find(external_id=external_id)
                 if external_id is not None
                 else ErasureRecord.objects.filter(customer_pk=customer_id).first()
+                if customer_id is not None
+                else None  # handle() names the customer one way or the other
             )
             if done is None:
                 raise CommandError("No such customer, and none was erased under that id.")
@@ -105,7 +107,8 @@ class Command(BaseCommand):
         self._report_memory(record)
 
     def _report_memory(self, record: ErasureRecord) -> None:
-        entry = MirrorEntry.objects.filter(pk=record.memory_entry_id).first()
+        entry_id = record.memory_entry_id
+        entry = MirrorEntry.objects.filter(pk=entry_id).first() if entry_id is not None else None
         backend = record.memory_backend
         if entry is None or entry.state == MirrorEntry.State.DELIVERED:
             self.stdout.write(f"The {backend} memory backend has forgotten them.")

@@ -453,7 +453,9 @@ class EverMemOSBackend:
                 response = self._client.request(
                     method,
                     url,
-                    params=params,
+                    # The same pairs as a tuple: httpx types a list of them as list[tuple[str,
+                    # str | int | ...]], which a list[tuple[str, str]] is not (list is invariant).
+                    params=tuple(params) if params is not None else None,
                     json=body,
                     headers=headers,
                     timeout=timeout or self._timeout,

@@ -8,7 +8,9 @@ backend that misbehaved still could not show another customer's ticket.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from helpdesk.memory import ids
 from helpdesk.memory.backends import get_backend
@@ -30,6 +32,8 @@ from helpdesk.replies.material import PastTicket
 from tickets.models import Message, Ticket
 
 logger = logging.getLogger(__name__)
+
+_Item = TypeVar("_Item", bound=ProfileFact | TicketMemory)
 
 RELATED_LIMIT = 10
 QUERY_MAX_LENGTH = 2_000
@@ -124,11 +128,11 @@ def _merge(notes: list[ProfileFact], learned: list[ProfileFact]) -> list[Profile
     return [*notes, *(fact for fact in learned if fact.text.lower() not in seen)]
 
 
-def _source_tickets(items: list[ProfileFact | TicketMemory]) -> set[int]:
+def _source_tickets(items: Sequence[ProfileFact | TicketMemory]) -> set[int]:
     return {item.source.ticket_id for item in items if item.source.ticket_id is not None}
 
 
-def _own_sources(items: list[ProfileFact | TicketMemory], own: dict[int, Ticket]) -> list:
+def _own_sources(items: Sequence[_Item], own: dict[int, Ticket]) -> list[_Item]:
     """Keep items whose source ticket, if any, is this customer's."""
     return [item for item in items if item.source.ticket_id in own or item.source.ticket_id is None]
 
@@ -167,7 +171,7 @@ def ticket_context(*, ticket: Ticket, query: str | None = None) -> TicketContext
             unavailable="Memory is unavailable right now; the ticket itself is up to date.",
         )
     profile = _merge(agent_notes(ticket.customer_id), profile)
-    items = [*profile, *memories]
+    items: list[ProfileFact | TicketMemory] = [*profile, *memories]
     own = _own_tickets(
         ticket.customer_id, _source_tickets(items) | {match.ticket_id for match in matches}
     )

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from helpdesk import pii
 from helpdesk.memory import ids
@@ -184,7 +184,7 @@ def _own_tickets(*, customer_id: int, ticket_ids: Iterable[int]) -> dict[int, Ti
     return {row.pk: row for row in rows.prefetch_related(_customer_messages())}
 
 
-def _customer_messages() -> Prefetch:
+def _customer_messages() -> Prefetch[str, QuerySet[Message], str]:
     return Prefetch(
         "messages",
         queryset=Message.objects.filter(role=Message.Role.CUSTOMER).order_by("created_at", "id"),
@@ -243,13 +243,15 @@ def issue_label(texts: list[str], *, avoid: str = "") -> str:
     shared = [stem for stem, count in seen_in.items() if count >= 2]
     shared.sort(key=lambda stem: (-seen_in[stem], first_seen[stem]))
     # A name can be shared too (the agent thanked by name, a child's name): not in a label.
-    chosen = []
+    chosen: list[str] = []
     for stem in shared:
         if len(chosen) == LABEL_WORDS:
             break
         if not _is_a_name(forms[stem].most_common(1)[0][0]):
             chosen.append(stem)
-    picked = [forms[stem].most_common(1)[0][0] for stem in sorted(chosen, key=first_seen.get)]
+    picked = [
+        forms[stem].most_common(1)[0][0] for stem in sorted(chosen, key=first_seen.__getitem__)
+    ]
     label = " ".join(picked)
     while len(label) > LABEL_MAX_LENGTH and len(picked) > 1:
         picked.pop()

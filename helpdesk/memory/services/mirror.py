@@ -183,8 +183,10 @@ def mirror_send(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryOutcome:
         backend.forget_customer(customer_id=entry.payload["customer"])
         return DeliveryOutcome.DELIVERED
     if entry.kind == MirrorEntry.Kind.MEMORY_DELETED:
+        customer_pk = entry.customer_id
+        assert customer_pk is not None  # guaranteed by a check constraint  # noqa: S101
         backend.delete_memory(
-            customer_id=ids.customer_id(entry.customer_id), memory_id=entry.payload["memory_id"]
+            customer_id=ids.customer_id(customer_pk), memory_id=entry.payload["memory_id"]
         )
         return DeliveryOutcome.DELIVERED
     ticket = entry.ticket

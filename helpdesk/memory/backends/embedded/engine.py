@@ -63,7 +63,7 @@ class EmbeddedBackend:
         # Per-process caches: a customer's prepared history (keyed by its size and newest
         # document, so a new message rebuilds it) and recent query vectors.
         self._lock = threading.Lock()
-        self._indexes: OrderedDict[tuple, ranking.TicketIndex] = OrderedDict()
+        self._indexes: OrderedDict[tuple[object, ...], ranking.TicketIndex] = OrderedDict()
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     # Writes (called by the mirror worker) ------------------------------------------------
@@ -185,7 +185,7 @@ class EmbeddedBackend:
         ticket_pk = ids.ticket_pk_from_group(group_id)
         memories = Memory.objects.filter(
             customer_id=_customer_pk(customer_id),
-            ticket_id=ticket_pk,
+            ticket=ticket_pk,
             kind__in=[Memory.Kind.EPISODE, Memory.Kind.FACT],
         ).order_by("created_at", "id")
         stored = [
@@ -199,6 +199,8 @@ class EmbeddedBackend:
         ]
         if stored:
             return stored
+        if ticket_pk is None:  # not a ticket's group: no ticket's messages either
+            return []
         # Not extracted yet (the ticket is still open): what the messages so far say.
         messages = Message.objects.filter(
             ticket_id=ticket_pk, ticket__customer_id=_customer_pk(customer_id)
@@ -262,7 +264,7 @@ class EmbeddedBackend:
         return self._without(whole, exclude, (*version, exclude))
 
     def _bounded_index(
-        self, version: tuple, exclude: int | None, query: str
+        self, version: tuple[int, int, int | None], exclude: int | None, query: str
     ) -> ranking.TicketIndex:
         """The newest tickets (prepared once per history) plus the older tickets that a
         full-text search finds for the query's rarer words (once per history and words)."""
@@ -290,7 +292,7 @@ class EmbeddedBackend:
         return index
 
     def _without(
-        self, whole: ranking.TicketIndex, exclude: int | None, key: tuple
+        self, whole: ranking.TicketIndex, exclude: int | None, key: tuple[object, ...]
     ) -> ranking.TicketIndex:
         if exclude is None:
             return whole
@@ -300,14 +302,14 @@ class EmbeddedBackend:
             self._keep(key, index)
         return index
 
-    def _cached(self, key: tuple) -> ranking.TicketIndex | None:
+    def _cached(self, key: tuple[object, ...]) -> ranking.TicketIndex | None:
         with self._lock:
             index = self._indexes.get(key)
             if index is not None:
                 self._indexes.move_to_end(key)
             return index
 
-    def _keep(self, key: tuple, index: ranking.TicketIndex) -> None:
+    def _keep(self, key: tuple[object, ...], index: ranking.TicketIndex) -> None:
         with self._lock:
             self._indexes[key] = index
             self._indexes.move_to_end(key)

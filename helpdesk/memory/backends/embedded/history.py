@@ -30,6 +30,7 @@ from django.db.models import F
 
 from helpdesk.memory.backends.embedded import ranking
 from helpdesk.memory.models import MemoryDocument
+from helpdesk.words import tokenize
 from tickets.models import Message, Ticket
 
 VECTOR_DTYPE = np.float32
@@ -96,14 +97,14 @@ def search_words(
     """The query's tokens worth a full-text search: not in more than `COMMON_SHARE` of the
     newest tickets (which are ranked anyway; the current ticket, `exclude`, not counted), the
     rarest there first, at most `SEARCH_WORDS`."""
-    tokens = [t for t in dict.fromkeys(ranking.tokenize(query[: ranking.MAX_CHARS])) if len(t) < 64]
+    tokens = [t for t in dict.fromkeys(tokenize(query[: ranking.MAX_CHARS])) if len(t) < 64]
     shares = {token: recent.ticket_share(token, without=exclude) for token in tokens}
     kept = [token for token in tokens if shares[token] <= COMMON_SHARE]
     return sorted(kept, key=lambda token: shares[token])[:SEARCH_WORDS]
 
 
 def fulltext_tickets(
-    customer_pk: int, words: Sequence[str], *, exclude: Collection[int], limit: int
+    customer_pk: int, words: Sequence[str], *, exclude: Collection[ranking.Id], limit: int
 ) -> list[int]:
     """Up to `limit` of the customer's tickets with a message holding some of `words` (tokens
     as `tokenize` makes them), without those in `exclude`.

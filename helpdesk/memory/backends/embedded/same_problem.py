@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from helpdesk.memory.backends.embedded import ranking
+from helpdesk.words import tokenize
 
 QueryVector = Callable[[str], "np.ndarray | None"]
 
@@ -55,7 +56,7 @@ def content_words(text: str) -> set[str]:
         for word in text.split()
         if not word.startswith(("@", "#", "http://", "https://", "www."))
     )
-    return {w for w in ranking.tokenize(kept) if len(w) > 2 and not any(c.isdigit() for c in w)}
+    return {w for w in tokenize(kept) if len(w) > 2 and not any(c.isdigit() for c in w)}
 
 
 def same_problem(

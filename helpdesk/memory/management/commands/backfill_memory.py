@@ -36,7 +36,9 @@ class Command(BaseCommand):
         total = backfill_candidates(
             everything=options["everything"], after_ticket=options["after_ticket"]
         ).count()
-        console = Console(file=self.stdout)
+        # OutputWrapper is a TextIOBase, which typeshed does not count as IO[str]; rich only
+        # writes to it and flushes it.
+        console = Console(file=self.stdout)  # type: ignore[arg-type]
         last = {"ticket": options["after_ticket"]}
         with Progress(
             TextColumn("Queueing history"),

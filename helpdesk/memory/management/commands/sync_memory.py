@@ -67,7 +67,9 @@ class Command(BaseCommand):
         backend = get_backend()
         total = DeliveryReport()
         deadline = time.monotonic() + options["timeout"]
-        console = Console(file=self.stdout, stderr=False)
+        # OutputWrapper is a TextIOBase, which typeshed does not count as IO[str]; rich only
+        # writes to it and flushes it.
+        console = Console(file=self.stdout, stderr=False)  # type: ignore[arg-type]
         with Progress(
             TextColumn("Mirroring to the {task.fields[backend]} memory"),
             BarColumn(),
