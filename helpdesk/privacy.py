@@ -6,11 +6,13 @@ messages, events and handoffs, and what the active memory backend holds about th
 ticket page uses), as one JSON-ready dict with a schema version.
 
 `customer_erase` writes, in one transaction: it deletes the local rows (the customer,
-their tickets, messages, events, handoffs, the embedded engine's memories and every
-outbox entry that would still send their text) and queues one outbox entry that tells
-the memory backend to forget the customer. The network call happens in the mirror
-worker, never in the request or the command: a memory service that is down delays
-the forgetting (the entry stays pending, visible in /api/health/) but loses nothing.
+their tickets, messages, events, handoffs, agents' notes and every outbox entry that
+would still send their text) and queues one outbox entry that tells the memory backend
+to forget the customer, whichever it is: EverMemOS, or the embedded engine, which keeps
+its own tables like a service. The forgetting happens in the mirror worker, never in the
+request or the command: a backend that is down delays it (the entry stays pending,
+visible in /api/health/) but loses nothing. Until then no page shows what it holds: every
+read of memory is filtered by our own ticket rows, which are gone.
 An `ErasureRecord` keeps who erased how much and when, with no personal data in it.
 """
 
@@ -31,7 +33,7 @@ from django.utils.crypto import salted_hmac
 from customers.models import Customer, CustomerEvent, ErasureRecord
 from helpdesk.memory import ids
 from helpdesk.memory.backends import get_backend
-from helpdesk.memory.models import Memory, MemoryDocument, MirrorEntry
+from helpdesk.memory.models import AgentNote, MirrorEntry
 from helpdesk.memory.types import MemoryBackendError, ProfileFact, TicketMemory
 from helpdesk.memory.wakeup import request_delivery
 from tickets.models import Handoff, Message, Ticket, TicketEvent
@@ -121,7 +123,7 @@ def _handoff(handoff: Handoff) -> dict[str, Any]:
 
 def _memory(customer: Customer, tickets: list[Ticket]) -> tuple[dict[str, Any], dict[int, list]]:
     """What the memory layer holds: the backend's profile and ticket memories, our notes."""
-    notes = Memory.objects.filter(customer=customer, is_corrected=True).order_by("created_at")
+    notes = AgentNote.objects.filter(customer=customer).order_by("created_at", "id")
     memory: dict[str, Any] = {
         "backend": settings.MEMORY_BACKEND,
         "available": True,
@@ -234,8 +236,7 @@ def _counts(customer: Customer, ticket_pks: list[int]) -> dict[str, int]:
         "ticket_events": TicketEvent.objects.filter(ticket__customer=customer).count(),
         "handoffs": Handoff.objects.filter(ticket__customer=customer).count(),
         "customer_events": CustomerEvent.objects.filter(customer=customer).count(),
-        "memories": Memory.objects.filter(customer=customer).count(),
-        "memory_documents": MemoryDocument.objects.filter(customer=customer).count(),
+        "agent_notes": AgentNote.objects.filter(customer=customer).count(),
         "outbox_entries": MirrorEntry.objects.filter(customer=customer).count(),
     }
 
@@ -271,7 +272,7 @@ def customer_erase(*, customer: Customer, actor: Actor, actor_name: str = "") ->
         next_attempt_at=max(now, in_flight_until or now),
     )
     counts["admin_log_entries_scrubbed"] = _scrub_admin_log(locked.pk, ticket_pks)
-    # Cascades: tickets, messages, events, handoffs, the embedded engine's rows and
+    # Cascades: tickets, messages, events, handoffs, agents' notes and
     # every outbox entry of the customer (their payloads would resend the text).
     locked.delete()
     message_index_purge()  # SQLite: their words out of the search index's pages now

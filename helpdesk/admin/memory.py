@@ -1,4 +1,6 @@
-"""Admin pages for the memory mirror's outbox (with retry) and the engine's memories."""
+"""Admin pages for the memory mirror's outbox (with retry), agents' notes, and what the
+embedded engine learned (read-only: it is the backend's storage; corrections go through the
+portal, which tells whichever backend runs)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from helpdesk.memory.models import Memory, MirrorEntry
+from helpdesk.memory.models import AgentNote, Memory, MirrorEntry
 from helpdesk.memory.services.mirror import mirror_retry
 from helpdesk.memory.wakeup import request_delivery
 
@@ -15,11 +17,23 @@ from helpdesk.memory.wakeup import request_delivery
 # (django_stubs_ext.monkeypatch() would add one), so these admins leave the model implicit.
 @admin.register(Memory)
 class MemoryAdmin(admin.ModelAdmin):
-    list_display = ["text", "kind", "category", "customer", "ticket", "is_corrected", "created_at"]
-    list_filter = ["kind", "category", "is_corrected"]
+    list_display = ["text", "kind", "category", "customer_id", "ticket_id", "created_at"]
+    list_filter = ["kind", "category"]
+    search_fields = ["text"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Memory | None = None) -> bool:
+        return False
+
+
+@admin.register(AgentNote)
+class AgentNoteAdmin(admin.ModelAdmin):
+    list_display = ["text", "customer", "ticket", "created_at"]
     search_fields = ["text", "customer__name", "customer__external_id"]
     list_select_related = ["customer", "ticket"]
-    raw_id_fields = ["customer", "ticket", "source_message"]
+    raw_id_fields = ["customer", "ticket"]
     readonly_fields = ["created_at"]
 
 

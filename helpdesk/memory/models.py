@@ -1,4 +1,5 @@
-"""The memory app's tables: the mirror's outbox, and the embedded engine's storage."""
+"""The memory app's tables: the mirror's outbox and agents' notes (ours), and, imported here
+so that Django registers them, the embedded engine's own tables (its backend's storage)."""
 
 from __future__ import annotations
 
@@ -7,83 +8,47 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
+from helpdesk.memory.backends.embedded.models import Memory, MemoryDocument, MemoryGroup
 from tickets.models import Message, Ticket, format_reference
 
-
-class MemoryDocument(models.Model):
-    """A message as the embedded engine indexes it; one per message, so ingest is idempotent."""
-
-    # db_index=False: memdoc_customer_idx starts with the customer.
-    customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
-    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="+")
-    speaker = models.CharField(max_length=200, help_text="Who wrote it, as ranking sees it.")
-    text = models.TextField()
-    created_at = models.DateTimeField()
-    vector = models.BinaryField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["customer", "ticket"], name="memdoc_customer_idx")]
-
-    def __str__(self) -> str:
-        return f"document of message {self.message_id}"
+__all__ = ["AgentNote", "Memory", "MemoryDocument", "MemoryGroup", "MirrorEntry"]
 
 
-class Memory(models.Model):
-    """What the engine learned: an episode of a ticket, a fact, or a profile fact."""
-
-    class Kind(models.TextChoices):
-        EPISODE = "episode", _("Episode")
-        FACT = "fact", _("Fact")
-        PROFILE = "profile", _("Profile fact")
+class AgentNote(models.Model):
+    """What an agent wrote when correcting a memory: ours, shown first whatever the backend."""
 
     customer = models.ForeignKey(
-        Customer,
-        on_delete=models.CASCADE,
-        related_name="memories",
-        verbose_name=_("customer"),
-        db_index=False,  # memory_customer_kind_idx
+        Customer, on_delete=models.CASCADE, related_name="memory_notes", verbose_name=_("customer")
     )
     ticket = models.ForeignKey(
         Ticket,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
-        related_name="memories",
-        verbose_name=_("source ticket"),
-        db_index=False,  # memory_ticket_kind_idx
-    )
-    source_message = models.ForeignKey(
-        Message,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
         related_name="+",
-        verbose_name=_("source message"),
+        verbose_name=_("source ticket"),
     )
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    category = models.CharField(_("category"), max_length=32, blank=True)
     text = models.TextField(_("text"))
-    is_corrected = models.BooleanField(
-        _("corrected by an agent"),
-        default=False,
-        help_text=_("Kept when the ticket's memories are extracted again."),
-    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    ID_PREFIX = "note_"  # no backend's memory ids look like this
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(
-                fields=["customer", "kind", "-created_at"], name="memory_customer_kind_idx"
-            ),
-            models.Index(fields=["ticket", "kind"], name="memory_ticket_kind_idx"),
-        ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.text[:60]}"
+        return self.text[:60]
+
+    @property
+    def memory_id(self) -> str:
+        """The id the note is shown with among the customer's memories."""
+        return f"{self.ID_PREFIX}{self.pk}"
+
+    @classmethod
+    def pk_from_memory_id(cls, memory_id: str) -> int | None:
+        """The note's own id, if `memory_id` names an agent note; else None."""
+        number = memory_id.removeprefix(cls.ID_PREFIX)
+        return int(number) if memory_id.startswith(cls.ID_PREFIX) and number.isdigit() else None
 
 
 class MirrorEntry(models.Model):

@@ -33,9 +33,10 @@ class TicketOpened:
     group_id: str
     ticket_id: int
     customer_id: str
-    name: str
+    name: str  # the group's name: the ticket's reference and subject
     created_at: datetime.datetime
     participants: tuple[Participant, ...]
+    subject: str = ""  # the subject alone
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class MessagePosted:
     sender: Participant
     content: str
     created_at: datetime.datetime
+    subject: str = ""  # the ticket's subject alone (the group name has its reference too)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 
 from customers.models import Customer, CustomerEvent, ErasureRecord
-from helpdesk.memory.models import Memory, MemoryDocument, MirrorEntry
+from helpdesk.memory.models import AgentNote, Memory, MemoryDocument, MemoryGroup, MirrorEntry
 from helpdesk.memory.services.corrections import memory_delete
 from helpdesk.memory.services.mirror import mirror_claim
 from helpdesk.privacy import customer_erase, customer_erasure_find, customer_export
@@ -44,11 +44,23 @@ def test_erase_deletes_every_local_row_of_the_customer(
     customer_erase(customer=customer, actor=eraser)
 
     assert not Customer.objects.filter(pk=customer.pk).exists()
-    for model in (Ticket, Message, TicketEvent, Handoff, CustomerEvent):
+    for model in (Ticket, Message, TicketEvent, Handoff, CustomerEvent, AgentNote):
         assert not model.objects.exists(), model.__name__
-    assert not Memory.objects.exists()
-    assert not MemoryDocument.objects.exists()
     assert list(MirrorEntry.objects.values_list("kind", flat=True)) == ["customer_erased"]
+
+
+def test_erase_reaches_the_embedded_engine_through_the_mirror(
+    customer: Customer, agent: User, eraser: User
+) -> None:
+    history_of(customer, agent)
+    assert MemoryDocument.objects.filter(customer_id=customer.pk).exists()
+
+    customer_erase(customer=customer, actor=eraser)
+    deliver_all()
+
+    for model in (Memory, MemoryDocument, MemoryGroup):
+        assert not model.objects.filter(customer_id=customer.pk).exists(), model.__name__
+    assert MirrorEntry.objects.get().state == MirrorEntry.State.DELIVERED
 
 
 def test_erase_keeps_other_customers(
@@ -61,8 +73,9 @@ def test_erase_keeps_other_customers(
     customer_erase(customer=customer, actor=eraser)
 
     assert list(Ticket.objects.all()) == [kept]
-    assert Memory.objects.filter(customer=other_customer).exists()
-    assert MemoryDocument.objects.filter(customer=other_customer).exists()
+    deliver_all()
+    assert Memory.objects.filter(customer_id=other_customer.pk).exists()
+    assert MemoryDocument.objects.filter(customer_id=other_customer.pk).exists()
 
 
 def test_erase_queues_the_backend_forgetting_by_its_customer_id(

@@ -140,7 +140,7 @@ def test_deleting_a_memory_reaches_the_backend_and_is_audited(
 def test_a_memory_of_another_customer_cannot_be_deleted(
     agent_client: Client, ada: Customer, history
 ) -> None:
-    fact = Memory.objects.filter(customer=ada).first()
+    fact = Memory.objects.filter(customer_id=ada.pk).first()
     stranger = CustomerFactory()
 
     agent_client.post(f"/customers/{stranger.pk}/memories/delete/", {"memory_id": fact.pk})

@@ -80,7 +80,7 @@ def test_below_the_threshold_results_equal_ranking_the_whole_history(
     _history(customer, ["My Brother printer shows offline.", "Reinstall the driver."])
     backend = EmbeddedBackend(embedder=None)
     deliver_all(backend)
-    rows = MemoryDocument.objects.filter(customer=customer).order_by("created_at", "id")
+    rows = MemoryDocument.objects.filter(customer_id=customer.pk).order_by("created_at", "id")
     whole = [
         ranking.Document(
             ticket_id=row.ticket_id,

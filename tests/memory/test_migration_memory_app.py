@@ -15,10 +15,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import override_settings
+from django.utils import timezone
 
 from helpdesk.demo_data.loader import DEMO_DATA_DIR, demo_load
 from helpdesk.memory.backends import get_backend, reset_backend
+from helpdesk.memory.models import AgentNote, Memory, MemoryGroup
 from helpdesk.memory.services.mirror import mirror_deliver_due
+from tests.factories import TicketFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -33,6 +36,13 @@ OLD_TABLES = {
     "helpdesk_memorydocument": "memory_memorydocument",
     "helpdesk_memory": "memory_memory",
 }
+# The columns every version of each table has (memory/0003 added some to the engine's).
+COLUMNS = {
+    "mirrorentry": "*",
+    "memorydocument": "id, customer_id, ticket_id, message_id, speaker, text, created_at",
+    "memory": "id, customer_id, ticket_id, source_message_id, kind, category, text, created_at",
+}
+BEFORE_THE_ENGINE_OWNS_ITS_TABLES = [("memory", "0002_rename_tables")]
 
 
 def _migrate(targets: list[tuple[str, str | None]]) -> None:
@@ -51,11 +61,16 @@ def _tables() -> set[str]:
         return set(connection.introspection.table_names(cursor))
 
 
-def _rows(table: str) -> list[tuple]:
+def _rows(table: str, columns: str = "*") -> list[tuple]:
     quoted = connection.ops.quote_name(table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {quoted} ORDER BY id")  # noqa: S608 (a table name we chose)
+        # Table and column names are ours, from the constants above.
+        cursor.execute(f"SELECT {columns} FROM {quoted} ORDER BY id")  # noqa: S608
         return cursor.fetchall()
+
+
+def _columns(table: str) -> str:
+    return COLUMNS[table.split("_", 1)[1]]
 
 
 @pytest.fixture
@@ -80,22 +95,68 @@ def restore_latest_schema() -> Iterator[None]:
 def test_migrations_move_memory_tables_with_their_rows_backwards_and_forwards(
     demo_database: None, restore_latest_schema: None
 ) -> None:
-    new_rows = {new: _rows(new) for new in OLD_TABLES.values()}
+    new_rows = {new: _rows(new, _columns(new)) for new in OLD_TABLES.values()}
+    groups = _rows("memory_memorygroup", "ticket_id, customer_id, customer_name")
     assert all(new_rows.values()), "the demo fills the outbox and the engine's tables"
+    assert groups
 
     _migrate(BEFORE_THE_MOVE)
     tables = _tables()
     assert set(OLD_TABLES) <= tables
     assert not set(OLD_TABLES.values()) & tables
     for old, new in OLD_TABLES.items():
-        assert _rows(old) == new_rows[new]
+        assert _rows(old, _columns(old)) == new_rows[new]
 
     _migrate(_latest())
     tables = _tables()
     assert set(OLD_TABLES.values()) <= tables
     assert not set(OLD_TABLES) & tables
     for new, rows in new_rows.items():
-        assert _rows(new) == rows
+        assert _rows(new, _columns(new)) == rows
+    assert _rows("memory_memorygroup", "ticket_id, customer_id, customer_name") == groups
+
+
+def test_engine_tables_learn_who_wrote_each_document_from_the_messages(
+    demo_database: None, restore_latest_schema: None
+) -> None:
+    _migrate(BEFORE_THE_ENGINE_OWNS_ITS_TABLES)
+    _migrate(_latest())
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*), SUM(CASE WHEN d.is_customer = (m.role = 'customer') THEN 1 ELSE 0 "
+            "END) FROM memory_memorydocument d JOIN tickets_message m ON m.id = d.message_id"
+        )
+        documents, right = cursor.fetchone()
+        cursor.execute("SELECT COUNT(DISTINCT ticket_id) FROM memory_memorydocument")
+        (tickets,) = cursor.fetchone()
+    assert documents > 0
+    assert right == documents
+    assert MemoryGroup.objects.count() == tickets
+    assert not MemoryGroup.objects.filter(name="").exists()
+
+
+def test_agent_corrections_become_agent_notes_and_back(restore_latest_schema: None) -> None:
+    ticket = TicketFactory()
+    _migrate(BEFORE_THE_ENGINE_OWNS_ITS_TABLES)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO memory_memory (customer_id, ticket_id, kind, category, text, "
+            "is_corrected, created_at) VALUES (%s, %s, 'profile', 'agent note', %s, %s, %s)",
+            [ticket.customer_id, ticket.pk, "Prefers e-mail", True, timezone.now()],
+        )
+
+    _migrate(_latest())
+    note = AgentNote.objects.get()
+    assert (note.customer_id, note.ticket_id, note.text) == (
+        ticket.customer_id,
+        ticket.pk,
+        "Prefers e-mail",
+    )
+    assert not Memory.objects.exists()
+
+    _migrate(BEFORE_THE_ENGINE_OWNS_ITS_TABLES)
+    assert _rows("memory_memory", "text, is_corrected") == [("Prefers e-mail", True)]
 
 
 def test_permissions_on_moved_models_follow_them(restore_latest_schema: None) -> None:

@@ -10,6 +10,7 @@ from pytest_django.fixtures import Settings
 from customers.models import Customer
 from helpdesk.memory import ids
 from helpdesk.memory.backends.evermemos import EverMemOSBackend
+from helpdesk.memory.models import Memory, MemoryDocument, MemoryGroup
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.mirror_helpers import deliver_all
@@ -62,3 +63,29 @@ def test_contact_details_are_masked_when_the_setting_says_so(
     assert "<EMAIL_1>" in sent
     (message,) = evermemos_server.messages(ids.group_id(ada.tickets.get().pk))
     assert message["sender_name"] == "Customer"
+
+
+def _engine_text() -> str:
+    """Everything the embedded engine stores, as one text."""
+    rows = [
+        *MemoryGroup.objects.values_list("name", "subject", "customer_name"),
+        *MemoryDocument.objects.values_list("speaker", "text"),
+        *Memory.objects.values_list("text", flat=False),
+    ]
+    return json.dumps(rows)
+
+
+def test_the_embedded_engine_stores_and_learns_from_the_masked_text_only(ada: Customer) -> None:
+    ticket = services.ticket_create(customer=ada, subject=f"Card {CARD} declined for crm-4711")
+    services.message_record(ticket=ticket, role=Message.Role.CUSTOMER, body=BODY)
+    services.message_record(
+        ticket=ticket, role=Message.Role.AGENT, body="Thanks Ada, we have blocked that card."
+    )
+    services.ticket_close(ticket=ticket, status="resolved", actor=None)
+    deliver_all()
+
+    stored = _engine_text()
+    assert Memory.objects.filter(ticket_id=ticket.pk).exists(), "extracted on closing"
+    assert "<CARD_1>" in stored
+    for secret in (CARD, IBAN, "hunter2", "crm-4711"):
+        assert secret not in stored

@@ -64,7 +64,7 @@ def test_embedded_engine_extracts_a_quiet_tickets_memories(open_ticket: Ticket) 
 
     deliver_all(EmbeddedBackend(embedder=None))
 
-    facts = Memory.objects.filter(ticket=open_ticket, kind=Memory.Kind.PROFILE)
+    facts = Memory.objects.filter(ticket_id=open_ticket.pk, kind=Memory.Kind.PROFILE)
     assert [fact.text for fact in facts] == ["I have a Fritzbox router at home."]
 
 

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from helpdesk.memory import ids
 from helpdesk.memory.backends import get_backend
-from helpdesk.memory.models import Memory
+from helpdesk.memory.models import AgentNote
 from helpdesk.memory.selectors.recurring import (
     RecurringIssue,
     customer_recurring_issues,
@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 _Item = TypeVar("_Item", bound=ProfileFact | TicketMemory)
 
 RELATED_LIMIT = 10
+AGENT_NOTE = "agent note"  # the kind of profile fact an agent's note is shown as
 QUERY_MAX_LENGTH = 2_000
 
 
@@ -109,15 +110,13 @@ def _related(
 
 def agent_notes(customer_id: int) -> list[ProfileFact]:
     """Facts agents wrote when they corrected a memory: shown first, whatever the backend."""
-    notes = Memory.objects.filter(
-        customer_id=customer_id, kind=Memory.Kind.PROFILE, is_corrected=True
-    ).order_by("-created_at", "-id")[:20]
+    notes = AgentNote.objects.filter(customer_id=customer_id).order_by("-created_at", "-id")[:20]
     return [
         ProfileFact(
             text=note.text,
-            kind="agent note",
-            source=Source(ticket_id=note.ticket_id, message_id=note.source_message_id),
-            memory_id=str(note.pk),
+            kind=AGENT_NOTE,
+            source=Source(ticket_id=note.ticket_id),
+            memory_id=note.memory_id,
         )
         for note in notes
     ]

@@ -2,9 +2,10 @@
 
 The deletion reaches the memory backend through the mirror (a network call
 belongs in the worker, not in the request), so it is as durable as every other
-write to memory. A correction is our own record, an agent note kept in this
-database and shown first in the profile whichever backend runs; the memory it
-replaces is deleted as above. Both leave an audit row.
+write to memory. A correction is our own record, an agent note (`AgentNote`) kept in
+this database and shown first in the profile whichever backend runs; the memory it
+replaces is deleted as above. Deleting an agent note deletes it here. Both leave an
+audit row.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from customers.models import Customer, CustomerEvent
-from helpdesk.memory.models import Memory, MirrorEntry
+from helpdesk.memory.models import AgentNote, MirrorEntry
 from helpdesk.memory.wakeup import request_delivery
 from tickets.models import Ticket, TicketEvent
 from tickets.services import Actor, actor_or_none
@@ -34,8 +35,9 @@ def memory_delete(
     source_ticket_id: int | None,
     actor: Actor,
     note: str = "",
-) -> MirrorEntry:
-    """Queue the deletion of one memory of `customer` and record who asked for it."""
+) -> MirrorEntry | None:
+    """Queue the deletion of one memory of `customer` (or delete an agent note of theirs) and
+    record who asked for it. Returns the outbox entry, if the backend is to be told."""
     source = _own_ticket(customer, source_ticket_id)
     kind = CustomerEvent.Kind.MEMORY_CORRECTED if note else CustomerEvent.Kind.MEMORY_DELETED
     note = note or f"Deleted memory: {text[:500]}"
@@ -49,6 +51,10 @@ def memory_delete(
             kind=TicketEvent.Kind.MEMORY_CHANGED,
             note=note,
         )
+    note_pk = AgentNote.pk_from_memory_id(memory_id)
+    if note_pk is not None:
+        AgentNote.objects.filter(customer=customer, pk=note_pk).delete()
+        return None
     entry = MirrorEntry.objects.create(
         customer=customer,
         kind=MirrorEntry.Kind.MEMORY_DELETED,
@@ -67,7 +73,7 @@ def memory_correct(
     corrected_text: str,
     source_ticket_id: int | None,
     actor: Actor,
-) -> Memory:
+) -> AgentNote:
     """Replace a wrong memory with an agent's note, and delete the wrong one."""
     corrected_text = " ".join(corrected_text.split())
     if not corrected_text:
@@ -76,13 +82,8 @@ def memory_correct(
         raise ValidationError(
             {"corrected_text": f"A note is at most {NOTE_MAX_LENGTH} characters."}
         )
-    note = Memory.objects.create(
-        customer=customer,
-        ticket=_own_ticket(customer, source_ticket_id),
-        kind=Memory.Kind.PROFILE,
-        category="agent note",
-        text=corrected_text,
-        is_corrected=True,
+    note = AgentNote.objects.create(
+        customer=customer, ticket=_own_ticket(customer, source_ticket_id), text=corrected_text
     )
     memory_delete(
         customer=customer,

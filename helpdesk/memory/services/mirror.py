@@ -202,6 +202,7 @@ def mirror_send(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryOutcome:
                 name=outgoing_text(f"{ticket.reference} {ticket.subject}", ticket.customer),
                 created_at=ticket.created_at,
                 participants=(_customer_participant(ticket),),
+                subject=outgoing_text(ticket.subject, ticket.customer),
             )
         )
     if entry.kind == MirrorEntry.Kind.MESSAGE:
@@ -218,6 +219,7 @@ def mirror_send(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryOutcome:
                 sender=_sender(message),
                 content=outgoing_text(message.body, ticket.customer),
                 created_at=message.created_at,
+                subject=outgoing_text(ticket.subject, ticket.customer),
             )
         )
     if entry.kind == MirrorEntry.Kind.TICKET_QUIET:

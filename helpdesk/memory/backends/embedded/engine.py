@@ -1,9 +1,12 @@
 """The embedded memory engine: the default backend, on the project's own database.
 
-Delivery indexes each message once (`MemoryDocument`, with its embedding when
-the embedding model is installed); closing a ticket extracts its episode,
-facts and the customer's profile facts (`Memory`). Every read starts from one
-customer's rows, so no query can reach another customer's memories.
+A backend like EverMemOS, only local: it knows what the mirror's events told it and keeps
+it in its own tables (`models`), never reading the product's. Delivery records each ticket's
+group (`MemoryGroup`) and indexes each message once (`MemoryDocument`, with its embedding
+when the embedding model is installed); closing a ticket, or its going quiet, extracts its
+episode, facts and the customer's profile facts (`Memory`) from those documents, whose
+text the mirror already masked. Every read starts from one customer's rows, so no query can
+reach another customer's memories.
 """
 
 from __future__ import annotations
@@ -19,13 +22,13 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count, Max
 
-from customers.selectors import customer_known_identifiers
+from helpdesk import pii
 from helpdesk.memory import ids
 from helpdesk.memory.backends.embedded import history, ranking, same_problem
 from helpdesk.memory.backends.embedded.extraction import Extracted, TurnText, extract, profile_facts
 from helpdesk.memory.backends.embedded.history import vector_to_bytes
 from helpdesk.memory.backends.embedded.llm_extraction import llm_extract
-from helpdesk.memory.models import Memory, MemoryDocument
+from helpdesk.memory.backends.embedded.models import Memory, MemoryDocument, MemoryGroup
 from helpdesk.memory.types import (
     BackendHealth,
     DeliveryOutcome,
@@ -33,6 +36,7 @@ from helpdesk.memory.types import (
     MessagePosted,
     ProfileFact,
     Source,
+    Speaker,
     TicketClosed,
     TicketMatch,
     TicketMemory,
@@ -40,7 +44,6 @@ from helpdesk.memory.types import (
     TicketQuiet,
 )
 from helpdesk.replies.llm import LanguageModelError, language_model
-from tickets.models import Message, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +72,37 @@ class EmbeddedBackend:
     # Writes (called by the mirror worker) ------------------------------------------------
 
     def deliver_ticket_opened(self, event: TicketOpened) -> DeliveryOutcome:
-        return DeliveryOutcome.DELIVERED  # the ticket row itself is all the engine needs
+        customer = next((p for p in event.participants if p.speaker == Speaker.USER), None)
+        try:
+            _, created = MemoryGroup.objects.update_or_create(
+                ticket_id=event.ticket_id,
+                defaults={
+                    "customer_id": _customer_pk(event.customer_id),
+                    "name": event.name[:500],
+                    "subject": event.subject[:500],
+                    "customer_name": customer.name[:200] if customer else "",
+                    "created_at": event.created_at,
+                },
+            )
+        except DatabaseError as error:
+            raise MemoryBackendError(str(error), retryable=True) from error
+        return DeliveryOutcome.DELIVERED if created else DeliveryOutcome.DUPLICATE
+
+    @staticmethod
+    def _group_for(event: MessagePosted) -> None:
+        """A message of a ticket whose opening the engine never saw (history from before the
+        engine ran) still makes its group, from what the message says."""
+        is_customer = event.sender.speaker == Speaker.USER
+        MemoryGroup.objects.get_or_create(
+            ticket_id=event.ticket_id,
+            defaults={
+                "customer_id": _customer_pk(event.customer_id),
+                "name": event.group_name[:500],
+                "subject": event.subject[:500],
+                "customer_name": event.sender.name[:200] if is_customer else "",
+                "created_at": event.created_at,
+            },
+        )
 
     def deliver_message(self, event: MessagePosted) -> DeliveryOutcome:
         message_pk = ids.message_pk_from_id(event.message_id)
@@ -90,21 +123,21 @@ class EmbeddedBackend:
             vector = vector_to_bytes(embedded)
         try:
             with transaction.atomic():
+                self._group_for(event)
                 MemoryDocument.objects.create(
                     customer_id=_customer_pk(event.customer_id),
                     ticket_id=event.ticket_id,
                     message_id=message_pk,
                     speaker=event.sender.name[:200],
+                    is_customer=event.sender.speaker == Speaker.USER,
                     text=event.content,
                     created_at=event.created_at,
                     vector=vector,
                 )
-        except IntegrityError:
+        except IntegrityError as error:
             if MemoryDocument.objects.filter(message_id=message_pk).exists():
-                return DeliveryOutcome.DUPLICATE
-            raise MemoryBackendError(
-                f"{event.message_id} no longer exists", retryable=False
-            ) from None
+                return DeliveryOutcome.DUPLICATE  # a concurrent delivery of the same message
+            raise MemoryBackendError(str(error), retryable=True) from error
         except DatabaseError as error:
             raise MemoryBackendError(str(error), retryable=True) from error
         return DeliveryOutcome.DELIVERED
@@ -120,18 +153,17 @@ class EmbeddedBackend:
         return DeliveryOutcome.DELIVERED
 
     def _extract(self, *, ticket_pk: int, at: datetime.datetime) -> None:
-        try:
-            ticket = Ticket.objects.select_related("customer").get(pk=ticket_pk)
-        except Ticket.DoesNotExist:
-            return  # erased meanwhile: nothing to remember
-        turns = _turns(ticket.messages.select_related("author").order_by("created_at", "id"))
-        items = self._extracted(ticket, turns)
+        group = MemoryGroup.objects.filter(ticket_id=ticket_pk).first()
+        if group is None:
+            return  # never told of it, or forgotten meanwhile: nothing to remember
+        turns = _turns(_ticket_documents(group))
+        items = self._extracted(group, turns)
         with transaction.atomic():
-            Memory.objects.filter(ticket=ticket, is_corrected=False).delete()
+            Memory.objects.filter(customer_id=group.customer_id, ticket_id=ticket_pk).delete()
             Memory.objects.bulk_create(
                 Memory(
-                    customer_id=ticket.customer_id,
-                    ticket=ticket,
+                    customer_id=group.customer_id,
+                    ticket_id=ticket_pk,
                     source_message_id=item.message_id,
                     kind=item.kind,
                     category=item.category,
@@ -142,20 +174,19 @@ class EmbeddedBackend:
             )
 
     @staticmethod
-    def _extracted(ticket: Ticket, turns: list[TurnText]) -> list[Extracted]:
+    def _extracted(group: MemoryGroup, turns: list[TurnText]) -> list[Extracted]:
         """The language model's memories when one is configured, else (or on failure) ours."""
+        subject = group.subject or group.name
         model = language_model()
         if model is not None and turns:
+            names = (group.customer_name,) if group.customer_name else ()
             try:
                 return llm_extract(
-                    model,
-                    turns,
-                    subject=ticket.subject,
-                    known=customer_known_identifiers(ticket.customer),
+                    model, turns, subject=subject, known=pii.KnownIdentifiers(names=names)
                 )
             except LanguageModelError as error:
-                logger.warning("LLM extraction of %s failed (%s); offline", ticket.reference, error)
-        return extract(turns, subject=ticket.subject, customer_name=ticket.customer.name)
+                logger.warning("LLM extraction of %s failed (%s); offline", group.name, error)
+        return extract(turns, subject=subject, customer_name=group.customer_name)
 
     # Reads (called by the context service) ------------------------------------------------
 
@@ -163,7 +194,7 @@ class EmbeddedBackend:
         # Agents' corrections are the product's own notes, shown by the context service for
         # every backend; the engine reports only what it learned.
         memories = Memory.objects.filter(
-            customer_id=_customer_pk(customer_id), kind=Memory.Kind.PROFILE, is_corrected=False
+            customer_id=_customer_pk(customer_id), kind=Memory.Kind.PROFILE
         ).order_by("-created_at", "-id")[:50]
         facts, seen = [], set()
         for memory in memories:
@@ -185,7 +216,7 @@ class EmbeddedBackend:
         ticket_pk = ids.ticket_pk_from_group(group_id)
         memories = Memory.objects.filter(
             customer_id=_customer_pk(customer_id),
-            ticket=ticket_pk,
+            ticket_id=ticket_pk,
             kind__in=[Memory.Kind.EPISODE, Memory.Kind.FACT],
         ).order_by("created_at", "id")
         stored = [
@@ -202,8 +233,8 @@ class EmbeddedBackend:
         if ticket_pk is None:  # not a ticket's group: no ticket's messages either
             return []
         # Not extracted yet (the ticket is still open): what the messages so far say.
-        messages = Message.objects.filter(
-            ticket_id=ticket_pk, ticket__customer_id=_customer_pk(customer_id)
+        documents = MemoryDocument.objects.filter(
+            customer_id=_customer_pk(customer_id), ticket_id=ticket_pk
         ).order_by("created_at", "id")
         return [
             TicketMemory(
@@ -211,7 +242,7 @@ class EmbeddedBackend:
                 created_at=None,
                 source=Source(ticket_id=ticket_pk, message_id=item.message_id),
             )
-            for item in profile_facts(_turns(messages))
+            for item in profile_facts(_turns(documents))
         ]
 
     def related_tickets(
@@ -364,6 +395,7 @@ class EmbeddedBackend:
         with transaction.atomic():
             Memory.objects.filter(customer_id=customer_pk).delete()
             MemoryDocument.objects.filter(customer_id=customer_pk).delete()
+            MemoryGroup.objects.filter(customer_id=customer_pk).delete()
 
     def health(self) -> BackendHealth:
         detail = "keyword and vector search" if self.embedder else "keyword search"
@@ -379,13 +411,19 @@ def _snippet(text: str, size: int = 240) -> str:
     return text if len(text) <= size else text[: size - 1].rstrip() + "…"
 
 
-def _turns(messages: Iterable[Message]) -> list[TurnText]:
+def _ticket_documents(group: MemoryGroup) -> Iterable[MemoryDocument]:
+    return MemoryDocument.objects.filter(
+        customer_id=group.customer_id, ticket_id=group.ticket_id
+    ).order_by("created_at", "id")
+
+
+def _turns(documents: Iterable[MemoryDocument]) -> list[TurnText]:
     return [
         TurnText(
-            message_id=message.pk,
-            is_customer=message.role == Message.Role.CUSTOMER,
-            author=message.display_author,
-            text=message.body,
+            message_id=document.message_id,
+            is_customer=document.is_customer,
+            author=document.speaker,
+            text=document.text,
         )
-        for message in messages
+        for document in documents
     ]

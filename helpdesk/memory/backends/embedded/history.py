@@ -26,12 +26,10 @@ from dataclasses import replace
 
 import numpy as np
 from django.db import connection
-from django.db.models import F
 
 from helpdesk.memory.backends.embedded import ranking
-from helpdesk.memory.models import MemoryDocument
+from helpdesk.memory.backends.embedded.models import MemoryDocument, MemoryGroup
 from helpdesk.words import tokenize
-from tickets.models import Message, Ticket
 
 VECTOR_DTYPE = np.float32
 RECENT_TICKETS = 50  # the newest tickets, always ranked
@@ -70,7 +68,7 @@ def documents(
     rows = MemoryDocument.objects.filter(customer_id=customer_pk)
     if ticket_ids is not None:
         rows = rows.filter(ticket_id__in=list(ticket_ids))
-    rows = rows.annotate(role=F("message__role")).order_by("created_at", "id")
+    rows = rows.order_by("created_at", "id")
     return [
         ranking.Document(
             ticket_id=row.ticket_id,
@@ -79,16 +77,16 @@ def documents(
             created_at=row.created_at,
             speaker=row.speaker,
             vector=vector_from_bytes(row.vector),
-            is_customer=row.role == Message.Role.CUSTOMER,
+            is_customer=row.is_customer,
         )
         for row in rows
     ]
 
 
 def recent_tickets(customer_pk: int, limit: int) -> list[int]:
-    """The customer's newest tickets (index `ticket_customer_created_idx`)."""
-    rows = Ticket.objects.filter(customer_id=customer_pk).order_by("-created_at", "-id")
-    return list(rows.values_list("pk", flat=True)[:limit])
+    """The customer's newest tickets (index `memgroup_customer_idx`)."""
+    rows = MemoryGroup.objects.filter(customer_id=customer_pk).order_by("-created_at", "-ticket_id")
+    return list(rows.values_list("ticket_id", flat=True)[:limit])
 
 
 def search_words(
