@@ -1,6 +1,7 @@
 """Every write to tickets, messages and handoffs goes through these functions.
 
-- `tickets`: create a ticket, record a message, change status, priority or assignee, close.
+- `tickets`: create a ticket, change its status, priority or assignee, close it.
+- `messages`: record a message on a ticket.
 - `escalation`: hand a ticket to a human agent with a written handoff.
 - `bulk`: import many customers with their tickets and messages at once.
 """
@@ -12,12 +13,11 @@ from tickets.services.escalation import (
     next_available_agent,
     ticket_escalate,
 )
+from tickets.services.messages import RecordedMessage, message_record
 from tickets.services.tickets import (
     Actor,
-    RecordedMessage,
     TicketConflictError,
     actor_or_none,
-    message_record,
     ticket_assign,
     ticket_change_priority,
     ticket_change_status,

@@ -25,6 +25,7 @@ from django.utils import timezone
 from customers.models import Customer
 from helpdesk.rows import RowWriter
 from tickets.models import Message, Ticket, TicketEvent
+from tickets.services.validation import require_aware
 from tickets.signals import ImportedTicket, tickets_imported
 
 
@@ -75,11 +76,6 @@ class ImportReport:
         )
 
 
-def _aware(value: datetime.datetime | None, field: str) -> None:
-    if value is not None and timezone.is_naive(value):
-        raise ValidationError({field: "A time must include a time zone."})
-
-
 ROLES = frozenset(Message.Role.values)
 STATUSES = frozenset(Ticket.Status.values)
 
@@ -92,14 +88,14 @@ def _validate(customer: ImportCustomer) -> None:
         raise ValidationError("An external id has at most 128 characters, a name 200.")
     if len(customer.email) > 254 or len(customer.phone) > 40:
         raise ValidationError("An email has at most 254 characters, a phone number 40.")
-    _aware(customer.created_at, "created_at")
+    require_aware(customer.created_at, "created_at")
     for ticket in customer.tickets:
         if not ticket.subject.strip() or len(ticket.subject) > 200:
             raise ValidationError({"subject": "A subject has 1 to 200 characters."})
         if ticket.status not in STATUSES:
             raise ValidationError({"status": f"Unknown status {ticket.status!r}."})
-        _aware(ticket.created_at, "created_at")
-        _aware(ticket.closed_at, "closed_at")
+        require_aware(ticket.created_at, "created_at")
+        require_aware(ticket.closed_at, "closed_at")
         for message in ticket.messages:
             if message.role not in ROLES:
                 raise ValidationError({"role": f"Unknown role {message.role!r}."})
@@ -111,7 +107,7 @@ def _validate(customer: ImportCustomer) -> None:
                 )
             if message.external_id and len(message.external_id) > 128:
                 raise ValidationError({"external_id": "At most 128 characters."})
-            _aware(message.created_at, "created_at")
+            require_aware(message.created_at, "created_at")
 
 
 @dataclass(frozen=True)

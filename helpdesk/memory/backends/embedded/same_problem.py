@@ -12,13 +12,10 @@ Pure Python plus numpy, no Django: the embedded backend calls `same_problem` on 
    the past ticket's customer messages (their centroid) is at least `Rule.min_similarity`; a
    keyword-only engine asks instead for `Rule.min_shared_words` shared content words.
 
-Development data (bench/recurring.py, Twitter CDP threads of the same company, 16-19% of
-tickets with an earlier one on the same issue): the top match alone is right 13-16% of the
-time; the three conditions together 59% (tuning half) and 47% (held-out half) of the tickets
-they claim, covering 18% and 14% of the recurring ones. The grid searched on the tuning half:
-top 1-3, similarity 0.87-0.91 (customer-message centroid, all messages, best message).
-Precision matters more than coverage here: a false "3rd time" on the page, or a wrong
-escalation, costs more than a missed one.
+The thresholds were chosen on half of the development data and checked on the other half
+(bench/recurring.py; figures in docs/benchmarks.md, "Recurring issues"). Precision matters
+more than coverage here: a false "3rd time" on the page, or a wrong escalation, costs more
+than a missed one.
 """
 
 from __future__ import annotations
