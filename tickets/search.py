@@ -39,7 +39,7 @@ POSTGRESQL_MATCH = (
 SQLITE_MATCH = "SELECT rowid FROM tickets_message_fts WHERE tickets_message_fts MATCH %s"
 
 
-def search_words(query: str) -> list[str]:
+def query_words(query: str) -> list[str]:
     """The words of a query as SQLite's index cuts text: runs of letters and digits, at most
     8 from its first 200 characters; none for an empty or punctuation-only query."""
     return WORD.findall(query[:QUERY_MAX_LENGTH])[:MAX_WORDS]
@@ -56,7 +56,7 @@ def _tsquery_terms(query: str) -> str:
 def message_search(query: str) -> QuerySet[Message]:
     """Messages holding every word of `query`, each as a word or the start of one."""
     query = query.replace("\x00", "")
-    words = search_words(query)
+    words = query_words(query)
     if not words:
         return Message.objects.none()
     if connection.vendor == "postgresql":

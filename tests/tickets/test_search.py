@@ -13,7 +13,7 @@ from customers.models import Customer
 from helpdesk.privacy import customer_erase
 from tests.factories import CustomerFactory, MessageFactory, TicketFactory
 from tickets.models import Message, Ticket
-from tickets.search import message_search, search_words
+from tickets.search import message_search, query_words
 from tickets.selectors import ticket_queue
 from tickets.services.bulk import ImportCustomer, ImportMessage, ImportTicket, bulk_import
 
@@ -127,7 +127,7 @@ HOSTILE = [
 @pytest.mark.usefixtures("messages")
 @pytest.mark.parametrize(("query", "finds_refund"), HOSTILE)
 def test_search_takes_hostile_input_as_words(query: str, finds_refund: bool) -> None:
-    words = search_words(query)
+    words = query_words(query)
 
     matched = found(query)
 
@@ -151,13 +151,13 @@ def test_ticket_queue_search_takes_hostile_input(
 def test_search_of_punctuation_only_finds_no_message(ticket: Ticket) -> None:
     MessageFactory(ticket=ticket, body="... !!!")
 
-    assert search_words("... !!!") == []
+    assert query_words("... !!!") == []
     assert found("... !!!") == set()
 
 
-def test_search_words_are_at_most_eight_from_the_first_200_characters() -> None:
-    assert search_words("a b c d e f g h i j") == ["a", "b", "c", "d", "e", "f", "g", "h"]
-    assert search_words("x" * 199 + " late") == ["x" * 199]
+def test_query_words_are_at_most_eight_from_the_first_200_characters() -> None:
+    assert query_words("a b c d e f g h i j") == ["a", "b", "c", "d", "e", "f", "g", "h"]
+    assert query_words("x" * 199 + " late") == ["x" * 199]
 
 
 def test_search_follows_a_changed_body(ticket: Ticket) -> None:

@@ -307,7 +307,7 @@ class EmbeddedBackend:
                 history.documents(customer_pk, newest), embedder=self.embedder
             )
             self._keep((*version, "recent"), recent)
-        words = history.search_words(query, recent, exclude=exclude)
+        words = history.rare_query_words(query, recent, exclude=exclude)
         key = (*version, "bounded", tuple(words), exclude)
         index = self._cached(key)
         if index is None:

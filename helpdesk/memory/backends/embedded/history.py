@@ -89,7 +89,7 @@ def recent_tickets(customer_pk: int, limit: int) -> list[int]:
     return list(rows.values_list("ticket_id", flat=True)[:limit])
 
 
-def search_words(
+def rare_query_words(
     query: str, recent: ranking.TicketIndex, *, exclude: ranking.Id | None = None
 ) -> list[str]:
     """The query's tokens worth a full-text search: not in more than `COMMON_SHARE` of the
