@@ -16,7 +16,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from helpdesk.memory.services.mirror import mirror_state
+from helpdesk.memory.selectors.sync import mirror_state
 
 
 def _database_state() -> dict[str, object]:

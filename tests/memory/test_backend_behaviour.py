@@ -17,7 +17,8 @@ from helpdesk.memory import ids
 from helpdesk.memory.backends.base import MemoryBackend
 from helpdesk.memory.backends.embedded.engine import EmbeddedBackend
 from helpdesk.memory.models import MirrorEntry
-from helpdesk.memory.services.mirror import mirror_claim, mirror_send
+from helpdesk.memory.services.events import mirror_send
+from helpdesk.memory.services.mirror import mirror_claim
 from helpdesk.memory.types import DeliveryOutcome
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer

@@ -12,12 +12,9 @@ from customers.models import Customer
 from helpdesk.memory import ids
 from helpdesk.memory.backends.evermemos import EverMemOSBackend
 from helpdesk.memory.models import MirrorEntry
-from helpdesk.memory.services.mirror import (
-    mirror_claim,
-    mirror_deliver_due,
-    mirror_send,
-    mirror_state,
-)
+from helpdesk.memory.selectors.sync import mirror_state
+from helpdesk.memory.services.events import mirror_send
+from helpdesk.memory.services.mirror import mirror_claim, mirror_deliver_due
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.mirror_helpers import deliver_all, stored_ids

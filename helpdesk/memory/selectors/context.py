@@ -20,7 +20,7 @@ from helpdesk.memory.selectors.recurring import (
     customer_recurring_issues,
     ticket_recurring_issue,
 )
-from helpdesk.memory.services.mirror import mirror_state
+from helpdesk.memory.selectors.sync import mirror_state
 from helpdesk.memory.types import (
     MemoryBackendError,
     ProfileFact,

@@ -17,13 +17,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from helpdesk.memory.backends import get_backend
 from helpdesk.memory.models import MirrorEntry
+from helpdesk.memory.selectors.sync import mirror_state
 from helpdesk.memory.services.mirror import (
     DeliveryReport,
     mirror_deliver_due,
     mirror_enqueue_quiet,
     mirror_next_due_at,
     mirror_retry,
-    mirror_state,
 )
 
 # After a database error, --wait reconnects and tries again this much later.

@@ -1,0 +1,131 @@
+"""What one outbox entry tells the memory backend: the event, built from our rows, masked.
+
+Secrets never leave (`outgoing_text`); contact details leave unless `MEMORY_MASK_CONTACTS`
+says otherwise. Ids are the backends' opaque strings (`helpdesk.memory.ids`).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+
+from customers.models import Customer
+from customers.selectors import customer_known_identifiers
+from helpdesk import pii
+from helpdesk.memory import ids
+from helpdesk.memory.backends.base import MemoryBackend
+from helpdesk.memory.models import MirrorEntry
+from helpdesk.memory.types import (
+    DeliveryOutcome,
+    MessagePosted,
+    Participant,
+    Speaker,
+    TicketClosed,
+    TicketOpened,
+    TicketQuiet,
+)
+from tickets.models import Message, Ticket
+
+
+def outgoing_text(text: str, customer: Customer) -> str:
+    """What may leave for the memory backend: never secrets; contact details per setting."""
+    if settings.MEMORY_MASK_CONTACTS:
+        known = customer_known_identifiers(customer)
+    else:
+        known = pii.KnownIdentifiers(ids=(customer.external_id,))
+    kinds = pii.mirror_kinds(settings.MEMORY_MASK_CONTACTS)
+    return pii.redact(text, known=known, kinds=kinds).text
+
+
+def _customer_participant(ticket: Ticket) -> Participant:
+    name = "Customer" if settings.MEMORY_MASK_CONTACTS else ticket.customer.name
+    return Participant(id=ids.customer_id(ticket.customer_id), name=name, speaker=Speaker.USER)
+
+
+def _group_name(ticket: Ticket) -> str:
+    return outgoing_text(f"{ticket.reference} {ticket.subject}", ticket.customer)
+
+
+def _sender(message: Message) -> Participant:
+    if message.role == Message.Role.CUSTOMER:
+        return _customer_participant(message.ticket)
+    if message.role == Message.Role.AGENT and message.author_id:
+        return Participant(
+            id=ids.agent_sender(message.author_id),
+            name=message.display_author,
+            speaker=Speaker.ASSISTANT,
+        )
+    if message.role == Message.Role.AGENT:
+        return Participant(
+            id="assistant_agent", name=message.display_author, speaker=Speaker.ASSISTANT
+        )
+    return Participant(id=ids.BOT_SENDER, name=message.display_author, speaker=Speaker.ASSISTANT)
+
+
+def mirror_send(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryOutcome:
+    """Tell the backend what one entry says; records nothing (see `mirror_deliver`)."""
+    if entry.kind == MirrorEntry.Kind.CUSTOMER_ERASED:
+        backend.forget_customer(customer_id=entry.payload["customer"])
+        return DeliveryOutcome.DELIVERED
+    if entry.kind == MirrorEntry.Kind.MEMORY_DELETED:
+        customer_pk = entry.customer_id
+        assert customer_pk is not None  # guaranteed by a check constraint  # noqa: S101
+        backend.delete_memory(
+            customer_id=ids.customer_id(customer_pk), memory_id=entry.payload["memory_id"]
+        )
+        return DeliveryOutcome.DELIVERED
+    ticket = entry.ticket
+    assert ticket is not None  # guaranteed by a check constraint  # noqa: S101
+    group = ids.group_id(ticket.pk)
+    customer = ids.customer_id(ticket.customer_id)
+    if entry.kind == MirrorEntry.Kind.TICKET_OPENED:
+        return backend.deliver_ticket_opened(
+            TicketOpened(
+                group_id=group,
+                ticket_id=ticket.pk,
+                customer_id=customer,
+                name=_group_name(ticket),
+                created_at=ticket.created_at,
+                participants=(_customer_participant(ticket),),
+                subject=outgoing_text(ticket.subject, ticket.customer),
+            )
+        )
+    if entry.kind == MirrorEntry.Kind.MESSAGE:
+        message = entry.message
+        assert message is not None  # guaranteed by a check constraint  # noqa: S101
+        message.ticket = ticket
+        return backend.deliver_message(
+            MessagePosted(
+                message_id=ids.message_id(message.pk),
+                group_id=group,
+                group_name=_group_name(ticket),
+                ticket_id=ticket.pk,
+                customer_id=customer,
+                sender=_sender(message),
+                content=outgoing_text(message.body, ticket.customer),
+                created_at=message.created_at,
+                subject=outgoing_text(ticket.subject, ticket.customer),
+            )
+        )
+    if entry.kind == MirrorEntry.Kind.TICKET_QUIET:
+        return backend.deliver_ticket_quiet(
+            TicketQuiet(
+                group_id=group,
+                ticket_id=ticket.pk,
+                customer_id=customer,
+                message_id=ids.quiet_message_id(ticket.pk, int(entry.payload["last_message"])),
+                quiet_since=datetime.datetime.fromisoformat(entry.payload["quiet_since"]),
+            )
+        )
+    closed_at = entry.payload.get("closed_at")
+    return backend.deliver_ticket_closed(
+        TicketClosed(
+            group_id=group,
+            ticket_id=ticket.pk,
+            customer_id=customer,
+            status=entry.payload.get("status", ticket.status),
+            closed_at=datetime.datetime.fromisoformat(closed_at) if closed_at else entry.created_at,
+            sequence=int(entry.payload.get("sequence", 1)),
+        )
+    )
