@@ -89,3 +89,24 @@ def test_the_embedded_engine_stores_and_learns_from_the_masked_text_only(ada: Cu
     assert "<CARD_1>" in stored
     for secret in (CARD, IBAN, "hunter2", "crm-4711"):
         assert secret not in stored
+
+
+def test_searches_send_the_customers_words_masked(
+    ada: Customer, use_evermemos: EverMemOSServer, agent_client
+) -> None:
+    earlier = services.ticket_create(customer=ada, subject="Refund")
+    services.message_record(ticket=earlier, role=Message.Role.CUSTOMER, body="Refund please.")
+    ticket = services.ticket_create(customer=ada, subject="Card trouble")
+    services.message_record(ticket=ticket, role=Message.Role.CUSTOMER, body=BODY)
+    deliver_all()
+    before = len(use_evermemos.requests)
+
+    response = agent_client.get(f"/api/tickets/{ticket.pk}/context/")
+
+    assert response.status_code == 200
+    searches = [r for r in use_evermemos.requests[before:] if "search" in r.path]
+    assert searches, "the context asks the memory service"
+    asked = json.dumps([(r.path, r.query, r.json) for r in searches])
+    for secret in (CARD, IBAN, "hunter2", "crm-4711"):
+        assert secret not in asked
+    assert "<CARD_1>" in asked

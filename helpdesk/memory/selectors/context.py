@@ -15,6 +15,7 @@ from typing import TypeVar
 from helpdesk.memory import ids
 from helpdesk.memory.backends import get_backend
 from helpdesk.memory.models import AgentNote
+from helpdesk.memory.outgoing import outgoing_text
 from helpdesk.memory.selectors.recurring import (
     RecurringIssue,
     customer_recurring_issues,
@@ -147,11 +148,12 @@ def ticket_context(*, ticket: Ticket, query: str | None = None) -> TicketContext
     customer = ids.customer_id(ticket.customer_id)
     backend = get_backend()
     try:
-        profile = backend.customer_profile(customer_id=customer, query=query)
+        asked = outgoing_text(query, ticket.customer)  # the customer's words: masked too
+        profile = backend.customer_profile(customer_id=customer, query=asked)
         memories = backend.ticket_memories(customer_id=customer, group_id=ids.group_id(ticket.pk))
         matches = backend.related_tickets(
             customer_id=customer,
-            query=query,
+            query=asked,
             exclude_group_id=ids.group_id(ticket.pk),
             limit=RELATED_LIMIT,
             query_time=ticket.last_message_at,

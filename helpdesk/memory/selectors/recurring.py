@@ -23,6 +23,7 @@ from helpdesk import pii
 from helpdesk.memory import ids
 from helpdesk.memory.backends import get_backend
 from helpdesk.memory.backends.base import MemoryBackend
+from helpdesk.memory.outgoing import outgoing_text
 from helpdesk.words import STOP_WORDS, tokenize
 from tickets.models import Message, Ticket
 
@@ -172,7 +173,7 @@ def ticket_problem_text(*, ticket: Ticket) -> str:
 def _edges(*, ticket: Ticket, text: str, backend: MemoryBackend) -> list[int]:
     matches = backend.recurring_candidates(
         customer_id=ids.customer_id(ticket.customer_id),
-        query=text,
+        query=outgoing_text(text, ticket.customer),  # the customer's words: masked too
         group_id=ids.group_id(ticket.pk),
     )
     return [match.ticket_id for match in matches if match.ticket_id != ticket.pk]

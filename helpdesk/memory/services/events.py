@@ -10,12 +10,10 @@ import datetime
 
 from django.conf import settings
 
-from customers.models import Customer
-from customers.selectors import customer_known_identifiers
-from helpdesk import pii
 from helpdesk.memory import ids
 from helpdesk.memory.backends.base import MemoryBackend
 from helpdesk.memory.models import MirrorEntry
+from helpdesk.memory.outgoing import outgoing_text
 from helpdesk.memory.types import (
     DeliveryOutcome,
     MessagePosted,
@@ -26,16 +24,6 @@ from helpdesk.memory.types import (
     TicketQuiet,
 )
 from tickets.models import Message, Ticket
-
-
-def outgoing_text(text: str, customer: Customer) -> str:
-    """What may leave for the memory backend: never secrets; contact details per setting."""
-    if settings.MEMORY_MASK_CONTACTS:
-        known = customer_known_identifiers(customer)
-    else:
-        known = pii.KnownIdentifiers(ids=(customer.external_id,))
-    kinds = pii.mirror_kinds(settings.MEMORY_MASK_CONTACTS)
-    return pii.redact(text, known=known, kinds=kinds).text
 
 
 def _customer_participant(ticket: Ticket) -> Participant:
