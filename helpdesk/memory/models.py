@@ -3,6 +3,8 @@ so that Django registers them, the embedded engine's own tables (its backend's s
 
 from __future__ import annotations
 
+import re
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -48,7 +50,9 @@ class AgentNote(models.Model):
     def pk_from_memory_id(cls, memory_id: str) -> int | None:
         """The note's own id, if `memory_id` names an agent note; else None."""
         number = memory_id.removeprefix(cls.ID_PREFIX)
-        return int(number) if memory_id.startswith(cls.ID_PREFIX) and number.isdigit() else None
+        # ASCII digits only: str.isdigit() also takes "²", which int() then refuses.
+        named = memory_id.startswith(cls.ID_PREFIX) and re.fullmatch(r"[0-9]+", number)
+        return int(number) if named else None
 
 
 class MirrorEntry(models.Model):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -75,13 +75,17 @@ def forget_memory(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "That memory could not be deleted: the request was incomplete.")
         return _back(request, customer)
-    memory_delete(
-        customer=customer,
-        memory_id=form.cleaned_data["memory_id"],
-        text=form.cleaned_data["text"],
-        source_ticket_id=form.cleaned_data["source_ticket"],
-        actor=request.user,
-    )
+    try:
+        memory_delete(
+            customer=customer,
+            memory_id=form.cleaned_data["memory_id"],
+            text=form.cleaned_data["text"],
+            source_ticket_id=form.cleaned_data["source_ticket"],
+            actor=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back(request, customer)
     messages.success(request, "Memory deleted. It disappears from every page within moments.")
     return _back(request, customer)
 
@@ -96,13 +100,17 @@ def correct_memory(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Write what is true instead (at most 500 characters).")
         return _back(request, customer)
-    memory_correct(
-        customer=customer,
-        memory_id=form.cleaned_data["memory_id"],
-        text=form.cleaned_data["text"],
-        corrected_text=form.cleaned_data["corrected_text"],
-        source_ticket_id=form.cleaned_data["source_ticket"],
-        actor=request.user,
-    )
+    try:
+        memory_correct(
+            customer=customer,
+            memory_id=form.cleaned_data["memory_id"],
+            text=form.cleaned_data["text"],
+            corrected_text=form.cleaned_data["corrected_text"],
+            source_ticket_id=form.cleaned_data["source_ticket"],
+            actor=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back(request, customer)
     messages.success(request, "Memory corrected: your note replaces it.")
     return _back(request, customer)

@@ -8,7 +8,7 @@ backend that misbehaved still could not show another customer's ticket.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -219,3 +219,40 @@ def customer_memory(*, customer_id: int) -> CustomerMemory:
             recurring_unavailable="Recurring issues cannot be read right now.",
         )
     return CustomerMemory(profile=tuple(profile), recurring_issues=recurring)
+
+
+def _backend_memories(
+    *, customer_id: int, hint: str, ticket_id: int | None
+) -> Iterator[Sequence[ProfileFact | TicketMemory]]:
+    """What the pages show of the customer, read lazily: the profile, the profile the
+    memory's text finds (a ticket page's profile answers its query), the ticket's memories."""
+    backend = get_backend()
+    customer = ids.customer_id(customer_id)
+    yield backend.customer_profile(customer_id=customer)
+    if hint.strip():
+        yield backend.customer_profile(customer_id=customer, query=hint[:QUERY_MAX_LENGTH])
+    if ticket_id is not None:
+        yield backend.ticket_memories(customer_id=customer, group_id=ids.group_id(ticket_id))
+
+
+def customer_memory_text(
+    *, customer_id: int, memory_id: str, hint: str = "", ticket_id: int | None = None
+) -> str | None:
+    """The text of the customer's memory `memory_id`: an agent note of theirs or a memory the
+    backend shows for them (`hint`, the text a page showed, helps find it; `ticket_id` must be
+    the customer's own ticket). None if no memory of this customer has that id.
+
+    Raises MemoryBackendError when the backend cannot be read.
+    """
+    if not memory_id:
+        return None
+    note_pk = AgentNote.pk_from_memory_id(memory_id)
+    if note_pk is not None:
+        notes = AgentNote.objects.filter(customer_id=customer_id, pk=note_pk)
+        return notes.values_list("text", flat=True).first()
+    for items in _backend_memories(customer_id=customer_id, hint=hint, ticket_id=ticket_id):
+        own = _own_sources(items, _own_tickets(customer_id, _source_tickets(items)))
+        for item in own:
+            if item.memory_id == memory_id:
+                return item.text
+    return None

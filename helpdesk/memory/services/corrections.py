@@ -5,7 +5,9 @@ belongs in the worker, not in the request), so it is as durable as every other
 write to memory. A correction is our own record, an agent note (`AgentNote`) kept in
 this database and shown first in the profile whichever backend runs; the memory it
 replaces is deleted as above. Deleting an agent note deletes it here. Both leave an
-audit row.
+audit row. Only a memory this customer has can be deleted or corrected: its id must be
+one of their agent notes or one the backend shows for them, and the audit row holds that
+memory's own text, never what the form said it was.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from django.db import transaction
 
 from customers.models import Customer, CustomerEvent
 from helpdesk.memory.models import AgentNote, MirrorEntry
+from helpdesk.memory.selectors.context import customer_memory_text
+from helpdesk.memory.types import MemoryBackendError
 from helpdesk.memory.wakeup import request_delivery
 from tickets.models import Ticket, TicketEvent
 from tickets.services import Actor, actor_or_none
@@ -26,6 +30,26 @@ def _own_ticket(customer: Customer, ticket_id: int | None) -> Ticket | None:
     return Ticket.objects.filter(pk=ticket_id, customer=customer).first() if ticket_id else None
 
 
+def _memory_text(*, customer: Customer, memory_id: str, hint: str, source: Ticket | None) -> str:
+    """The text of the customer's memory `memory_id`; a ValidationError if they have none."""
+    try:
+        text = customer_memory_text(
+            customer_id=customer.pk,
+            memory_id=memory_id,
+            hint=hint,
+            ticket_id=source.pk if source else None,
+        )
+    except MemoryBackendError as error:
+        raise ValidationError(
+            {"memory_id": "Memory cannot be read right now, so nothing was changed. Try again."}
+        ) from error
+    if text is None:
+        raise ValidationError(
+            {"memory_id": "This customer has no such memory (it may be gone already)."}
+        )
+    return text
+
+
 @transaction.atomic
 def memory_delete(
     *,
@@ -34,13 +58,34 @@ def memory_delete(
     text: str,
     source_ticket_id: int | None,
     actor: Actor,
-    note: str = "",
 ) -> MirrorEntry | None:
     """Queue the deletion of one memory of `customer` (or delete an agent note of theirs) and
-    record who asked for it. Returns the outbox entry, if the backend is to be told."""
+    record who asked for it. Returns the outbox entry, if the backend is to be told.
+
+    `text` is what the page showed; it only helps find the memory. A ValidationError if the
+    customer has no memory `memory_id`; then nothing is recorded."""
     source = _own_ticket(customer, source_ticket_id)
-    kind = CustomerEvent.Kind.MEMORY_CORRECTED if note else CustomerEvent.Kind.MEMORY_DELETED
-    note = note or f"Deleted memory: {text[:500]}"
+    text = _memory_text(customer=customer, memory_id=memory_id, hint=text, source=source)
+    return _forget(
+        customer=customer,
+        memory_id=memory_id,
+        source=source,
+        actor=actor,
+        kind=CustomerEvent.Kind.MEMORY_DELETED,
+        note=f"Deleted memory: {text[:500]}",
+    )
+
+
+def _forget(
+    *,
+    customer: Customer,
+    memory_id: str,
+    source: Ticket | None,
+    actor: Actor,
+    kind: CustomerEvent.Kind,
+    note: str,
+) -> MirrorEntry | None:
+    """Delete a memory known to be the customer's, with audit rows of `kind` saying `note`."""
     CustomerEvent.objects.create(
         customer=customer, actor=actor_or_none(actor), kind=kind, note=note
     )
@@ -74,7 +119,10 @@ def memory_correct(
     source_ticket_id: int | None,
     actor: Actor,
 ) -> AgentNote:
-    """Replace a wrong memory with an agent's note, and delete the wrong one."""
+    """Replace a wrong memory with an agent's note, and delete the wrong one.
+
+    `text` only helps find the memory, as for `memory_delete`; a ValidationError if the
+    customer has no memory `memory_id` or the note is empty or too long."""
     corrected_text = " ".join(corrected_text.split())
     if not corrected_text:
         raise ValidationError({"corrected_text": "Write what is true instead."})
@@ -82,15 +130,15 @@ def memory_correct(
         raise ValidationError(
             {"corrected_text": f"A note is at most {NOTE_MAX_LENGTH} characters."}
         )
-    note = AgentNote.objects.create(
-        customer=customer, ticket=_own_ticket(customer, source_ticket_id), text=corrected_text
-    )
-    memory_delete(
+    source = _own_ticket(customer, source_ticket_id)
+    text = _memory_text(customer=customer, memory_id=memory_id, hint=text, source=source)
+    note = AgentNote.objects.create(customer=customer, ticket=source, text=corrected_text)
+    _forget(
         customer=customer,
         memory_id=memory_id,
-        text=text,
-        source_ticket_id=source_ticket_id,
+        source=source,
         actor=actor,
+        kind=CustomerEvent.Kind.MEMORY_CORRECTED,
         note=f"Corrected memory: {text[:300]} → {corrected_text}",
     )
     return note

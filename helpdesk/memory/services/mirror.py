@@ -9,7 +9,8 @@ whose lease has run out, and hands back the entries it claimed but will not
 send (told to stop, or out of time). Retryable failures back off
 exponentially with jitter, capped at 15 minutes; after `MIRROR_MAX_ATTEMPTS`
 tries (20 by default: at least 80 minutes of outage), or at once for errors
-that no retry can fix, the entry is `failed` with its error kept. The first
+that no retry can fix (and any error that is no MemoryBackendError: one bad entry
+fails alone, the pass goes on), the entry is `failed` with its error kept. The first
 success after failures makes every backed-off entry due again, so a backlog
 drains as soon as the backend is back.
 """
@@ -119,10 +120,19 @@ def mirror_claim(*, limit: int = 50, now: datetime.datetime | None = None) -> li
 
 
 def mirror_deliver(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryReport:
-    """Send one claimed entry and record what happened."""
+    """Send one claimed entry and record what happened.
+
+    Whatever sending raises is this entry's failure, so one bad entry cannot stop a pass
+    and strand the others it claimed; only a lost database connection stops the pass,
+    for its caller to reconnect."""
     try:
         outcome = mirror_send(entry, backend)
     except MemoryBackendError as error:
+        return _record_failure(entry, error)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as error:
+        logger.exception("Mirror entry %s raised an unexpected error", entry.id)
         return _record_failure(entry, error)
     now = timezone.now()
     _record(
@@ -168,9 +178,11 @@ def _retry_backed_off_now(now: datetime.datetime) -> None:
         logger.info("The memory backend answers again; %s backed-off entries are due now", woken)
 
 
-def _record_failure(entry: MirrorEntry, error: MemoryBackendError) -> DeliveryReport:
+def _record_failure(entry: MirrorEntry, error: Exception) -> DeliveryReport:
+    """Back off, or fail for good; an error that is no MemoryBackendError is not retryable."""
     message = f"{type(error).__name__}: {error}"[:2000]
-    gives_up = not error.retryable or entry.attempts >= settings.MIRROR_MAX_ATTEMPTS
+    retryable = isinstance(error, MemoryBackendError) and error.retryable
+    gives_up = not retryable or entry.attempts >= settings.MIRROR_MAX_ATTEMPTS
     if gives_up:
         _record(
             entry.id,
@@ -181,7 +193,8 @@ def _record_failure(entry: MirrorEntry, error: MemoryBackendError) -> DeliveryRe
         )
         logger.warning("Mirror entry %s failed for good: %s", entry.id, message)
         return DeliveryReport(failed=1)
-    wait = max(backoff_seconds(entry.attempts), error.retry_after or 0.0)
+    retry_after = error.retry_after if isinstance(error, MemoryBackendError) else None
+    wait = max(backoff_seconds(entry.attempts), retry_after or 0.0)
     _record(
         entry.id,
         sending_only=True,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -386,7 +387,8 @@ class EmbeddedBackend:
         ]
 
     def delete_memory(self, *, customer_id: str, memory_id: str) -> None:
-        if not memory_id.isdigit():
+        # ASCII digits only: str.isdigit() also takes "²", which int() then refuses.
+        if not re.fullmatch(r"[0-9]+", memory_id):
             raise MemoryBackendError(f"Not a memory id: {memory_id!r}", retryable=False)
         Memory.objects.filter(customer_id=_customer_pk(customer_id), pk=int(memory_id)).delete()
 
