@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from helpdesk.errors import ConflictError
+from helpdesk.text import require_one_line
 
 
 class CustomerAlreadyExistsError(ConflictError):
@@ -36,6 +37,7 @@ def customer_create(
     """A new customer; `created_at` (aware) dates one imported from an older system."""
     if created_at is not None and timezone.is_naive(created_at):
         raise ValidationError({"created_at": "A time must include a time zone."})
+    require_one_line(name, field="name", label="A customer's name")
     existing = Customer.objects.filter(external_id=external_id).first()
     if existing is not None:
         raise CustomerAlreadyExistsError(existing)
@@ -59,6 +61,8 @@ def customer_update(*, customer: Customer, **fields: str) -> Customer:
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"Cannot update {', '.join(sorted(unknown))}.")
+    if "name" in fields:
+        require_one_line(fields["name"], field="name", label="A customer's name")
     for field, value in fields.items():
         setattr(customer, field, value)
     customer.save(update_fields=[*fields, "updated_at"])

@@ -1,10 +1,11 @@
-"""Serializer fields the API shares (bounded text, aware times)."""
+"""Serializer fields the API shares (bounded text, aware times, record ids)."""
 
 from __future__ import annotations
 
 import datetime
 from typing import Any
 
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
@@ -51,3 +52,17 @@ class OptionalEmailField(serializers.EmailField):
         kwargs.setdefault("max_length", 254)
         kwargs.setdefault("allow_blank", True)
         super().__init__(**kwargs)
+
+
+class RecordIdField(serializers.PrimaryKeyRelatedField[Model]):
+    """The id of an existing record; a number no id can be (JSON's `1e400`) is invalid too.
+
+    DRF reads the record with the value as sent: an infinite float overflows the integer
+    conversion, which DRF does not catch.
+    """
+
+    def to_internal_value(self, data: Any) -> Model:
+        try:
+            return super().to_internal_value(data)
+        except OverflowError:
+            self.fail("does_not_exist", pk_value=data)

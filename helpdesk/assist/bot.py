@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import transaction
+
 from helpdesk.assist.drafts import ticket_material
-from helpdesk.assist.escalation import ticket_escalate_with_handoff
 from helpdesk.memory.selectors.context import ticket_context
 from helpdesk.replies import composer, intents, sentiment
 from helpdesk.replies.material import BOT, Material
 from tickets.models import Handoff, Message, Ticket
-from tickets.services import TicketConflictError, message_record
+from tickets.services import TicketConflictError, message_record, ticket_escalate
 
 BOT_NAME = "Helpdesk bot"
 HANDOVER_TEXT = (
@@ -51,7 +52,8 @@ def handover_reason(material: Material) -> str:
     return ""
 
 
-def _check_bot_may_answer(ticket: Ticket) -> None:
+def _waiting_message(ticket: Ticket) -> Message:
+    """The customer message the bot would answer: the ticket's newest, when it is the customer's."""
     if ticket.status in (Ticket.Status.CLOSED, Ticket.Status.ESCALATED):
         raise TicketConflictError(
             f"{ticket.reference} is {ticket.status}; the bot does not answer it."
@@ -61,22 +63,40 @@ def _check_bot_may_answer(ticket: Ticket) -> None:
         raise TicketConflictError(
             f"{ticket.reference} has no customer message waiting for an answer."
         )
+    return newest
+
+
+def _lock_still_waiting(ticket: Ticket, waiting: Message) -> None:
+    """Lock the ticket row for the caller's transaction; `waiting` must still be unanswered.
+
+    The answer is composed without the lock (it may wait for the language model), so a
+    concurrent call may have answered meanwhile: checked again here, under the lock, each
+    customer message gets exactly one answer or hand-over.
+    """
+    locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+    if _waiting_message(locked).pk != waiting.pk:
+        raise TicketConflictError(
+            f"{ticket.reference} has a newer customer message; ask the bot again."
+        )
 
 
 def ticket_bot_reply(*, ticket: Ticket) -> BotOutcome:
-    _check_bot_may_answer(ticket)
+    waiting = _waiting_message(ticket)
     material = ticket_material(ticket=ticket, context=ticket_context(ticket=ticket))
     reason = handover_reason(material)
     if reason:
-        handoff = ticket_escalate_with_handoff(
-            ticket=ticket, actor=None, reason=reason, material=material
-        )
-        note = message_record(
-            ticket=ticket, role=Message.Role.BOT, body=HANDOVER_TEXT, author_name=BOT_NAME
-        )
+        written = composer.compose_handoff(material)
+        with transaction.atomic():
+            _lock_still_waiting(ticket, waiting)
+            handoff = ticket_escalate(ticket=ticket, actor=None, reason=reason, handoff=written)
+            note = message_record(
+                ticket=ticket, role=Message.Role.BOT, body=HANDOVER_TEXT, author_name=BOT_NAME
+            )
         return BotOutcome(message=note.message, handoff=handoff)
     draft = composer.compose_reply(material)
-    answer = message_record(
-        ticket=ticket, role=Message.Role.BOT, body=draft.text, author_name=BOT_NAME
-    )
+    with transaction.atomic():
+        _lock_still_waiting(ticket, waiting)
+        answer = message_record(
+            ticket=ticket, role=Message.Role.BOT, body=draft.text, author_name=BOT_NAME
+        )
     return BotOutcome(message=answer.message, draft=draft)

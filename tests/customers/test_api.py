@@ -165,3 +165,26 @@ def test_create_customer_takes_an_import_date_with_a_time_zone(api_client) -> No
     assert response.json()["created_at"].startswith("2019-03-01T10:00:00")
     assert naive.status_code == 400
     assert "time zone" in naive.json()["created_at"][0]
+
+
+def test_create_customer_name_with_a_line_break_is_400(api_client: APIClient) -> None:
+    response = api_client.post(
+        "/api/customers/", {"external_id": "crm-9", "name": "Ada\r\nLovelace"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "must be one line" in response.json()["name"][0]
+    assert not Customer.objects.filter(external_id="crm-9").exists()
+
+
+def test_patch_customer_name_with_a_line_break_is_400(
+    api_client: APIClient, customer: Customer
+) -> None:
+    response = api_client.patch(
+        f"/api/customers/{customer.pk}/", {"name": "Ada\nLovelace"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "must be one line" in response.json()["name"][0]
+    customer.refresh_from_db()
+    assert "\n" not in customer.name

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from customers.models import Customer
 from customers.services import CustomerAlreadyExistsError, customer_create
@@ -39,3 +40,10 @@ def test_customer_create_duplicate_external_id_creates_nothing() -> None:
         customer_create(external_id="crm-4711", name="Someone Else")
 
     assert Customer.objects.count() == 1
+
+
+def test_customer_create_name_with_a_line_break_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="must be one line"):
+        customer_create(external_id="crm-1", name="Ada\rLovelace")
+
+    assert not Customer.objects.exists()

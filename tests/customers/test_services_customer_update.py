@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from customers.models import Customer
 from customers.services import customer_update
@@ -21,3 +22,11 @@ def test_customer_update_external_id_is_refused(customer: Customer) -> None:
 
     customer.refresh_from_db()
     assert customer.external_id == "crm-4711"
+
+
+def test_customer_update_name_with_a_line_break_is_rejected(customer: Customer) -> None:
+    with pytest.raises(ValidationError, match="must be one line"):
+        customer_update(customer=customer, name="Ada\u2028Lovelace")
+
+    customer.refresh_from_db()
+    assert customer.name == "Ada Lovelace"

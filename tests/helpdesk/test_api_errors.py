@@ -58,6 +58,34 @@ def test_malformed_json_is_400(api_client: APIClient, ticket: Ticket) -> None:
 
 
 @pytest.mark.parametrize(
+    "path", ["/api/tickets/", "/api/customers/", "/api/tickets/{id}/messages/"]
+)
+def test_json_nested_too_deep_for_the_decoder_is_400(
+    api_client: APIClient, ticket: Ticket, path: str
+) -> None:
+    depth = 100_000
+
+    response = api_client.post(
+        path.format(id=ticket.pk), "[" * depth + "]" * depth, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]
+
+
+def test_ticket_customer_id_overflowing_a_float_is_400(
+    api_client: APIClient, customer: Customer
+) -> None:
+    response = api_client.post(
+        "/api/tickets/", '{"customer": 1e400, "subject": "Login"}', content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert "does not exist" in response.json()["customer"][0]
+    assert not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize(
     ("method", "path"),
     [
         ("get", "/api/tickets/{id}/"),

@@ -215,3 +215,17 @@ def test_list_messages_holds_only_that_tickets_messages_in_order(
 
 def test_list_messages_of_unknown_ticket_is_404(api_client: APIClient, ticket: Ticket) -> None:
     assert api_client.get(f"/api/tickets/{ticket.pk + 1000}/messages/").status_code == 404
+
+
+def test_post_message_author_name_with_a_line_break_is_400(
+    api_client: APIClient, ticket: Ticket
+) -> None:
+    response = api_client.post(
+        f"/api/tickets/{ticket.pk}/messages/",
+        {"role": "customer", "body": "Hi", "author_name": "Ada\nBcc: x@example.com"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "must be one line" in response.json()["author_name"][0]
+    assert not Message.objects.exists()

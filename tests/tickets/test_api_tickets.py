@@ -266,3 +266,18 @@ def test_close_unknown_ticket_is_404(api_client: APIClient, ticket: Ticket) -> N
     )
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "subject", ["Refund\r\nBcc: everyone@example.com", "Refund\nplease", "Refund\u2028please"]
+)
+def test_create_ticket_subject_with_a_line_break_is_400(
+    api_client: APIClient, customer: Customer, subject: str
+) -> None:
+    response = api_client.post(
+        "/api/tickets/", new_ticket(customer, subject=subject), format="json"
+    )
+
+    assert response.status_code == 400
+    assert "must be one line" in response.json()["subject"][0]
+    assert not Ticket.objects.exists()

@@ -201,3 +201,18 @@ def test_escalation_posts_no_message(current: Ticket, agent: User) -> None:
     ticket_escalate_with_handoff(ticket=current, actor=agent, reason="x")
 
     assert Message.objects.count() == before
+
+
+def test_a_subject_with_a_line_break_from_older_data_still_reaches_the_agent(
+    current: Ticket, agent: User, other_agent: User, django_capture_on_commit_callbacks
+) -> None:
+    Ticket.objects.filter(pk=current.pk).update(subject="Refund\r\nBcc: everyone@example.com")
+    current.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_escalate_with_handoff(ticket=current, actor=agent, reason="x", assign_to="tom")
+
+    (email,) = mail.outbox
+    assert email.subject.endswith("escalated to you: Refund Bcc: everyone@example.com")
+    assert email.to == [other_agent.email]
+    email.message()  # builds the headers: no BadHeaderError

@@ -89,3 +89,11 @@ def test_ticket_create_unknown_channel_is_rejected(customer: Customer) -> None:
         ticket_create(customer=customer, subject="Hi", channel="pigeon")
 
     assert not Ticket.objects.exists()
+
+
+def test_ticket_create_subject_with_a_line_break_inside_is_rejected(customer: Customer) -> None:
+    with pytest.raises(ValidationError, match="must be one line") as raised:
+        ticket_create(customer=customer, subject="Refund\r\nBcc: everyone@example.com")
+
+    assert "subject" in raised.value.message_dict
+    assert not Ticket.objects.exists()

@@ -19,6 +19,7 @@ from django.db.models import Count, Q
 from django.template.loader import render_to_string
 
 from helpdesk.replies.composer import Handoff as WrittenHandoff
+from helpdesk.text import one_line
 from tickets.models import Handoff, Ticket, TicketEvent
 from tickets.selectors import agent_list
 from tickets.services.tickets import (
@@ -77,7 +78,9 @@ def _notify(handoff: Handoff) -> None:
     context = {"handoff": handoff, "ticket": ticket, "agent": agent}
     try:
         send_mail(
-            subject=f"[{ticket.reference}] escalated to you: {ticket.subject}"[:200],
+            # Never raw text in a header: a line break in an older subject would make
+            # Django refuse the mail (BadHeaderError), and the agent would never hear of it.
+            subject=one_line(f"[{ticket.reference}] escalated to you: {ticket.subject}")[:200],
             message=render_to_string("tickets/email/escalated.txt", context),
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[agent.email],

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from helpdesk.text import require_one_line
 from tickets.models import Message, Ticket
 from tickets.services.tickets import Actor, TicketConflictError, actor_or_none, ticket_status_set
 from tickets.services.validation import require_aware
@@ -51,6 +52,7 @@ def message_record(
         if existing is not None:
             return RecordedMessage(message=existing, created=False)
     require_aware(created_at, "created_at")
+    require_one_line(author_name, field="author_name", label="An author's name")
     if not body or not body.strip():
         raise ValidationError({"body": "A message needs some text."})
     if len(body) > settings.MESSAGE_BODY_MAX_LENGTH:

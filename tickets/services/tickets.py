@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from helpdesk.errors import ConflictError
+from helpdesk.text import require_one_line
 from tickets.models import Ticket, TicketEvent
 from tickets.selectors import is_agent
 from tickets.services.validation import require_aware
@@ -62,10 +63,12 @@ def ticket_create(
     actor: Actor = None,
 ) -> Ticket:
     require_aware(created_at, "created_at")
+    subject = subject.strip()
+    require_one_line(subject, field="subject", label="A subject")
     created_at = created_at or timezone.now()
     ticket = Ticket(
         customer=customer,
-        subject=subject.strip(),
+        subject=subject,
         channel=channel,
         priority=priority,
         created_at=created_at,

@@ -8,7 +8,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from customers.models import Customer
-from helpdesk.api.fields import AwareDateTimeField
+from helpdesk.api.fields import AwareDateTimeField, RecordIdField
 from tickets.models import Message, Ticket
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 class TicketInputSerializer(serializers.Serializer):
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    customer = RecordIdField(queryset=Customer.objects.all())
     subject = serializers.CharField(max_length=200)
     channel = serializers.ChoiceField(choices=Ticket.Channel.choices, default=Ticket.Channel.CHAT)
     priority = serializers.ChoiceField(

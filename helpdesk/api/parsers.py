@@ -1,0 +1,28 @@
+"""Request body parsers: JSON that cannot be read is a 400, however it is malformed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import IO, Any
+
+from rest_framework import parsers
+from rest_framework.exceptions import ParseError
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, but a body nested too deep for Python's decoder is a `ParseError`.
+
+    DRF already turns `ValueError` (bad syntax, NaN, bad encoding) into one; a few
+    thousand `[` exhaust the decoder's recursion instead.
+    """
+
+    def parse(
+        self,
+        stream: IO[Any],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - the body is nested too deeply.") from None
