@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import zlib
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -65,3 +66,24 @@ def env_float(name: str, default: float) -> float:
             f"(or unset {name} for the default)."
         )
     return value
+
+
+# Words that mark a placeholder someone meant to replace, not a key.
+_PLACEHOLDER_WORDS = (
+    "changeme", "change-me", "change_me", "insecure", "secret", "example", "default",
+    "password", "replace", "dummy", "sample",
+)  # fmt: skip
+
+
+def secret_key_is_weak(key: str) -> bool:
+    """Too short, too few distinct characters, a placeholder, or a repeated chunk: not a key a
+    production site may sign sessions with (Django's own check misses `changeme-changeme-…`)."""
+    lowered = key.lower()
+    repeated = len(zlib.compress(key.encode())) < len(key) // 2
+    return (
+        len(key) < 50
+        or len(set(key)) < 16
+        or key.startswith("django-insecure")
+        or any(word in lowered for word in _PLACEHOLDER_WORDS)
+        or repeated
+    )

@@ -16,7 +16,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from helpdesk.environment import env_bool, env_float, env_int
+from helpdesk.environment import env_bool, env_float, env_int, secret_key_is_weak
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -76,9 +76,7 @@ if PRODUCTION and not SECRET_KEY:
         "PRODUCTION needs SECRET_KEY (or SECRET_KEY_FILE): the key generated into var/ "
         "is for the demo, one per machine, and is lost with the machine."
     )
-if PRODUCTION and (
-    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure")
-):
+if PRODUCTION and secret_key_is_weak(SECRET_KEY):
     raise ImproperlyConfigured(
         "SECRET_KEY is too weak for PRODUCTION: use at least 50 random characters, e.g. "
         "python -c 'import secrets; print(secrets.token_urlsafe(50))'."

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from helpdesk.environment import secret_key_is_weak
 from tests.helpdesk.test_settings import SETTINGS_FILE, environment_variables
 
 REAL_KEY = secrets.token_urlsafe(50)
@@ -32,6 +33,9 @@ def test_production_refuses_to_start_without_a_secret_key(load_settings: Any) ->
         "short-but-over-32-characters-0123456789",
         "django-insecure-" + "x" * 50,
         "ab" * 40,
+        "changeme-changeme-changeme-changeme-changeme-changeme",
+        "please-replace-this-with-a-long-random-string-0123456789",
+        "Xq7" + "k2Pz9mW4" * 8,  # one chunk over and over
     ],
 )
 def test_production_refuses_a_weak_secret_key(load_settings: Any, key: str) -> None:
@@ -141,3 +145,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_random_keys_are_not_taken_for_weak_ones() -> None:
+    assert not any(secret_key_is_weak(secrets.token_urlsafe(50)) for _ in range(200))
