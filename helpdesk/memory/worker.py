@@ -1,11 +1,10 @@
-"""Who delivers the memory mirror: Celery workers when a broker is set, else a thread here.
+"""The in-process deliverer of the memory mirror: a daemon thread in web processes.
 
-`wake()` runs after a transaction that wrote mirror entries commits. With
-Celery it queues the delivery task; otherwise it starts (once) a daemon thread
-in this process and nudges it. The thread also wakes by itself when a retry
-falls due or a dead worker's lease runs out, survives a database connection
-that dropped (it reconnects on its next round), and finishes the entry in hand
-before it stops.
+Without a Celery broker, web processes `enable()` it at start, and `wake()` answers each
+delivery request (`helpdesk.memory.wakeup`) by nudging it; with a broker, `tasks` answers
+instead. The thread also wakes by itself when a retry falls due or a dead worker's lease
+runs out, survives a database connection that dropped (it reconnects on its next round),
+and finishes the entry in hand before it stops.
 """
 
 from __future__ import annotations

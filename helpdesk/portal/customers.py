@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -65,6 +67,19 @@ def _require_change_permission(request: HttpRequest) -> None:
         raise PermissionDenied("You may not change what we know of customers.")
 
 
+def _change_memory(
+    request: HttpRequest, customer: Customer, change: Callable[[], object], done: str
+) -> HttpResponse:
+    """Run a memory change; its refusal or `done` is shown on the page the agent came from."""
+    try:
+        change()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return _back(request, customer)
+
+
 @require_POST
 @agent_required
 def forget_memory(request: HttpRequest, pk: int) -> HttpResponse:
@@ -75,19 +90,19 @@ def forget_memory(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "That memory could not be deleted: the request was incomplete.")
         return _back(request, customer)
-    try:
-        memory_delete(
+    data = form.cleaned_data
+    return _change_memory(
+        request,
+        customer,
+        lambda: memory_delete(
             customer=customer,
-            memory_id=form.cleaned_data["memory_id"],
-            text=form.cleaned_data["text"],
-            source_ticket_id=form.cleaned_data["source_ticket"],
+            memory_id=data["memory_id"],
+            text=data["text"],
+            source_ticket_id=data["source_ticket"],
             actor=request.user,
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return _back(request, customer)
-    messages.success(request, "Memory deleted. It disappears from every page within moments.")
-    return _back(request, customer)
+        ),
+        "Memory deleted. It disappears from every page within moments.",
+    )
 
 
 @require_POST
@@ -100,17 +115,17 @@ def correct_memory(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Write what is true instead (at most 500 characters).")
         return _back(request, customer)
-    try:
-        memory_correct(
+    data = form.cleaned_data
+    return _change_memory(
+        request,
+        customer,
+        lambda: memory_correct(
             customer=customer,
-            memory_id=form.cleaned_data["memory_id"],
-            text=form.cleaned_data["text"],
-            corrected_text=form.cleaned_data["corrected_text"],
-            source_ticket_id=form.cleaned_data["source_ticket"],
+            memory_id=data["memory_id"],
+            text=data["text"],
+            corrected_text=data["corrected_text"],
+            source_ticket_id=data["source_ticket"],
             actor=request.user,
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return _back(request, customer)
-    messages.success(request, "Memory corrected: your note replaces it.")
-    return _back(request, customer)
+        ),
+        "Memory corrected: your note replaces it.",
+    )

@@ -50,7 +50,6 @@ def _memory_text(*, customer: Customer, memory_id: str, hint: str, source: Ticke
     return text
 
 
-@transaction.atomic
 def memory_delete(
     *,
     customer: Customer,
@@ -65,15 +64,17 @@ def memory_delete(
     `text` is what the page showed; it only helps find the memory. A ValidationError if the
     customer has no memory `memory_id`; then nothing is recorded."""
     source = _own_ticket(customer, source_ticket_id)
+    # Read before the transaction: the backend may be a service over the network.
     text = _memory_text(customer=customer, memory_id=memory_id, hint=text, source=source)
-    return _forget(
-        customer=customer,
-        memory_id=memory_id,
-        source=source,
-        actor=actor,
-        kind=CustomerEvent.Kind.MEMORY_DELETED,
-        note=f"Deleted memory: {text[:500]}",
-    )
+    with transaction.atomic():
+        return _forget(
+            customer=customer,
+            memory_id=memory_id,
+            source=source,
+            actor=actor,
+            kind=CustomerEvent.Kind.MEMORY_DELETED,
+            note=f"Deleted memory: {text[:500]}",
+        )
 
 
 def _forget(
@@ -109,7 +110,6 @@ def _forget(
     return entry
 
 
-@transaction.atomic
 def memory_correct(
     *,
     customer: Customer,
@@ -131,14 +131,16 @@ def memory_correct(
             {"corrected_text": f"A note is at most {NOTE_MAX_LENGTH} characters."}
         )
     source = _own_ticket(customer, source_ticket_id)
+    # Read before the transaction: the backend may be a service over the network.
     text = _memory_text(customer=customer, memory_id=memory_id, hint=text, source=source)
-    note = AgentNote.objects.create(customer=customer, ticket=source, text=corrected_text)
-    _forget(
-        customer=customer,
-        memory_id=memory_id,
-        source=source,
-        actor=actor,
-        kind=CustomerEvent.Kind.MEMORY_CORRECTED,
-        note=f"Corrected memory: {text[:300]} → {corrected_text}",
-    )
+    with transaction.atomic():
+        note = AgentNote.objects.create(customer=customer, ticket=source, text=corrected_text)
+        _forget(
+            customer=customer,
+            memory_id=memory_id,
+            source=source,
+            actor=actor,
+            kind=CustomerEvent.Kind.MEMORY_CORRECTED,
+            note=f"Corrected memory: {text[:300]} → {corrected_text}",
+        )
     return note

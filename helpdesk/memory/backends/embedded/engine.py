@@ -74,16 +74,12 @@ class EmbeddedBackend:
 
     def deliver_ticket_opened(self, event: TicketOpened) -> DeliveryOutcome:
         customer = next((p for p in event.participants if p.speaker == Speaker.USER), None)
+        group = _group_fields(
+            event, name=event.name, customer_name=customer.name if customer else ""
+        )
         try:
             _, created = MemoryGroup.objects.update_or_create(
-                ticket_id=event.ticket_id,
-                defaults={
-                    "customer_id": _customer_pk(event.customer_id),
-                    "name": event.name[:500],
-                    "subject": event.subject[:500],
-                    "customer_name": customer.name[:200] if customer else "",
-                    "created_at": event.created_at,
-                },
+                ticket_id=event.ticket_id, defaults=group
             )
         except DatabaseError as error:
             raise MemoryBackendError(str(error), retryable=True) from error
@@ -94,16 +90,10 @@ class EmbeddedBackend:
         """A message of a ticket whose opening the engine never saw (history from before the
         engine ran) still makes its group, from what the message says."""
         is_customer = event.sender.speaker == Speaker.USER
-        MemoryGroup.objects.get_or_create(
-            ticket_id=event.ticket_id,
-            defaults={
-                "customer_id": _customer_pk(event.customer_id),
-                "name": event.group_name[:500],
-                "subject": event.subject[:500],
-                "customer_name": event.sender.name[:200] if is_customer else "",
-                "created_at": event.created_at,
-            },
+        group = _group_fields(
+            event, name=event.group_name, customer_name=event.sender.name if is_customer else ""
         )
+        MemoryGroup.objects.get_or_create(ticket_id=event.ticket_id, defaults=group)
 
     def deliver_message(self, event: MessagePosted) -> DeliveryOutcome:
         message_pk = ids.message_pk_from_id(event.message_id)
@@ -411,6 +401,19 @@ def _no_vector(text: str) -> None:
 def _snippet(text: str, size: int = 240) -> str:
     text = " ".join(text.split())
     return text if len(text) <= size else text[: size - 1].rstrip() + "…"
+
+
+def _group_fields(
+    event: TicketOpened | MessagePosted, *, name: str, customer_name: str
+) -> dict[str, object]:
+    """A group's row as an event tells it (the opening, or any message of the ticket)."""
+    return {
+        "customer_id": _customer_pk(event.customer_id),
+        "name": name[:500],
+        "subject": event.subject[:500],
+        "customer_name": customer_name[:200],
+        "created_at": event.created_at,
+    }
 
 
 def _ticket_documents(group: MemoryGroup) -> Iterable[MemoryDocument]:
