@@ -9,7 +9,7 @@ import phonenumbers
 from stdnum import iban as std_iban
 from stdnum import luhn
 
-from . import _address, _person
+from . import _address, _person, _tagger
 from . import _patterns as P
 from ._base import (
     ADDRESS,
@@ -190,6 +190,8 @@ def detect(text: str, known: KnownIdentifiers | None, kinds: frozenset[str]) -> 
     c += addrs
     if PERSON in kinds:
         c += _persons(text)
+    if kinds & _tagger.KIND_SET:
+        c += [cand for cand in _tagger.tag(text) if cand[0] in kinds]
     if known is not None:
         c += [s for s in _known(text, known) if s[0] in kinds or s[0] == CUSTOMER_ID]
     return c

@@ -1,0 +1,206 @@
+"""A statistical layer for names, street addresses, postcodes and phone numbers.
+
+A linear-chain CRF (``python-crfsuite``) tags each word with BIO labels from its shape, its
+place in the line, the name and street-word lists of ``_lexicon`` and ``_address``, and its
+neighbours. It is trained on Faker text from ten locales and the presidio development records
+(``bench/pii_training.py``), not on the words of any one data set, so it finds names and
+addresses the hand-written rules were not written for ("Ringvej 144", "Suite 828" on its own
+line, "(37) 788-063"). Its detections are added to the rules' (never replace them); a span is
+kept only when the model's mean marginal probability over its words reaches ``MIN_CONFIDENCE``.
+
+The model file ships in ``helpdesk/pii/data/``; without it (or without ``pycrfsuite``) the
+filter runs on its rules alone.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from . import _lexicon as L
+from ._address import EU_TYPES, US_TYPES
+from ._base import ADDRESS, PERSON, PHONE, ZIP
+
+MODEL = Path(__file__).resolve().parent / "data" / "tagger.crfsuite"
+MIN_CONFIDENCE = 0.5
+
+TOKEN = re.compile(r"\w+|[^\w\s]")
+KINDS = {"PER": PERSON, "ADDR": ADDRESS, "ZIP": ZIP, "PHONE": PHONE}
+TAGS = {kind: tag for tag, kind in KINDS.items()}
+KIND_SET = frozenset(KINDS.values())
+UNITS = frozenset(
+    ("apt", "apartment", "suite", "ste", "unit", "flat", "fl", "floor", "room", "box", "bldg")
+)
+STREET_END = re.compile(
+    r"(?:stra(?:ss|ß)e|str|gasse|weg|allee|platz|ring|damm|vej|gade|gata|gatan|vägen|veien|"
+    r"katu|tie|kuja|straat|laan|plein|gracht|kade|singel|utca|út|tér|iela|gatvė|ulica|cesta)$"
+)
+
+Token = tuple[int, int]
+Cand = tuple[str, int, int]
+
+
+def tokens(text: str) -> list[Token]:
+    return [m.span() for m in TOKEN.finditer(text)]
+
+
+def _shape(word: str) -> str:
+    shape = re.sub(r"[A-ZÀ-ÞĀ-Ž]", "X", word)
+    shape = re.sub(r"[^\WX\d_]", "x", shape)
+    shape = re.sub(r"\d", "d", shape)
+    return re.sub(r"(.)\1{2,}", r"\1\1", shape)
+
+
+def _zipf_bucket(word: str) -> str:
+    z = L.zipf(word)
+    return "0" if z == 0 else str(min(int(z), 6))
+
+
+def _word_features(word: str) -> list[str]:
+    low = word.casefold()
+    feats = [f"w={low}", f"sh={_shape(word)}", f"suf3={low[-3:]}", f"pre2={low[:2]}"]
+    if word.isdigit():
+        feats.append(f"nd={min(len(word), 9)}")
+    elif word[:1].isalpha():
+        feats.append(f"z={_zipf_bucket(word)}")
+        if word[0].isupper():
+            feats.append("cap")
+        if L.is_given(word):
+            feats.append("given")
+        if L.is_surname(word):
+            feats.append("surname")
+        if low in US_TYPES or low in EU_TYPES:
+            feats.append("street")
+        elif STREET_END.search(low):
+            feats.append("street_end")
+        if low in UNITS:
+            feats.append("unit")
+    return feats
+
+
+# Features a token shares with its neighbours (prefixed with their offset).
+_SHARED = ("w=", "sh=", "cap", "given", "surname", "street", "street_end", "unit", "nd=", "z=")
+
+
+def features(text: str, toks: list[Token]) -> list[list[str]]:
+    """Binary features for each token of ``text`` (for training and tagging alike)."""
+    words = [text[s:e] for s, e in toks]
+    base = [_word_features(w) for w in words]
+    line_start = [i == 0 or "\n" in text[toks[i - 1][1] : toks[i][0]] for i in range(len(toks))]
+    line_end = [i == len(toks) - 1 or line_start[i + 1] for i in range(len(toks))]
+    out: list[list[str]] = []
+    line_no, line_len = -1, 0
+    for i, feats in enumerate(base):
+        if line_start[i]:
+            line_no += 1
+            j = i + 1
+            while j < len(toks) and not line_start[j]:
+                j += 1
+            line_len = j - i
+        row = ["bias", *feats, f"line={min(line_no, 4)}", f"linelen={min(line_len, 8)}"]
+        if line_start[i]:
+            row.append("bol")
+        if line_end[i]:
+            row.append("eol")
+        if toks[i][0] > 0 and text[toks[i][0] - 1] == " ":
+            row.append("space_before")
+        for off in (-2, -1, 1, 2):
+            k = i + off
+            if 0 <= k < len(base):
+                row += [f"{off}:{f}" for f in base[k] if f.startswith(_SHARED)]
+                if off == -1 and line_start[i]:
+                    row.append("-1:nl")
+            else:
+                row.append(f"{off}:none")
+        out.append(row)
+    return out
+
+
+def bio(toks: list[Token], spans: list[tuple[str, int, int]]) -> list[str]:
+    """Gold BIO labels of ``toks`` from character spans (types other than ours: ``O``)."""
+    labels = ["O"] * len(toks)
+    for kind, start, end in spans:
+        tag = TAGS.get(kind)
+        if tag is None:
+            continue
+        first = True
+        for i, (s, e) in enumerate(toks):
+            if s < end and start < e:
+                labels[i] = ("B-" if first else "I-") + tag
+                first = False
+    return labels
+
+
+_local = threading.local()
+
+
+@cache
+def _available(path: Path) -> bool:
+    try:
+        import pycrfsuite  # noqa: F401
+    except ImportError:
+        return False
+    return path.exists()
+
+
+def _tagger(path: Path) -> Any:
+    """One crfsuite tagger per thread and model (a tagger is not thread-safe)."""
+    taggers: dict[Path, Any] = _local.__dict__.setdefault("taggers", {})
+    if path not in taggers:
+        import pycrfsuite
+
+        tagger = pycrfsuite.Tagger()
+        tagger.open(str(path))
+        taggers[path] = tagger
+    return taggers[path]
+
+
+def tag(text: str, *, model: Path = MODEL, min_confidence: float = MIN_CONFIDENCE) -> list[Cand]:
+    """Spans the model finds in ``text``, as (kind, start, end)."""
+    toks = tokens(text)
+    if not toks or not any(ch.isalnum() for ch in text) or not _available(model):
+        return []
+    tagger = _tagger(model)
+    tagger.set(features(text, toks))
+    labels = tagger.tag()
+    found: list[Cand] = []
+    i = 0
+    while i < len(labels):
+        if labels[i] == "O":
+            i += 1
+            continue
+        tag_ = labels[i][2:]
+        j = i + 1
+        while j < len(labels) and labels[j] == f"I-{tag_}":
+            j += 1
+        confidence = sum(tagger.marginal(labels[k], k) for k in range(i, j)) / (j - i)
+        cand = (KINDS[tag_], toks[i][0], toks[j - 1][1])
+        if confidence >= min_confidence and _plausible(
+            text, cand, [text[s:e] for s, e in toks[i:j]]
+        ):
+            found.append(cand)
+        i = j
+    return found
+
+
+UNIT_WORDS = UNITS | frozenset(
+    ("the", "a", "an", "of", "on", "at", "in", "level", "lvl", "no", "nr", "rd", "th", "st", "nd")
+)
+
+
+def _plausible(text: str, cand: Cand, words: list[str]) -> bool:
+    """The same two sanity checks as the rules: a common English word alone is no name, and
+    an address inside a sentence names a street, not just a floor or a room."""
+    kind, start, end = cand
+    if kind == PERSON and len(words) == 1:
+        return not L.is_common(words[0]) or L.is_given(words[0]) or L.is_surname(words[0])
+    if kind == ADDRESS:
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end) % (len(text) + 1)
+        alone = not text[line_start:start].strip() and not text[end:line_end].strip(" .,")
+        named = any(w.isalpha() and w.casefold() not in UNIT_WORDS for w in words)
+        return alone or named
+    return True

@@ -1,0 +1,102 @@
+"""The PII filter's statistical layer (helpdesk/pii/_tagger.py) and its training (no database).
+
+Values are made up for the tests; the shapes are those an outside test found leaking
+(streets outside the US, signature lines, non-US phones, lower-case names).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from bench import pii_training
+from helpdesk.pii import ADDRESS, PERSON, PHONE, redact
+from helpdesk.pii import _tagger as tagger
+
+
+def found(text: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for kind, start, end in tagger.tag(text):
+        out.setdefault(kind, []).append(text[start:end])
+    return out
+
+
+def test_the_shipped_model_is_present():
+    assert tagger.MODEL.exists(), "run bench/pii_training.py to build the model"
+    assert tagger.MODEL.stat().st_size < 5_000_000
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("Please send it to Ringvej 144, I moved.", ADDRESS, "Ringvej 144"),
+        ("I live at Erzsébet tér 19. since May", ADDRESS, "Erzsébet tér 19."),
+        ("hi its anna lindqvist, moved to storgatan 12 in lund", PERSON, "anna lindqvist"),
+        ("hi its anna lindqvist, moved to storgatan 12 in lund", ADDRESS, "storgatan 12"),
+        ("my colleague maria gonzalez said so", PERSON, "maria gonzalez"),
+        ("Best regards,\nTorvald Henriksen\nTel: 07700 063 966", PHONE, "07700 063 966"),
+    ],
+)
+def test_what_the_rules_were_not_written_for_is_masked(text, kind, value):
+    red = redact(text)
+    assert value not in red.text, red.text
+    assert kind in {s.kind for s in red.spans}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My Galaxy S23 stopped charging after the update to version 14.2.1.",
+        "Order #4471982 was charged twice on 2026-03-04, please refund one.",
+        "Is the Kindle available in Copenhagen stores?",
+        "Customer Service promised a call back on Friday.",
+    ],
+)
+def test_tagger_leaves_ordinary_support_text_alone(text):
+    assert found(text) == {}
+
+
+def test_signature_block_is_masked_line_by_line():
+    text = "Thanks,\nJohn\nSuite 828\nUnited Kingdom 89800"
+    red = redact(text)
+    for value in ("John", "Suite 828", "89800"):
+        assert value not in red.text, red.text
+
+
+def test_without_a_model_the_rules_still_work(tmp_path: Path):
+    missing = tmp_path / "none.crfsuite"
+    assert tagger.tag("I live at Ringvej 144", model=missing) == []
+
+
+def test_taggers_are_per_thread():
+    text = "Send it to Ringvej 144, please."
+    results: list[dict[str, list[str]]] = []
+    threads = [threading.Thread(target=lambda: results.append(found(text))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [found(text)] * 4
+
+
+def test_training_text_is_deterministic_and_its_spans_exact():
+    a, b = pii_training.generate(300, seed=3), pii_training.generate(300, seed=3)
+    assert a == b
+    assert a != pii_training.generate(300, seed=4)
+    kinds = {s["entity_type"] for r in a for s in r["spans"]}
+    assert {"PERSON", "STREET_ADDRESS", "ZIP_CODE", "PHONE_NUMBER"} <= kinds
+    for rec in a:
+        for s in rec["spans"]:
+            value = rec["full_text"][s["start_position"] : s["end_position"]]
+            assert value, rec
+            assert value == value.strip(), rec
+    assert sum(not r["spans"] for r in a) > 60  # texts without personal data
+
+
+def test_a_small_training_run_gives_a_model_that_tags(tmp_path: Path):
+    model = pii_training.train(pii_training.generate(400, seed=5), tmp_path / "small.crfsuite")
+    text = "Best regards,\nHenrik Olsen\nTel: +45 39 15 00 08"
+    spans = [(kind, text[s:e]) for kind, s, e in tagger.tag(text, model=model)]
+    assert (PHONE, "+45 39 15 00 08") in spans
