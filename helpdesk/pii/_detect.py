@@ -9,7 +9,7 @@ import phonenumbers
 from stdnum import iban as std_iban
 from stdnum import luhn
 
-from . import _address, _person, _tagger
+from . import _address, _person, _regions, _tagger
 from . import _patterns as P
 from ._base import (
     ADDRESS,
@@ -62,11 +62,12 @@ def _in_url(urls: list[tuple[int, int]], start: int, end: int) -> bool:
 def _phones(text: str) -> list[Cand]:
     out: list[Cand] = []
     urls = _url_spans(text)
-    for found in phonenumbers.PhoneNumberMatcher(text, "US", phonenumbers.Leniency.VALID):
-        if _in_url(urls, found.start, found.end):
-            continue
-        if not found.raw_string.isdigit() or _phone_cue(text, found.start):
-            out.append((PHONE, found.start, found.end))
+    for region in _regions.regions(text):
+        for found in phonenumbers.PhoneNumberMatcher(text, region, phonenumbers.Leniency.VALID):
+            if _in_url(urls, found.start, found.end):
+                continue
+            if not found.raw_string.isdigit() or _phone_cue(text, found.start):
+                out.append((PHONE, found.start, found.end))
     for m in P.PHONE_ANY.finditer(text):
         raw = m[0]
         digits = sum(c.isdigit() for c in raw)

@@ -14,6 +14,7 @@ import pytest
 from bench import pii_training
 from helpdesk.pii import ADDRESS, PERSON, PHONE, redact
 from helpdesk.pii import _tagger as tagger
+from helpdesk.pii._regions import regions
 
 
 def found(text: str) -> dict[str, list[str]]:
@@ -100,3 +101,39 @@ def test_a_small_training_run_gives_a_model_that_tags(tmp_path: Path):
     text = "Best regards,\nHenrik Olsen\nTel: +45 39 15 00 08"
     spans = [(kind, text[s:e]) for kind, s, e in tagger.tag(text, model=model)]
     assert (PHONE, "+45 39 15 00 08") in spans
+
+
+# --- phone regions ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("Anna Berg, Storgatan 1, 114 55 Stockholm, Sverige", "SE"),
+        ("Auckland, New Zealand", "NZ"),
+        ("write to ondrej@firma.cz please", "CZ"),
+        ("Bom dia, o meu número mudou, obrigado", "BR"),
+        ("Hola, mi número es nuevo, gracias por la ayuda", "ES"),
+    ],
+)
+def test_regions_come_from_what_the_text_says(text, region):
+    found = regions(text)
+    assert found[0] == "US"
+    assert region in found
+
+
+def test_plain_english_keeps_the_us_alone():
+    assert regions("hello there") == ("US",)
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("Ring mig på 070-123 45 67, tack och hej", "070-123 45 67"),
+        ("Cumprimentos, Lisboa, Portugal. Telemóvel 912 345 678", "912 345 678"),
+        ("Call me on 021 234 5678 please, Auckland, New Zealand", "021 234 5678"),
+    ],
+)
+def test_national_numbers_are_read_in_the_region_the_text_suggests(text, phone):
+    red = redact(text)
+    assert phone not in red.text, red.text
