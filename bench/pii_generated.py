@@ -29,6 +29,7 @@ code. Nothing is stored: the same Faker version and seed give the same texts.
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import random
 import string
 import unicodedata
@@ -955,6 +956,11 @@ def _record(piece: Piece, locale: Locale, layout: Layout) -> Record:
     }  # fmt: skip
 
 
+def _fits(locale: Locale, layout: Layout) -> bool:
+    """IBANs only where they are used: not in the Americas, India, Indonesia or Oceania."""
+    return bool(locale.iban) or not any("{iban" in v for v in layout.variants)
+
+
 class _Bag:
     """Draw every item once, in a shuffled order, before any repeats."""
 
@@ -962,23 +968,31 @@ class _Bag:
         self.items, self.rng, self.left = items, rng, list[Any]()
 
     def draw(self, accept: Callable[[Any], bool] = lambda _: True) -> Any:
-        for _ in range(2 * len(self.items) + 1):
-            if not self.left:
-                self.left = list(self.items)
-                self.rng.shuffle(self.left)
-            item = self.left.pop()
-            if accept(item):
-                return item
-        raise ValueError("no item fits")
+        """The next item that ``accept`` takes; one it refuses waits for a later draw."""
+        if not self.left:
+            self.left = list(self.items)
+            self.rng.shuffle(self.left)
+        for i in range(len(self.left) - 1, -1, -1):
+            if accept(self.left[i]):
+                return self.left.pop(i)
+        fits = [item for item in self.items if accept(item)]
+        if not fits:
+            raise ValueError("no item fits")
+        return self.rng.choice(fits)
+
+
+def faker_version() -> str:
+    """The texts depend on it: another Faker version draws other values for the same seed."""
+    return importlib.metadata.version("Faker")
 
 
 def generate(n: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED) -> list[Record]:
     """``n`` support messages with gold spans; the same seed gives the same texts."""
     rng = random.Random(seed)
-    for offset, locale in enumerate(LOCALES):
-        _faker(locale.code).seed_instance(seed + offset)
-        if locale.person:
-            _faker(locale.person).seed_instance(seed + 100 + offset)
+    for offset, spec in enumerate(LOCALES):
+        _faker(spec.code).seed_instance(seed + offset)
+        if spec.person:
+            _faker(spec.person).seed_instance(seed + 100 + offset)
     locales, pii, free = (_Bag(LOCALES, rng), _Bag(_PII_LAYOUTS, rng), _Bag(_FREE_LAYOUTS, rng))
     records = []
     for i in range(n):
@@ -986,9 +1000,7 @@ def generate(n: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED) -> list[Record]:
         if i % 20 < round(SPAN_FREE_SHARE * 20):
             layout: Layout = free.draw()
         else:
-            layout = pii.draw(
-                lambda lay, loc=locale: bool(loc.iban) or "{iban" not in lay.variants[0]
-            )
+            layout = pii.draw(functools.partial(_fits, locale))
         persona = Persona(locale, rng)
         records.append(_record(persona.render(rng.choice(layout.variants)), locale, layout))
     return records
