@@ -401,15 +401,15 @@ def print_kfold(res: dict[str, Any]) -> None:
 # --- goals ----------------------------------------------------------------------------------
 
 
-def goals(sets: dict[str, tuple[float, float, float]]) -> dict[str, Any]:
-    """Leak and both over-masking figures of each set, against the goals."""
+def goals(sets: dict[str, tuple[str, float, float, float]]) -> dict[str, Any]:
+    """Leak and both over-masking figures of each set (id: label and figures), against the goals."""
     return {
         name: {
-            "leak": leak, "overmask_spanfree": free, "overmask_outside": out,
+            "label": label, "leak": leak, "overmask_spanfree": free, "overmask_outside": out,
             "leak_ok": leak <= GOAL_LEAK, "overmask_spanfree_ok": free <= GOAL_OVERMASK,
             "overmask_outside_ok": out <= GOAL_OVERMASK,
         }
-        for name, (leak, free, out) in sets.items()
+        for name, (label, leak, free, out) in sets.items()
     }  # fmt: skip
 
 
@@ -418,7 +418,7 @@ def print_goals(result: dict[str, Any]) -> None:
     goal = f"leak <= {GOAL_LEAK:.1%}, over-masking <= {GOAL_OVERMASK:.0%}"
     print(f"\n== goals on unseen data: {goal} ==")
     print(f"{'set':54} {'leak':>12} {'om span-free':>13} {'om outside':>13}")
-    for name, g in result.items():
+    for g in result.values():
         cells = [
             f"{g[key]:.2%} {_verdict(g[key], goal)}"
             for key, goal in (
@@ -427,7 +427,7 @@ def print_goals(result: dict[str, Any]) -> None:
                 ("overmask_outside", GOAL_OVERMASK),
             )
         ]
-        print(f"{name:54} {cells[0]:>12} {cells[1]:>13} {cells[2]:>13}")
+        print(f"{g['label']:54} {cells[0]:>12} {cells[1]:>13} {cells[2]:>13}")
 
 
 # --- the rest -------------------------------------------------------------------------------
@@ -497,8 +497,14 @@ def main(argv: Sequence[str] | None = None, tune: Tune | None = None) -> dict[st
         res = score(records, hook(dev), runs=args.runs)
         print_score(res, verbose=args.verbose, top=args.top)
         return res
-    out: dict[str, Any] = {"meta": {"seed": args.seed, "count": args.count, "folds": args.folds}}
-    sets: dict[str, tuple[float, float, float]] = {}
+    out: dict[str, Any] = {
+        "meta": {
+            "seed": args.seed, "count": args.count, "folds": args.folds, "runs": args.runs,
+            "faker": pii_generated.faker_version(), "tune": args.tune or "rules_only",
+            "goals": {"leak": GOAL_LEAK, "overmask": GOAL_OVERMASK},
+        }
+    }  # fmt: skip
+    sets: dict[str, tuple[str, float, float, float]] = {}
     fn = hook(dev)
     if not args.generated_only:
         if not dev:
@@ -510,14 +516,14 @@ def main(argv: Sequence[str] | None = None, tune: Tune | None = None) -> dict[st
         if sample.exists():
             abcd(sample)
         out["dev"] = _trimmed(res, args.top)
-        sets["dev (seen: the rules were written on it)"] = _goal_figures(res)
+        sets["dev"] = ("dev (seen: the rules were written on it)", *_goal_figures(res))
         if args.folds >= 2:
             folds = kfold(dev, args.folds, hook)
             print_kfold(folds)
             out["folds"] = folds
             m = folds["median"]
             label = f"k-fold median ({args.folds} folds; unseen for a trained layer)"
-            sets[label] = (m["leak"], m["overmask_spanfree"], m["overmask_outside"])
+            sets["kfold_median"] = (label, m["leak"], m["overmask_spanfree"], m["overmask_outside"])
     records = pii_generated.generate(args.count, args.seed)
     gen = pii_generated
     print(f"\n== generated: {len(records)} texts, seed {args.seed}, Faker ", end="")
@@ -529,7 +535,8 @@ def main(argv: Sequence[str] | None = None, tune: Tune | None = None) -> dict[st
         print_groups(res, "layout")
         print_examples(res, args.top)
     out["generated"] = _trimmed(res, args.top)
-    sets[f"generated (seed {args.seed}, {len(records)} texts)"] = _goal_figures(res)
+    label = f"generated (seed {args.seed}, {len(records)} texts)"
+    sets["generated"] = (label, *_goal_figures(res))
     out["goals"] = goals(sets)
     print_goals(out["goals"])
     if args.json:

@@ -4,6 +4,7 @@ bench/pii.py's scorer counts leak and over-masking as its docstring says."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 from stdnum import iban, luhn
@@ -11,7 +12,7 @@ from stdnum import iban, luhn
 from helpdesk.pii import Redaction, Span
 
 try:
-    from bench.pii import score
+    from bench.pii import fold_of, kfold, score
     from bench.pii_generated import LAYOUTS, LOCALES, MUST_MASK, generate
 except ImportError:  # pragma: no cover - bench/ sits beside manage.py in a checkout
     pytest.skip("bench/ is not importable here", allow_module_level=True)
@@ -106,3 +107,20 @@ def test_score_counts_leak_and_over_masking() -> None:
     assert res["overmask_outside"]["part"] == 4 + 5
     assert res["types"]["PERSON"]["lenient"]["r"] == 1.0
     assert [m[:2] for m in res["leaks"]] == [["PERSON", "\N{FULL BLOCK}" * 4 + " Berg"]]
+
+
+def test_kfold_tunes_on_the_other_templates_and_scores_the_held_out_ones() -> None:
+    records = [{"full_text": f"text {i}", "spans": [], "template_id": i % 7} for i in range(40)]
+    seen: list[set[int]] = []
+
+    def tune(train: list[dict]) -> Callable[[str], Redaction]:
+        seen.append({r["template_id"] for r in train})
+        return lambda text: Redaction(text, 0, ())
+
+    res = kfold(records, 3, tune)
+
+    assert len(res["folds"]) == 3
+    assert sum(f["texts"] for f in res["folds"]) == len(records)
+    for i, train in enumerate(seen):
+        held_out = {t for t in range(7) if fold_of(t, 3) == i}
+        assert train == set(range(7)) - held_out
