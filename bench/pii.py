@@ -346,6 +346,14 @@ def half_of(template_id: object) -> str:
     return "AB"[int(hashlib.sha256(str(template_id).encode()).hexdigest(), 16) % 2]
 
 
+def layout_half(layout: object) -> str:
+    """Layouts whose misses a developer may read (``look``) and those never read (``blind``).
+
+    Only ``-v`` on the look half prints examples; the blind half stays unseen however the
+    filter is tuned on what the bench prints."""
+    return ("look", "blind")[int(hashlib.sha256(str(layout).encode()).hexdigest(), 16) % 2]
+
+
 def fold_of(template_id: object, k: int) -> int:
     """Template-level k-fold: every sentence of one template falls in the same fold."""
     return int(hashlib.sha256(str(template_id).encode()).hexdigest(), 16) % k
@@ -531,12 +539,19 @@ def main(argv: Sequence[str] | None = None, tune: Tune | None = None) -> dict[st
     res = score(records, fn, group_keys=("locale", "layout", "lang"), runs=args.runs)
     print_score(res, verbose=False, top=args.top, every_type=False)
     print_groups(res, "locale")
-    if args.verbose:
-        print_groups(res, "layout")
-        print_examples(res, args.top)
     out["generated"] = _trimmed(res, args.top)
     label = f"generated (seed {args.seed}, {len(records)} texts)"
     sets["generated"] = (label, *_goal_figures(res))
+    for half in ("look", "blind"):
+        part = [r for r in records if layout_half(r["layout"]) == half]
+        res = score(part, fn, group_keys=("layout",))
+        if args.verbose and half == "look":
+            print(f"\n== generated, the {len(part)} texts of the layouts looked at ==")
+            print_groups(res, "layout")
+            print_examples(res, args.top)
+        out[f"generated_{half}"] = _trimmed(res, args.top)
+        layouts = len({r["layout"] for r in part})
+        sets[f"generated_{half}"] = (f"  of which {half} layouts ({layouts})", *_goal_figures(res))
     out["goals"] = goals(sets)
     print_goals(out["goals"])
     if args.json:

@@ -24,6 +24,7 @@ import random
 import sys
 import time
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -35,6 +36,7 @@ from helpdesk.pii import _tagger
 TRAINING_LOCALES = (
     "en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "da_DK", "hu_HU", "pl_PL",
 )  # fmt: skip
+DEFAULT_TEXTS, DEFAULT_SEED = 12_000, 7
 MODEL = Path(__file__).resolve().parents[1] / "helpdesk" / "pii" / "data" / "tagger.crfsuite"
 
 Record = dict[str, object]
@@ -148,6 +150,60 @@ FRAMES: dict[str, tuple[str, ...]] = {
 }
 LANG = {loc: loc.split("_")[0] for loc in TRAINING_LOCALES}
 
+CLOSINGS: dict[str, tuple[str, ...]] = {
+    "en": ("Thanks,", "Best regards,", "Cheers,", "Regards,", "--", "Kind regards", "Many thanks"),
+    "de": ("Mit freundlichen Grüßen", "Viele Grüße", "Liebe Grüße", "Beste Grüße", "Danke!"),
+    "fr": ("Cordialement,", "Bien à vous,", "Merci,", "Bonne journée,"),
+    "es": ("Saludos,", "Un saludo,", "Muchas gracias,", "Atentamente,"),
+    "it": ("Cordiali saluti,", "Grazie,", "Distinti saluti,", "Saluti,"),
+    "nl": ("Met vriendelijke groet,", "Groeten,", "Mvg,", "Bedankt,"),
+    "da": ("Venlig hilsen", "Mvh", "Hilsen", "Tak,"),
+    "hu": ("Üdvözlettel:", "Köszönöm,", "Üdv,"),
+    "pl": ("Pozdrawiam,", "Z poważaniem,", "Dziękuję,"),
+}
+HEADERS: dict[str, tuple[str, str, str, str]] = {
+    "en": ("From", "Sent", "To", "Subject"),
+    "de": ("Von", "Gesendet", "An", "Betreff"),
+    "fr": ("De", "Envoyé", "À", "Objet"),
+    "es": ("De", "Enviado", "Para", "Asunto"),
+    "it": ("Da", "Inviato", "A", "Oggetto"),
+    "nl": ("Van", "Verzonden", "Aan", "Onderwerp"),
+    "da": ("Fra", "Sendt", "Til", "Emne"),
+    "hu": ("Feladó", "Elküldve", "Címzett", "Tárgy"),
+    "pl": ("Od", "Wysłano", "Do", "Temat"),
+}
+# Text without personal data in the training languages (orders, products, dates, places).
+CLEAN_LOCAL: dict[str, tuple[str, ...]] = {
+    "de": (
+        "Meine Bestellung {order} ist seit {n} Tagen unterwegs.",
+        "Der {product} lädt nicht mehr, seit dem Update auf {version}.",
+        "Ist der {product} auch in {city} erhältlich?",
+        "Die Rechnung vom {date} zeigt {price} statt {price2}.",
+    ),
+    "fr": (
+        "Ma commande {order} n'est toujours pas arrivée après {n} jours.",
+        "Le {product} ne charge plus depuis la mise à jour {version}.",
+        "La facture du {date} indique {price} au lieu de {price2}.",
+    ),
+    "es": (
+        "Mi pedido {order} lleva {n} días en camino.",
+        "El {product} no carga desde la actualización {version}.",
+        "¿Tienen el {product} en la tienda de {city}?",
+    ),
+    "it": (
+        "L'ordine {order} è in viaggio da {n} giorni.",
+        "Il {product} non si accende dopo l'aggiornamento {version}.",
+    ),
+    "nl": (
+        "Mijn bestelling {order} is al {n} dagen onderweg.",
+        "De {product} laadt niet meer sinds update {version}.",
+    ),
+    "da": ("Min ordre {order} har været undervejs i {n} dage.", "Min {product} virker ikke."),
+    "hu": ("A {order} rendelésem {n} napja úton van.", "A {product} nem működik."),
+    "pl": ("Zamówienie {order} jest w drodze od {n} dni.", "Mój {product} nie działa."),
+}
+SYLLABLES = ("lu", "men", "ve", "la", "au", "ra", "ju", "no", "ko", "ri", "zen", "tal", "mi", "on")
+
 # Text with no personal data: frames filled with products, places, companies and numbers.
 CLEAN: tuple[str, ...] = (
     "My {product} stopped charging after the update to version {version}.",
@@ -218,6 +274,19 @@ def _order(rng: random.Random) -> str:
     if style == 2:
         return f"ORD-{rng.randint(1000, 99999)}"
     return str(rng.randint(100000000, 999999999))
+
+
+def _moment(rng: random.Random) -> datetime:
+    """A date and time in 2020-2026, from ``rng`` only (Faker's dates move with the clock)."""
+    return datetime(2020, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(7 * 365 * 24 * 60))
+
+
+def _product(rng: random.Random) -> str:
+    """A product: a known one, or an invented brand-like word ("Lumen", "Korital")."""
+    if rng.random() < 0.6:
+        return rng.choice(PRODUCTS)
+    name = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).title()
+    return name + rng.choice(("", "", " Pro", " 2", " X", " Mini", " backpack", " lamp"))
 
 
 def _code(rng: random.Random) -> str:
@@ -293,8 +362,8 @@ def _fill(
     b.add(frame[pos:].lower() if lowered else frame[pos:])
 
 
-def _signature(fake: Faker, rng: random.Random, b: Builder) -> None:
-    b.add(rng.choice(("Thanks,", "Best regards,", "Cheers,", "Regards,", "--", "Kind regards")))
+def _signature(fake: Faker, rng: random.Random, b: Builder, lang: str) -> None:
+    b.add(rng.choice(CLOSINGS[lang] + CLOSINGS["en"]))
     b.add("\n")
     b.add(_case(_name(fake, rng), rng, 0.05), PER)
     if rng.random() < 0.3:
@@ -308,6 +377,41 @@ def _signature(fake: Faker, rng: random.Random, b: Builder) -> None:
     if rng.random() < 0.3:
         b.add("\n")
         b.add(fake.email(), EMAIL)
+
+
+def _mail_header(fake: Faker, rng: random.Random, b: Builder, lang: str) -> None:
+    """A quoted or forwarded mail's header, then a line of text."""
+    sender, sent, to, subject = HEADERS[lang if rng.random() < 0.6 else "en"]
+    b.add(f"{sender}: ")
+    b.add(_name(fake, rng), PER)
+    b.add(" <")
+    b.add(fake.email(), EMAIL)
+    b.add(
+        f">\n{sent}: {_moment(rng).strftime(rng.choice(('%a, %d %b %Y %H:%M', '%d.%m.%Y %H:%M')))}"
+    )
+    b.add(f"\n{to}: ")
+    b.add(fake.company_email(), EMAIL)
+    b.add(f"\n{subject}: {rng.choice(('RE: ', 'AW: ', 'Fwd: ', ''))}Order {_order(rng)}\n\n")
+    _clean(fake, rng, b, lang)
+
+
+def _chat(fake: Faker, rng: random.Random, b: Builder) -> None:
+    """A support chat transcript: the agent asks, the customer answers on the next line."""
+    agent, customer = rng.choice((("Agent", "Customer"), ("Support", "Me"), ("Bot", "You")))
+    asks: list[tuple[str, Callable[[], Part]]] = [
+        ("What name is the account under?", lambda: (_name(fake, rng), PER)),
+        ("Which postcode should we deliver to?", lambda: (fake.postcode(), ZIP)),
+        ("And the street address?", lambda: (fake.street_address(), ADDR)),
+        ("Best number to call you on?", lambda: (fake.phone_number(), PHONE)),
+        ("Which product is it about?", lambda: (_product(rng), None)),
+        ("Do you have the order number?", lambda: (_order(rng), None)),
+        ("How many days has it been?", lambda: (str(rng.randint(2, 40)), None)),
+    ]
+    for question, answer in rng.sample(asks, rng.randint(2, 4)):
+        value, kind = answer()
+        b.add(f"{agent}: {question}\n{customer}: ")
+        b.add(value.lower() if rng.random() < 0.3 else value, kind)
+        b.add("\n")
 
 
 def _form(fake: Faker, rng: random.Random, b: Builder) -> None:
@@ -327,13 +431,19 @@ def _form(fake: Faker, rng: random.Random, b: Builder) -> None:
         b.add("\n")
 
 
-def _clean(fake: Faker, rng: random.Random, b: Builder) -> None:
-    frame = rng.choice(CLEAN)
+def _clean(fake: Faker, rng: random.Random, b: Builder, lang: str = "en") -> None:
+    local = CLEAN_LOCAL.get(lang, ())
+    frame = rng.choice(local if local and rng.random() < 0.5 else CLEAN)
+    if rng.random() < 0.15:
+        frame += "\n" + rng.choice(CLOSINGS[lang] + CLOSINGS["en"])
     fill: dict[str, Callable[[], Part]] = {
-        "product": lambda: (rng.choice(PRODUCTS), None),
+        "product": lambda: (_product(rng), None),
         "version": lambda: (f"{rng.randint(1, 17)}.{rng.randint(0, 9)}.{rng.randint(0, 9)}", None),
         "order": lambda: (_order(rng), None),
-        "date": lambda: (fake.date(), None),
+        "date": lambda: (
+            _moment(rng).strftime(rng.choice(("%Y-%m-%d", "%d/%m/%Y", "%B %d"))),
+            None,
+        ),
         "city": lambda: (fake.city(), None),
         "country": lambda: (fake.country(), None),
         "company": lambda: (fake.company(), None),
@@ -346,8 +456,8 @@ def _clean(fake: Faker, rng: random.Random, b: Builder) -> None:
         "brand": lambda: (rng.choice(BRANDS), None),
         "gpu": lambda: (rng.choice(GPUS), None),
         "month": lambda: (fake.month_name(), None),
-        "time": lambda: (fake.time("%H:%M"), None),
-        "time2": lambda: (fake.time("%I %p"), None),
+        "time": lambda: (_moment(rng).strftime("%H:%M"), None),
+        "time2": lambda: (_moment(rng).strftime("%I %p"), None),
     }
     _fill(frame, fill, b, rng, 0.15)
 
@@ -367,7 +477,7 @@ def generate(n: int, seed: int) -> list[Record]:
         if layout < 0.33:
             for part in range(rng.randint(1, 3)):
                 b.add(" " if part else "")
-                _clean(fake, rng, b)
+                _clean(fake, rng, b, LANG[loc])
             name = "clean"
         elif layout < 0.65:
             lower = rng.random() < 0.12
@@ -376,19 +486,25 @@ def generate(n: int, seed: int) -> list[Record]:
                 if rng.random() < 0.75:
                     _sentence(fake, rng, LANG[loc], b, lower)
                 else:
-                    _clean(fake, rng, b)
+                    _clean(fake, rng, b, LANG[loc])
             name = "sentence"
         elif layout < 0.85:
             if rng.random() < 0.5:
-                _clean(fake, rng, b)
+                _clean(fake, rng, b, LANG[loc])
             else:
                 _sentence(fake, rng, LANG[loc], b, False)
             b.add("\n\n")
-            _signature(fake, rng, b)
+            _signature(fake, rng, b, LANG[loc])
             name = "signature"
-        else:
+        elif layout < 0.92:
             _form(fake, rng, b)
             name = "form"
+        elif layout < 0.96:
+            _mail_header(fake, rng, b, LANG[loc])
+            name = "header"
+        else:
+            _chat(fake, rng, b)
+            name = "chat"
         records.append(b.record(f"{name}:{loc}"))
     return records
 
@@ -422,10 +538,31 @@ def train(records: Iterable[Record], path: Path, *, verbose: bool = False) -> Pa
     return path
 
 
+def tune(train_records: list[Record]) -> Callable[[str], object]:
+    """``bench/pii.py`` hook: a model trained on Faker text plus ``train_records`` only."""
+    import tempfile
+
+    from helpdesk import pii
+
+    path = Path(tempfile.mkdtemp(prefix="pii-tagger-")) / "fold.crfsuite"
+    t0 = time.perf_counter()
+    train(generate(DEFAULT_TEXTS, DEFAULT_SEED) + train_records, path)
+    print(
+        f"  (trained on {len(train_records)} dev texts + Faker in {time.perf_counter() - t0:.0f} s)"
+    )
+
+    def redact_with_fold_model(text: str) -> object:
+        if _tagger.use_model(path) != path:
+            pii._detections.cache_clear()
+        return pii.redact(text)
+
+    return redact_with_fold_model
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--texts", type=int, default=12_000)
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--texts", type=int, default=DEFAULT_TEXTS)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--no-presidio", action="store_true")
     parser.add_argument("--out", type=Path, default=MODEL)
     args = parser.parse_args()

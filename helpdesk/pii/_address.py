@@ -243,6 +243,10 @@ def _us_core_ok(text: str, m: re.Match[str], caseless: bool) -> bool:
     return not any(w.casefold().strip(".,") in _STOP | {"a", "an"} for w in name.split())
 
 
+# A new line that starts with a form label ("phone:", "Telefon:"): the address ended before it.
+FORM_LABEL_LINE = re.compile(r"\n[ \t]*[^\W\d_][\w -]{0,20}:")
+
+
 def addresses(text: str) -> list[Cand]:
     caseless = _is_caseless(text)
     cores: list[tuple[int, int]] = []
@@ -275,7 +279,7 @@ def addresses(text: str) -> list[Cand]:
         end = end_m.start() if end_m else min(len(text), start + 160)
         if end_m and text[end_m.start()] == ".":
             end += 1 if re.search(rf"(?i)\b(?:{_TYPE_RX}|apt)$", text[start:end]) else 0
-        chunk = text[start:end].rstrip()
+        chunk = FORM_LABEL_LINE.split(text[start:end], maxsplit=1)[0].rstrip()
         first = chunk.split(maxsplit=1)[0].casefold() if chunk.strip() else ""
         if first in _STOP | {"a", "an", "some", "any", "another"}:
             continue  # "deliver to my garage": no address starts so

@@ -102,7 +102,7 @@ CUE_NAME = re.compile(
     r"(?:\b(?i:my name is|name is|names? (?:is|are)|i am|i'm|this is|call me|named|called|"
     r"dear|hi|hello|hey|thanks|thank you|regards|sincerely|cheers|best|signed|from|name:|"
     r"customer:|partner's name|kid|son|daughter|wife|husband|add|with|by|to|and|of)[,:]?\s+)"
-    rf"({CAP}(?:\s+(?:{INITIAL}\s+)?{CAP}){{0,2}})"
+    rf"({CAP}(?:[ \t]+(?:{INITIAL}[ \t]+)?{CAP}){{0,2}})"
 )
 STRONG_CUE = re.compile(
     r"(?i:\b(?:my name is|my name's|name is|i am|i'm|this is|call me|named|called|last name\??|"
@@ -175,5 +175,8 @@ ORDINARY = _words(
 LABEL_WORDS = _words(
     "phone e-mail email website address note zip info subject from to cc date re fax mobile "
     "desk work home office tel cell "
-    "user agent customer system action ssn pin id order total name inject"
+    "user agent customer system action ssn pin id order total name inject "
+    # e-mail headers as mail programs write them in several languages
+    "sent bcc reply-to von gesendet an betreff envoyé objet enviado para asunto inviato "
+    "oggetto verzonden aan onderwerp skickat från till ämne"
 )

@@ -135,6 +135,15 @@ def bio(toks: list[Token], spans: list[tuple[str, int, int]]) -> list[str]:
 
 
 _local = threading.local()
+_current_model = MODEL
+
+
+def use_model(path: Path) -> Path:
+    """Tag with the model at ``path`` from now on (benchmarks compare models); returns the
+    previous one. The caller clears the filter's detection cache."""
+    global _current_model
+    previous, _current_model = _current_model, path
+    return previous
 
 
 @cache
@@ -158,8 +167,11 @@ def _tagger(path: Path) -> Any:
     return taggers[path]
 
 
-def tag(text: str, *, model: Path = MODEL, min_confidence: float = MIN_CONFIDENCE) -> list[Cand]:
+def tag(
+    text: str, *, model: Path | None = None, min_confidence: float = MIN_CONFIDENCE
+) -> list[Cand]:
     """Spans the model finds in ``text``, as (kind, start, end)."""
+    model = model or _current_model
     toks = tokens(text)
     if not toks or not any(ch.isalnum() for ch in text) or not _available(model):
         return []
@@ -177,13 +189,29 @@ def tag(text: str, *, model: Path = MODEL, min_confidence: float = MIN_CONFIDENC
         while j < len(labels) and labels[j] == f"I-{tag_}":
             j += 1
         confidence = sum(tagger.marginal(labels[k], k) for k in range(i, j)) / (j - i)
-        cand = (KINDS[tag_], toks[i][0], toks[j - 1][1])
-        if confidence >= min_confidence and _plausible(
-            text, cand, [text[s:e] for s, e in toks[i:j]]
-        ):
-            found.append(cand)
+        if confidence >= min_confidence:
+            for a, b in _pieces(text, toks, i, j, KINDS[tag_]):
+                cand = (KINDS[tag_], toks[a][0], toks[b - 1][1])
+                if _plausible(text, cand, [text[s:e] for s, e in toks[a:b]]):
+                    found.append(cand)
         i = j
     return found
+
+
+def _pieces(text: str, toks: list[Token], i: int, j: int, kind: str) -> list[tuple[int, int]]:
+    """Token ranges of one tagged span: only an address runs over several lines, and no
+    span takes in a form label ("phone:") at the start of a line."""
+    pieces, start = [], i
+    for k in range(i + 1, j):
+        new_line = "\n" in text[toks[k - 1][1] : toks[k][0]]
+        label = new_line and k + 1 < len(toks) and text[toks[k + 1][0]] == ":"
+        if new_line and (kind != ADDRESS or label):
+            pieces.append((start, k))
+            if label:
+                return pieces
+            start = k
+    pieces.append((start, j))
+    return pieces
 
 
 UNIT_WORDS = UNITS | frozenset(
@@ -192,15 +220,40 @@ UNIT_WORDS = UNITS | frozenset(
 
 
 def _plausible(text: str, cand: Cand, words: list[str]) -> bool:
-    """The same two sanity checks as the rules: a common English word alone is no name, and
-    an address inside a sentence names a street, not just a floor or a room."""
+    """The sanity checks of the rules: a common English word alone is no name, an address
+    inside a sentence names a street (not just a floor or a room), and a postcode stands alone
+    on its line (after a label) or beside a place name."""
     kind, start, end = cand
     if kind == PERSON and len(words) == 1:
         return not L.is_common(words[0]) or L.is_given(words[0]) or L.is_surname(words[0])
+    if kind == ZIP:
+        return _alone(text, start, end) or _next_to_a_place(text, start, end)
     if kind == ADDRESS:
-        line_start = text.rfind("\n", 0, start) + 1
-        line_end = text.find("\n", end) % (len(text) + 1)
-        alone = not text[line_start:start].strip() and not text[end:line_end].strip(" .,")
-        named = any(w.isalpha() and w.casefold() not in UNIT_WORDS for w in words)
-        return alone or named
+        named = any(_street_name_word(w) for w in words)
+        return _alone(text, start, end) or named
     return True
+
+
+def _street_name_word(word: str) -> bool:
+    """A word a street is named with: a street type, or a proper noun (no common word)."""
+    low = word.casefold()
+    if not word.isalpha() or len(word) < 3 or low in UNIT_WORDS:
+        return False
+    return (
+        low in US_TYPES or low in EU_TYPES or bool(STREET_END.search(low)) or not L.is_common(word)
+    )
+
+
+def _alone(text: str, start: int, end: int) -> bool:
+    """Nothing but a label ("Postcode:") before the span on its line, nothing after it."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end) % (len(text) + 1)
+    before = text[line_start:start].strip()
+    return (not before or before.endswith(":")) and not text[end:line_end].strip(" .,")
+
+
+def _next_to_a_place(text: str, start: int, end: int) -> bool:
+    before = TOKEN.findall(text[max(0, start - 40) : start])
+    after = TOKEN.findall(text[end : end + 40])
+    near = before[-1:] + after[:1]
+    return any(w.istitle() and w.isalpha() and len(w) > 2 and not L.is_common(w) for w in near)

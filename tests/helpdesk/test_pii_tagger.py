@@ -137,3 +137,30 @@ def test_plain_english_keeps_the_us_alone():
 def test_national_numbers_are_read_in_the_region_the_text_suggests(text, phone):
     red = redact(text)
     assert phone not in red.text, red.text
+
+
+def test_use_model_switches_the_model(tmp_path: Path):
+    text = "Send it to Ringvej 144, please."
+    previous = tagger.use_model(tmp_path / "missing.crfsuite")
+    try:
+        assert tagger.tag(text) == []
+    finally:
+        tagger.use_model(previous)
+    assert tagger.tag(text)
+
+
+def test_a_name_does_not_run_into_the_next_line():
+    text = "Customer: Rebekah Raftery\nAgent: Thanks. And the postcode?"
+    red = redact(text)
+    assert "Agent:" in red.text, red.text
+    assert "Rebekah" not in red.text
+
+
+def test_mail_headers_are_not_names():
+    text = "From: Rebeca Burgos <rb@example.com>\nSent: Mon, 6 December 2026 10:00\nTo: help"
+    assert "Sent:" in redact(text).text
+
+
+def test_an_address_stops_before_the_next_form_label():
+    text = "name: paul manole\naddress: aleea pop 12, 990258 viseu de sus\nphone: 0250 956 131"
+    assert "phone:" in redact(text).text
