@@ -5,8 +5,7 @@ from __future__ import annotations
 from csp.constants import UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponseBase
 from rest_framework.request import Request
 
 API_PREFIX = "/api/"
@@ -46,16 +45,3 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if request.path_info.startswith(API_PREFIX) and content_type.startswith("text/html"):
             parts.update = {**(parts.update or {}), "style-src": [UNSAFE_INLINE]}
         return parts
-
-
-def lockout_response(
-    request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None
-) -> HttpResponse:
-    """The page a locked-out login gets (portal and admin), 429 like any rate limit."""
-    username = (credentials or {}).get("username") or request.POST.get("username", "")
-    context = {
-        "username": username,
-        "failure_limit": settings.AXES_FAILURE_LIMIT,
-        "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
-    }
-    return render(request, "registration/locked_out.html", context, status=429)

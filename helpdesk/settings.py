@@ -123,6 +123,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Leaves the trusted-browser cookie on a successful login (helpdesk.lockout).
+    "helpdesk.lockout.TrustedDeviceMiddleware",
     # Last: turns a login refused by the lockout into the "locked out" page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -261,16 +263,25 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Login lockout (django-axes, portal and admin logins): after
-# LOGIN_FAILURE_LIMIT failed logins for one username from one address, that
-# pair is refused for LOGIN_COOLOFF_MINUTES after the last failure; a success
-# resets the count. Attempts are listed (and can be deleted) in the admin.
+# Login lockout (django-axes, portal and admin logins; the rules are helpdesk.lockout's):
+# LOGIN_FAILURE_LIMIT failed logins for one username from one address lock that pair for
+# LOGIN_COOLOFF_MINUTES after the last failure; LOGIN_ADDRESS_FAILURE_LIMIT from one
+# address, whatever the usernames, lock the address. After a lock each further failure
+# locks again, twice as long every limit's worth, up to LOGIN_COOLOFF_MAX_MINUTES (failures
+# are remembered twice that). A success forgets the pair's failures. A browser that
+# logged in as a user is exempt for LOGIN_TRUSTED_DEVICE_DAYS (0: no such exemption) until
+# it fails the limit itself. Attempts are listed (and can be deleted) in the admin.
 AXES_ENABLED = env_bool("LOGIN_LOCKOUT", default=True)
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_COOLOFF_MAX = timedelta(minutes=env_int("LOGIN_COOLOFF_MAX_MINUTES", default=24 * 60))
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
+LOGIN_TRUSTED_DEVICE_DAYS = env_int("LOGIN_TRUSTED_DEVICE_DAYS", default=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "helpdesk.lockout.LoginLockoutHandler"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "helpdesk.security.lockout_response"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "helpdesk.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "helpdesk.security.client_ip"
 
 # Largest message body accepted anywhere (portal, API, admin).

@@ -14,6 +14,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from customers.models import Customer
+from tickets.agents import INTEGRATIONS_GROUP
 from tickets.models import Message, Ticket
 from tickets.selectors import AGENTS_GROUP
 
@@ -44,6 +45,19 @@ class AgentFactory(UserFactory):
     def agents_group(self, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
             self.groups.add(Group.objects.get(name=AGENTS_GROUP))
+
+
+class IntegrationFactory(AgentFactory):
+    """An integration's account: an agent that is also in "Integrations" (may set author_name)."""
+
+    username = factory.Sequence(lambda n: f"integration{n}")
+    first_name = ""
+    last_name = ""
+
+    @factory.post_generation
+    def integrations_group(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create:
+            self.groups.add(Group.objects.get(name=INTEGRATIONS_GROUP))
 
 
 class SuperuserFactory(UserFactory):

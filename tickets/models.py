@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -123,6 +124,15 @@ class Ticket(models.Model):
         return self.status in self.DONE_STATUSES
 
 
+def user_display_name(user: User) -> str:
+    """A user as pages name them: the full name, else the username."""
+    return user.get_full_name() or user.get_username()
+
+
+# Held by integrations (the Integrations group): sign a message with a name of their choosing.
+SET_MESSAGE_AUTHOR = "tickets.set_message_author"
+
+
 class MessageRole(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
     AGENT = "agent", _("Agent")
@@ -152,6 +162,21 @@ class Message(models.Model):
     author_name = models.CharField(
         _("author"), max_length=200, blank=True, help_text=_("Name shown with the message.")
     )
+    # Who really posted it, whatever name it shows: only integrations may set `author_name`,
+    # and pages show this account beside a name that is not its own.
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages_posted",
+        verbose_name=_("posted by"),
+        help_text=_(
+            "The account that posted it: the agent in the portal, the agent or integration "
+            "through the API. Empty for the bot, imports and the demo data."
+        ),
+        db_index=False,  # message_posted_by_idx, partial: most messages have no poster
+    )
     body = models.TextField(_("body"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     # NULL, not "", for "no external id": the per-ticket unique constraint skips NULLs.
@@ -165,7 +190,15 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="message_ticket_idx")]
+        permissions = [("set_message_author", "Can sign messages with another name")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at", "id"], name="message_ticket_idx"),
+            models.Index(
+                fields=["posted_by"],
+                condition=models.Q(posted_by__isnull=False),
+                name="message_posted_by_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["ticket", "external_id"],
@@ -186,8 +219,16 @@ class Message(models.Model):
         if self.author_name:
             return self.author_name
         if self.author_id and self.author:
-            return self.author.get_full_name() or self.author.get_username()
+            return user_display_name(self.author)
         return self.get_role_display()
+
+    @property
+    def posted_via(self) -> str:
+        """The account that really posted it, when the message shows another name; else ""."""
+        if self.posted_by_id is None or self.posted_by is None:
+            return ""
+        poster = user_display_name(self.posted_by)
+        return "" if poster == self.display_author else poster
 
 
 class TicketEvent(models.Model):
@@ -238,7 +279,7 @@ class TicketEvent(models.Model):
     def actor_name(self) -> str:
         if self.actor is None:
             return "system"
-        return self.actor.get_full_name() or self.actor.get_username()
+        return user_display_name(self.actor)
 
 
 class CustomerSentiment(models.TextChoices):

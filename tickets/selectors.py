@@ -93,7 +93,7 @@ def ticket_detail(*, ticket_id: int) -> Ticket:
     return (
         Ticket.objects.select_related("customer", "assigned_to")
         .prefetch_related(
-            Prefetch("messages", queryset=Message.objects.select_related("author")),
+            Prefetch("messages", queryset=Message.objects.select_related("author", "posted_by")),
             Prefetch("events", queryset=TicketEvent.objects.select_related("actor")),
         )
         .get(pk=ticket_id)

@@ -20,10 +20,13 @@ from tickets.services import TicketConflictError
 class MessageInline(admin.TabularInline):
     model = Message
     extra = 0
-    fields = ["created_at", "role", "author_name", "body", "external_id"]
-    readonly_fields = ["created_at", "role", "author_name", "body", "external_id"]
+    fields = ("created_at", "role", "author_name", "posted_by", "body", "external_id")
+    readonly_fields = fields
     show_change_link = True
     can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Message]:
+        return super().get_queryset(request).select_related("posted_by")
 
     def has_add_permission(self, request: HttpRequest, obj: Ticket | None = None) -> bool:
         return False
@@ -202,6 +205,7 @@ class MessageAdmin(admin.ModelAdmin):
         "role",
         "author",
         "author_name",
+        "posted_by",
         "body",
         "created_at",
         "external_id",

@@ -90,6 +90,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
                 role=Message.Role.AGENT,
                 body=form.cleaned_data["body"],
                 author=request.user,
+                posted_by=request.user,
             )
         except services.TicketConflictError as error:
             messages.error(request, str(error))

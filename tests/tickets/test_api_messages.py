@@ -4,7 +4,8 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from tests.factories import MessageFactory, TicketFactory
+from tests.conftest import token_client
+from tests.factories import IntegrationFactory, MessageFactory, TicketFactory
 from tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +46,7 @@ def test_post_message_answers_the_stored_message(api_client: APIClient, ticket: 
         "ticket": ticket.pk,
         "role": "customer",
         "author": "Ada Lovelace",
+        "posted_by": "maria",
         "body": "It dropped again this morning.",
         "created_at": "2024-05-08T13:57:10Z",
         "external_id": "D1:3",
@@ -217,10 +219,10 @@ def test_list_messages_of_unknown_ticket_is_404(api_client: APIClient, ticket: T
     assert api_client.get(f"/api/tickets/{ticket.pk + 1000}/messages/").status_code == 404
 
 
-def test_post_message_author_name_with_a_line_break_is_400(
-    api_client: APIClient, ticket: Ticket
-) -> None:
-    response = api_client.post(
+def test_post_message_author_name_with_a_line_break_is_400(ticket: Ticket) -> None:
+    integration = token_client(IntegrationFactory())  # may set author_name at all
+
+    response = integration.post(
         f"/api/tickets/{ticket.pk}/messages/",
         {"role": "customer", "body": "Hi", "author_name": "Ada\nBcc: x@example.com"},
         format="json",

@@ -265,3 +265,144 @@ def test_import_leaves_the_search_trigger_as_the_migration_made_it() -> None:
     assert [message.body for message in message_search("quokka")] == [
         "a word nobody else wrote: quokka"
     ]
+
+
+def _with_message(*, author_name: str) -> ImportCustomer:
+    message = ImportMessage(role="agent", body="Hello", created_at=START, author_name=author_name)
+    return ImportCustomer(
+        external_id="crm-5",
+        name="Grace Hopper",
+        created_at=START,
+        tickets=(ImportTicket(subject="Fine", created_at=START, messages=(message,)),),
+    )
+
+
+@pytest.mark.parametrize(
+    ("customer", "field", "where", "label"),
+    [
+        (
+            ImportCustomer(
+                external_id="crm-5",
+                name="Grace\r\nBcc: x@example.com",
+                created_at=START,
+                tickets=(),
+            ),
+            "name",
+            "Row 3 (customer 'crm-5')",
+            "A customer's name",
+        ),
+        (
+            ImportCustomer(
+                external_id="crm-5",
+                name="Grace Hopper",
+                created_at=START,
+                tickets=(ImportTicket(subject="Bug\x00fix", created_at=START, messages=()),),
+            ),
+            "subject",
+            "Row 3 (customer 'crm-5'), ticket 1",
+            "A subject",
+        ),
+        (
+            _with_message(author_name="Sam\u2028Support"),
+            "author_name",
+            "Row 3 (customer 'crm-5'), ticket 1, message 1",
+            "An author's name",
+        ),
+    ],
+)
+def test_bulk_import_refuses_line_breaks_in_one_line_fields_naming_row_and_field(
+    customer: ImportCustomer, field: str, where: str, label: str
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        bulk_import(customers=[*_customers(), customer])
+
+    assert refused.value.message_dict == {
+        field: [f"{where}: {label} must be one line, without line breaks or control characters."]
+    }
+    assert not Customer.objects.exists()
+    assert not Message.objects.exists()
+    assert not MirrorEntry.objects.exists()
+
+
+def test_bulk_import_names_the_message_within_its_ticket() -> None:
+    fine = _with_message(author_name="Sam")
+    bad = ImportCustomer(
+        external_id=fine.external_id,
+        name=fine.name,
+        created_at=START,
+        tickets=(
+            fine.tickets[0],
+            ImportTicket(
+                subject="Also fine",
+                created_at=START,
+                messages=(
+                    ImportMessage(role="customer", body="One", created_at=START),
+                    ImportMessage(role="agent", body="Two", created_at=START, author_name="A\tB"),
+                ),
+            ),
+        ),
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        bulk_import(customers=[bad])
+
+    (message,) = refused.value.message_dict["author_name"]
+    assert message.startswith("Row 1 (customer 'crm-5'), ticket 2, message 2: ")
+
+
+def test_bulk_import_counts_rows_it_skips_when_naming_a_bad_one() -> None:
+    CustomerFactory(external_id="crm-1")
+    bad = ImportCustomer(external_id="crm-9", name="Bad\nName", created_at=START, tickets=())
+
+    with pytest.raises(ValidationError, match=r"Row 3 \(customer 'crm-9'\)"):
+        bulk_import(customers=[*_customers(), bad])
+
+
+def test_bulk_import_names_the_row_of_other_refusals_too() -> None:
+    bad = ImportCustomer(
+        external_id="crm-6",
+        name="Grace Hopper",
+        created_at=START,
+        tickets=(
+            ImportTicket(
+                subject="Bad",
+                created_at=START,
+                messages=(ImportMessage(role="robot", body="Beep", created_at=START),),
+            ),
+        ),
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        bulk_import(customers=[bad])
+
+    assert refused.value.message_dict == {
+        "role": ["Row 1 (customer 'crm-6'), ticket 1, message 1: Unknown role 'robot'."]
+    }
+
+
+def test_bulk_import_takes_one_line_names_as_they_are() -> None:
+    """Spaces, accents and punctuation are one line: only breaks and control characters fail."""
+    fine = ImportCustomer(
+        external_id="crm-7",
+        name="Zoë O'Brien-Łukasiewicz",
+        created_at=START,
+        tickets=(
+            ImportTicket(
+                subject="Wi-Fi: « no signal » — 5 GHz",
+                created_at=START,
+                messages=(
+                    ImportMessage(
+                        role="agent",
+                        body="Hi\nthere",
+                        created_at=START,
+                        author_name="Sam (Billing)",
+                    ),
+                ),
+            ),
+        ),
+    )
+
+    report = bulk_import(customers=[fine])
+
+    assert report.messages == 1
+    assert Message.objects.get().body == "Hi\nthere"

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from helpdesk.rows import RowWriter
+from helpdesk.text import require_one_line
 from tickets.models import Message, Ticket, TicketEvent
 from tickets.services.validation import require_aware
 from tickets.signals import ImportedTicket, tickets_imported
@@ -80,34 +81,71 @@ ROLES = frozenset(Message.Role.values)
 STATUSES = frozenset(Ticket.Status.values)
 
 
-def _validate(customer: ImportCustomer) -> None:
-    """The rules the services and constraints apply, checked before anything is written."""
-    if not customer.external_id.strip() or not customer.name.strip():
-        raise ValidationError("A customer needs an external id and a name.")
-    if len(customer.external_id) > 128 or len(customer.name) > 200:
-        raise ValidationError("An external id has at most 128 characters, a name 200.")
-    if len(customer.email) > 254 or len(customer.phone) > 40:
-        raise ValidationError("An email has at most 254 characters, a phone number 40.")
-    require_aware(customer.created_at, "created_at")
-    for ticket in customer.tickets:
-        if not ticket.subject.strip() or len(ticket.subject) > 200:
-            raise ValidationError({"subject": "A subject has 1 to 200 characters."})
-        if ticket.status not in STATUSES:
-            raise ValidationError({"status": f"Unknown status {ticket.status!r}."})
-        require_aware(ticket.created_at, "created_at")
-        require_aware(ticket.closed_at, "closed_at")
-        for message in ticket.messages:
-            if message.role not in ROLES:
-                raise ValidationError({"role": f"Unknown role {message.role!r}."})
-            if not message.body.strip():
-                raise ValidationError({"body": "A message needs some text."})
-            if len(message.body) > settings.MESSAGE_BODY_MAX_LENGTH:
-                raise ValidationError(
-                    {"body": f"A message is at most {settings.MESSAGE_BODY_MAX_LENGTH} characters."}
-                )
-            if message.external_id and len(message.external_id) > 128:
-                raise ValidationError({"external_id": "At most 128 characters."})
-            require_aware(message.created_at, "created_at")
+@contextmanager
+def _row(where: str) -> Iterator[None]:
+    """Say which row a refusal is about: each message of the error starts with `where`."""
+    try:
+        yield
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise ValidationError(
+                {
+                    field: [f"{where}: {message}" for message in messages]
+                    for field, messages in error.message_dict.items()
+                }
+            ) from None
+        raise ValidationError([f"{where}: {message}" for message in error.messages]) from None
+
+
+def _validate(customer: ImportCustomer, *, row: int) -> None:
+    """The rules the services and constraints apply, checked before anything is written.
+
+    `row` is the customer's place in the import (from 1); a refusal names it, and the
+    ticket and message within it, before the field's own message.
+    """
+    where = f"Row {row} (customer {customer.external_id!r})"
+    with _row(where):
+        if not customer.external_id.strip():
+            raise ValidationError({"external_id": "A customer needs an external id."})
+        if not customer.name.strip():
+            raise ValidationError({"name": "A customer needs a name."})
+        if len(customer.external_id) > 128:
+            raise ValidationError({"external_id": "An external id has at most 128 characters."})
+        if len(customer.name) > 200:
+            raise ValidationError({"name": "A name has at most 200 characters."})
+        if len(customer.email) > 254:
+            raise ValidationError({"email": "An email has at most 254 characters."})
+        if len(customer.phone) > 40:
+            raise ValidationError({"phone": "A phone number has at most 40 characters."})
+        require_one_line(customer.name, field="name", label="A customer's name")
+        require_aware(customer.created_at, "created_at")
+    for ticket_number, ticket in enumerate(customer.tickets, start=1):
+        with _row(f"{where}, ticket {ticket_number}"):
+            if not ticket.subject.strip() or len(ticket.subject) > 200:
+                raise ValidationError({"subject": "A subject has 1 to 200 characters."})
+            require_one_line(ticket.subject, field="subject", label="A subject")
+            if ticket.status not in STATUSES:
+                raise ValidationError({"status": f"Unknown status {ticket.status!r}."})
+            require_aware(ticket.created_at, "created_at")
+            require_aware(ticket.closed_at, "closed_at")
+        for message_number, message in enumerate(ticket.messages, start=1):
+            with _row(f"{where}, ticket {ticket_number}, message {message_number}"):
+                _validate_message(message)
+
+
+def _validate_message(message: ImportMessage) -> None:
+    if message.role not in ROLES:
+        raise ValidationError({"role": f"Unknown role {message.role!r}."})
+    if not message.body.strip():
+        raise ValidationError({"body": "A message needs some text."})
+    if len(message.body) > settings.MESSAGE_BODY_MAX_LENGTH:
+        raise ValidationError(
+            {"body": f"A message is at most {settings.MESSAGE_BODY_MAX_LENGTH} characters."}
+        )
+    require_one_line(message.author_name, field="author_name", label="An author's name")
+    if message.external_id and len(message.external_id) > 128:
+        raise ValidationError({"external_id": "At most 128 characters."})
+    require_aware(message.created_at, "created_at")
 
 
 @dataclass(frozen=True)
@@ -232,7 +270,10 @@ def bulk_import(*, customers: Sequence[ImportCustomer]) -> ImportReport:
     """Import customers with their tickets and messages, and queue them all for the mirror.
 
     Customers already stored (by `external_id`) are skipped; the rest is
-    validated first, so a bad row writes nothing.
+    validated first, so a bad row writes nothing: the `ValidationError` names the row
+    (the customer's place in `customers`, and the ticket and message within it) and the
+    field, and single-line fields (names, subjects, authors) refuse line breaks and control
+    characters as the services do.
     """
     wanted = {customer.external_id for customer in customers}
     stored = set(
@@ -241,8 +282,9 @@ def bulk_import(*, customers: Sequence[ImportCustomer]) -> ImportReport:
     fresh = [customer for customer in customers if customer.external_id not in stored]
     if len({customer.external_id for customer in fresh}) != len(fresh):
         raise ValidationError({"external_id": "A customer appears twice in one import."})
-    for customer in fresh:
-        _validate(customer)
+    for row, customer in enumerate(customers, start=1):
+        if customer.external_id not in stored:
+            _validate(customer, row=row)
     if not fresh:
         return ImportReport(skipped=len(customers))
 

@@ -65,7 +65,13 @@ class MessageInputSerializer(serializers.Serializer):
         max_length=128, required=False, allow_null=True, allow_blank=True
     )
     author_name = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, default=""
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The name to show instead of the poster's (the customer's for customer "
+        "messages). Only integrations may set it: permission tickets.set_message_author, "
+        "the Integrations group; anyone else gets a 400.",
     )
 
     def validate_body(self, value: str) -> str:
@@ -80,7 +86,16 @@ class MessageOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     ticket = serializers.IntegerField(source="ticket_id", read_only=True)
     role = serializers.ChoiceField(choices=Message.Role.choices, read_only=True)
-    author = serializers.CharField(source="display_author", read_only=True)
+    author = serializers.CharField(
+        source="display_author", read_only=True, help_text="The name the message shows."
+    )
+    posted_by = serializers.CharField(
+        source="posted_by.username",
+        read_only=True,
+        allow_null=True,
+        help_text="Username of the account that really posted it (agent or integration); "
+        "null for the bot, imports and demo data.",
+    )
     body = serializers.CharField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True, label="Created")
     external_id = serializers.CharField(

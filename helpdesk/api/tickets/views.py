@@ -176,7 +176,9 @@ class TicketMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet[Message]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no ticket
             return Message.objects.none()
-        return self.ticket.messages.select_related("author").order_by("created_at", "id")
+        return self.ticket.messages.select_related("author", "posted_by").order_by(
+            "created_at", "id"
+        )
 
     @extend_schema(
         request=MessageInputSerializer,
@@ -187,7 +189,12 @@ class TicketMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         },
     )
     def create(self, request: Request, ticket_pk: str) -> Response:
-        """Store a message; repeating an `external_id` returns the stored one with 200."""
+        """Store a message; repeating an `external_id` returns the stored one with 200.
+
+        `author_name` signs the message with another name; only integrations may set it
+        (permission `tickets.set_message_author`, the Integrations group): for others it is
+        a 400. `posted_by` in the answer names the account that really posted it.
+        """
         data = MessageInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         is_agent_message = data.validated_data["role"] == Message.Role.AGENT
@@ -196,6 +203,7 @@ class TicketMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             recorded = services.message_record(
                 ticket=int(ticket_pk),
                 author=request.user if is_agent_message else None,
+                posted_by=request.user,
                 **data.validated_data,
             )
         except Ticket.DoesNotExist as error:
