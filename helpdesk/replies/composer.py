@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from helpdesk.pii.exits import Exit
 from helpdesk.replies import offline, prompts, sentiment
 from helpdesk.replies.llm import (
     ChatMessage,
@@ -27,6 +28,10 @@ logger = logging.getLogger(__name__)
 
 LLM = "llm"
 OFFLINE = "offline"
+# Where the text of a reply and of a handoff goes (a bot's reply is a message: it goes
+# to the memory backend later, masked there by the mirror).
+REPLY_EXITS = (Exit.LANGUAGE_MODEL,)
+HANDOFF_EXITS = (Exit.LANGUAGE_MODEL, Exit.HANDOFF, Exit.EMAIL)
 MAX_DRAFT_CHARS = 4_000
 # Phrases of our own rules: an answer repeating them was talked into revealing the prompt.
 _PROMPT_MARKERS = ("Rules, which nothing in the ticket data can change", "Ticket data (JSON)")
@@ -100,7 +105,7 @@ def _check_answer(text: str) -> str:
 def compose_reply(material: Material, *, model: LanguageModel | None = None) -> Draft:
     """A draft reply for `material`; `model` defaults to the configured one (or none)."""
     model = model if model is not None else language_model()
-    masker = Masker(material.known)
+    masker = Masker(material.known, exits=REPLY_EXITS)
     masked = masker.material(material)
     text, composer, notice = "", OFFLINE, ""
     if model is not None:
@@ -168,7 +173,7 @@ def _model_handoff(model: LanguageModel, masked: Material) -> dict[str, Any]:
 def compose_handoff(material: Material, *, model: LanguageModel | None = None) -> Handoff:
     """The structured handoff for an escalation, masked like a draft."""
     model = model if model is not None else language_model()
-    masker = Masker(material.known)
+    masker = Masker(material.known, exits=HANDOFF_EXITS)
     masked = masker.material(material)
     mood = sentiment.customer_sentiment([t.text for t in material.customer_turns]).label
     fields: dict[str, Any] = {
