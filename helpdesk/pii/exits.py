@@ -1,7 +1,8 @@
 """Exits: every way a customer's text leaves the product, and which kinds each one masks.
 
 The one place that decides. Every exit masks through `mask` (or asks `exit_kinds`) with
-its name; none picks kinds of its own:
+its name; none picks kinds of its own (a recurring issue's label, which reaches the model,
+takes these kinds but checks names word by word itself: `helpdesk.memory.selectors.recurring`):
 
 * ``LANGUAGE_MODEL``: prompts to the configured model (suggested replies, the bot,
   handoffs, the embedded engine's memory extraction). Every kind.
