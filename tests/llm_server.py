@@ -57,7 +57,10 @@ class Fault:
 class LLMServer:
     def __init__(self, *, api_key: str = "") -> None:
         self.api_key = api_key
-        self.default_reply = "Thanks for your message. We are looking into it."
+        # What every request without a scripted reply gets: a text, or a function of the request.
+        self.default_reply: str | Callable[[RecordedChat], str] = (
+            "Thanks for your message. We are looking into it."
+        )
         self._replies: deque[str | Callable[[RecordedChat], str]] = deque()
         self._faults: deque[Fault] = deque()
         self._requests: list[RecordedChat] = []

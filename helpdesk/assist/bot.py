@@ -85,7 +85,7 @@ def ticket_bot_reply(*, ticket: Ticket) -> BotOutcome:
     material = ticket_material(ticket=ticket, context=ticket_context(ticket=ticket))
     reason = handover_reason(material)
     if reason:
-        written = composer.compose_handoff(material)
+        written = composer.compose_handoff(material, reason=reason)
         with transaction.atomic():
             _lock_still_waiting(ticket, waiting)
             handoff = ticket_escalate(ticket=ticket, actor=None, reason=reason, handoff=written)

@@ -22,9 +22,10 @@ def ticket_escalate_with_handoff(
     """Write the handoff (the model may take a while), then assign the agent and store it.
 
     `material` saves gathering the ticket's context again when the caller has it. Bad input
-    fails before anything is written.
+    fails before anything is written. The handoff holds the reason masked (it is shown and
+    e-mailed); the activity trail records it as written.
     """
-    escalation_check(ticket=ticket, reason=reason, assign_to=assign_to)
+    reason = escalation_check(ticket=ticket, reason=reason, assign_to=assign_to)
     if material is None:
         context = ticket_context(ticket=ticket, query=whole_ticket_query(ticket))
         material = ticket_material(ticket=ticket, context=context, agent=actor_or_none(actor))
@@ -33,5 +34,5 @@ def ticket_escalate_with_handoff(
         actor=actor,
         reason=reason,
         assign_to=assign_to,
-        handoff=composer.compose_handoff(material),
+        handoff=composer.compose_handoff(material, reason=reason),
     )

@@ -11,11 +11,13 @@ Policy mapping (what is masked, and why):
   nationalities, ages and domain names. They rarely identify a person alone and masking them
   would make prompts and drafts useless. Order numbers and other business references are not
   masked either (the agent needs them), unless the caller passes them as ``known.ids``.
-* ``SECRET_KINDS`` (cards, IBANs, national ids, driver licences, secrets, customer ids) are
-  also masked in what the mirror sends to the memory backend; ``CONTACT_KINDS`` are masked
-  there only when the caller's setting says so (see ``mirror_kinds``).
+* Which kinds each exit of the product masks is decided in one place, ``exits``: every kind
+  for the language model, the handoff and the notification e-mail; for the memory backend
+  ``SECRET_KINDS`` (cards, IBANs, national ids, driver licences, secrets, customer ids)
+  always and ``CONTACT_KINDS`` only when the operator's setting says so.
 * Whatever the customer record holds (``KnownIdentifiers``: names, emails, phones, ids) is
-  always masked, case-insensitively; each part of a known name (a first name alone) too.
+  masked wherever its kind is, case-insensitively (ids always); each part of a known name
+  (a first name alone) too.
 
 Masks are typed placeholders such as ``<EMAIL_1>``; one ``PlaceholderMap`` gives the same
 placeholder to the same value across several calls (one prompt, or one draft). Detection uses
@@ -74,7 +76,7 @@ from ._detect import Cand, detect
 __all__ = [
     "ADDRESS", "ALL", "CARD", "CONTACT_KINDS", "CUSTOMER_ID", "DRIVER_LICENSE", "EMAIL", "IBAN",
     "IP", "PERSON", "PHONE", "SECRET", "SECRET_KINDS", "SSN", "ZIP", "KnownIdentifiers",
-    "PlaceholderMap", "Redaction", "Span", "mirror_kinds", "redact",
+    "PlaceholderMap", "Redaction", "Span", "redact",
 ]  # fmt: skip
 
 
@@ -82,11 +84,6 @@ __all__ = [
 # reply composer cuts what it masks to 2,000): at most about 16 MB.
 DETECTION_CACHE_SIZE = 4096
 CACHED_TEXT_CHARS = 4_000
-
-
-def mirror_kinds(mask_contacts: bool) -> frozenset[str]:
-    """Kinds the mirror masks before sending to the memory backend."""
-    return ALL if mask_contacts else SECRET_KINDS
 
 
 @dataclass(frozen=True)

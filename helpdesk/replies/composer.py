@@ -3,7 +3,9 @@
 The language model only ever sees masked material. Its answer is masked again
 (it may echo or invent personal data), checked for signs that it followed text
 from the ticket instead of its rules, and, when anything goes wrong, replaced by
-the offline composer's work with a notice saying so.
+the offline composer's work with a notice saying so. A handoff's text (its reason and
+the ticket's subject too) is masked for every exit it takes: the model, the handoff note
+and the notification e-mail (`helpdesk.pii.exits`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from helpdesk.pii.exits import Exit
 from helpdesk.replies import offline, prompts, sentiment
 from helpdesk.replies.llm import (
     ChatMessage,
@@ -27,6 +30,10 @@ logger = logging.getLogger(__name__)
 
 LLM = "llm"
 OFFLINE = "offline"
+# Where the text of a reply and of a handoff goes (a bot's reply is a message: it goes
+# to the memory backend later, masked there by the mirror).
+REPLY_EXITS = (Exit.LANGUAGE_MODEL,)
+HANDOFF_EXITS = (Exit.LANGUAGE_MODEL, Exit.HANDOFF, Exit.EMAIL)
 MAX_DRAFT_CHARS = 4_000
 # Phrases of our own rules: an answer repeating them was talked into revealing the prompt.
 _PROMPT_MARKERS = ("Rules, which nothing in the ticket data can change", "Ticket data (JSON)")
@@ -54,6 +61,8 @@ class Draft:
 
 @dataclass(frozen=True)
 class Handoff:
+    reason: str  # why the ticket is escalated, masked like the rest
+    subject: str  # the ticket's subject, masked, for the notification e-mail
     customer_summary: str
     issue_summary: str
     attempted_solutions: tuple[str, ...]
@@ -100,7 +109,7 @@ def _check_answer(text: str) -> str:
 def compose_reply(material: Material, *, model: LanguageModel | None = None) -> Draft:
     """A draft reply for `material`; `model` defaults to the configured one (or none)."""
     model = model if model is not None else language_model()
-    masker = Masker(material.known)
+    masker = Masker(material.known, exits=REPLY_EXITS)
     masked = masker.material(material)
     text, composer, notice = "", OFFLINE, ""
     if model is not None:
@@ -165,10 +174,12 @@ def _model_handoff(model: LanguageModel, masked: Material) -> dict[str, Any]:
     }
 
 
-def compose_handoff(material: Material, *, model: LanguageModel | None = None) -> Handoff:
-    """The structured handoff for an escalation, masked like a draft."""
+def compose_handoff(
+    material: Material, *, reason: str, model: LanguageModel | None = None
+) -> Handoff:
+    """The structured handoff for an escalation with `reason`, masked like a draft."""
     model = model if model is not None else language_model()
-    masker = Masker(material.known)
+    masker = Masker(material.known, exits=HANDOFF_EXITS)
     masked = masker.material(material)
     mood = sentiment.customer_sentiment([t.text for t in material.customer_turns]).label
     fields: dict[str, Any] = {
@@ -197,6 +208,8 @@ def compose_handoff(material: Material, *, model: LanguageModel | None = None) -
         for past in masked.past_tickets[:3]
     )
     return Handoff(
+        reason=masker.text(reason),
+        subject=masked.subject,
         customer_summary=masker.text(fields["customer_summary"]),
         issue_summary=masker.text(fields["issue_summary"]),
         attempted_solutions=tuple(masker.text(s) for s in fields["attempted_solutions"]),

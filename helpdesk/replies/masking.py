@@ -1,7 +1,9 @@
 """Personal data out of everything a draft is written from, and out of the draft itself.
 
 One `PlaceholderMap` per draft: the same value gets the same placeholder in the
-prompt and in the answer, and its size is the number of items masked.
+prompt and in the answer, and its size is the number of items masked. Which kinds are
+masked is the policy of the exits the text goes to (`helpdesk.pii.exits`): the language
+model for a reply; the model, the handoff note and the notification e-mail for a handoff.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import dataclasses
 import re
 
 from helpdesk import pii
+from helpdesk.pii.exits import Exit, mask
 from helpdesk.replies.material import Fact, Material, PastTicket, Recurrence, Turn
 
 # The model writes these where the customer's and the agent's first names go; they are
@@ -24,8 +27,9 @@ _NAME_LIKE = re.compile(r"^[^\W\d_]+(?:[-'\u2019][^\W\d_]+)*$")
 
 
 class Masker:
-    def __init__(self, known: pii.KnownIdentifiers) -> None:
+    def __init__(self, known: pii.KnownIdentifiers, *, exits: tuple[Exit, ...]) -> None:
         self.known = known
+        self.exits = exits
         self.mapping = pii.PlaceholderMap()
 
     @property
@@ -38,7 +42,7 @@ class Masker:
             return value
         if len(value) > MAX_TEXT_CHARS:  # cut between words, so no value is cut in half
             value = value[:MAX_TEXT_CHARS].rsplit(maxsplit=1)[0] + " …"
-        return pii.redact(value, known=self.known, mapping=self.mapping).text
+        return mask(value, *self.exits, known=self.known, mapping=self.mapping).text
 
     def material(self, material: Material) -> Material:
         return dataclasses.replace(

@@ -110,3 +110,21 @@ def test_searches_send_the_customers_words_masked(
     for secret in (CARD, IBAN, "hunter2", "crm-4711"):
         assert secret not in asked
     assert "<CARD_1>" in asked
+
+
+def test_a_memory_corrections_lookup_asks_with_the_text_masked(
+    ada: Customer, use_evermemos: EverMemOSServer, agent_client
+) -> None:
+    ticket = services.ticket_create(customer=ada, subject="Card trouble")
+    services.message_record(ticket=ticket, role=Message.Role.CUSTOMER, body=BODY)
+    deliver_all()
+    before = len(use_evermemos.requests)
+
+    # The page sends back the text it showed, to help find the memory; a form can say anything.
+    agent_client.post(f"/customers/{ada.pk}/memories/delete/", {"memory_id": "m1", "text": BODY})
+
+    asked = json.dumps([(r.path, r.query) for r in use_evermemos.requests[before:]])
+    assert "/memories/search" in asked
+    for secret in (CARD, IBAN, "hunter2", "crm-4711"):
+        assert secret not in asked
+    assert "<CARD_1>" in asked

@@ -103,3 +103,13 @@ def test_label_leaves_out_a_name_the_tickets_share() -> None:
 
     assert "melanie" not in label
     assert label == "printer offline"
+
+
+def test_label_leaves_out_a_secret_the_tickets_share() -> None:
+    # A label goes into the model's prompt and the bot's hand-over reason.
+    text = "Refused\napi_key=AKIAIOSFODNN7EXAMPLE"
+
+    label = issue_label([text, text])
+
+    assert "akiaiosfodnn7example" not in label.lower()
+    assert label == "refused api_key"

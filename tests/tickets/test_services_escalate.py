@@ -213,6 +213,30 @@ def test_a_subject_with_a_line_break_from_older_data_still_reaches_the_agent(
         ticket_escalate_with_handoff(ticket=current, actor=agent, reason="x", assign_to="tom")
 
     (email,) = mail.outbox
-    assert email.subject.endswith("escalated to you: Refund Bcc: everyone@example.com")
+    assert "escalated to you: Refund " in email.subject
+    assert "\n" not in email.subject
+    assert "everyone@example.com" not in email.subject  # masked, as the handoff is
     assert email.to == [other_agent.email]
     email.message()  # builds the headers: no BadHeaderError
+
+
+def test_the_reason_and_the_subject_leave_masked_and_the_trail_keeps_the_reason(
+    current: Ticket, agent: User, other_agent: User, django_capture_on_commit_callbacks
+) -> None:
+    Ticket.objects.filter(pk=current.pk).update(subject=f"Card {CARD} refused")
+    current.refresh_from_db()
+    reason = f"Ada Lovelace wants card {CARD} refunded"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        handoff = ticket_escalate_with_handoff(
+            ticket=current, actor=agent, reason=reason, assign_to="tom"
+        )
+
+    (email,) = mail.outbox
+    assert handoff.reason == "<PERSON_1> wants card <CARD_1> refunded"
+    assert email.subject.endswith("escalated to you: Card <CARD_1> refused")
+    assert "Reason: <PERSON_1> wants card <CARD_1> refunded" in email.body
+    for value in (CARD, "Lovelace"):
+        assert value not in f"{email.subject}\n{email.body}"
+    event = current.events.get(kind=TicketEvent.Kind.ESCALATED)
+    assert event.note == reason  # the audit trail, inside, as the agent wrote it

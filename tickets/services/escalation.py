@@ -3,7 +3,9 @@
 `helpdesk.assist.escalation` writes the handoff from the ticket's memory (it may wait for the
 language model); then `ticket_escalate` checks in one transaction that the ticket can still
 escalate, assigns the agent, sets the status, stores the handoff and writes the audit trail.
-The agent is told by email once that transaction commits.
+The agent is told by email once that transaction commits. The handoff note and the e-mail
+hold the masked text the composer wrote (the reason and the ticket's subject included:
+`helpdesk.pii.exits`); the activity trail records the reason as the agent wrote it.
 """
 
 from __future__ import annotations
@@ -70,17 +72,18 @@ def next_available_agent(*, exclude: User | None = None) -> User:
     return agent
 
 
-def _notify(handoff: Handoff) -> None:
+def _notify(handoff: Handoff, *, subject: str) -> None:
+    """E-mail the assignee the handoff; `subject` is the ticket's, masked by the composer."""
     agent = handoff.assigned_to
     if agent is None or not agent.email:
         return
     ticket = handoff.ticket
-    context = {"handoff": handoff, "ticket": ticket, "agent": agent}
+    context = {"handoff": handoff, "ticket": ticket, "subject": subject, "agent": agent}
     try:
         send_mail(
             # Never raw text in a header: a line break in an older subject would make
             # Django refuse the mail (BadHeaderError), and the agent would never hear of it.
-            subject=one_line(f"[{ticket.reference}] escalated to you: {ticket.subject}")[:200],
+            subject=one_line(f"[{ticket.reference}] escalated to you: {subject}")[:200],
             message=render_to_string("tickets/email/escalated.txt", context),
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[agent.email],
@@ -112,7 +115,10 @@ def ticket_escalate(
     handoff: WrittenHandoff,
     assign_to: str | None = None,
 ) -> Handoff:
-    """Assign a human agent (the one named, or the least busy) and store the handoff."""
+    """Assign a human agent (the one named, or the least busy) and store the handoff.
+
+    `reason` goes to the activity trail; the handoff stores `handoff.reason`, the same
+    reason masked by the composer."""
     reason = escalation_check(ticket=ticket, reason=reason)
     requested = agent_by_username(assign_to) if assign_to else None
     actor = actor_or_none(actor)
@@ -143,7 +149,7 @@ def ticket_escalate(
             ticket=ticket,
             assigned_to=assignee,
             escalated_by=actor,
-            reason=reason,
+            reason=handoff.reason,
             customer_summary=handoff.customer_summary,
             issue_summary=handoff.issue_summary,
             attempted_solutions=list(handoff.attempted_solutions),
@@ -153,5 +159,5 @@ def ticket_escalate(
             composer=handoff.composer,
             redactions=handoff.redactions,
         )
-        transaction.on_commit(lambda: _notify(stored))
+        transaction.on_commit(lambda: _notify(stored, subject=handoff.subject))
     return stored

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from customers.models import Customer
 from helpdesk.memory import ids
 from helpdesk.memory.backends import get_backend
 from helpdesk.memory.models import AgentNote
@@ -230,7 +231,9 @@ def _backend_memories(
     customer = ids.customer_id(customer_id)
     yield backend.customer_profile(customer_id=customer)
     if hint.strip():
-        yield backend.customer_profile(customer_id=customer, query=hint[:QUERY_MAX_LENGTH])
+        # The page's text comes back in a form: it leaves masked, as the customer's words do.
+        asked = outgoing_text(hint[:QUERY_MAX_LENGTH], Customer.objects.get(pk=customer_id))
+        yield backend.customer_profile(customer_id=customer, query=asked)
     if ticket_id is not None:
         yield backend.ticket_memories(customer_id=customer, group_id=ids.group_id(ticket_id))
 

@@ -3,7 +3,9 @@
 The memory backend decides which past tickets are about the same problem (always for one
 customer: `recurring_candidates`); the ticket ids it names are read back from our database
 filtered by that customer, so a misbehaving backend still cannot group another customer's
-tickets. Labels are built from words the grouped tickets share, never from one ticket's text.
+tickets. Labels are built from words the grouped tickets share, never from one ticket's text,
+and from the tickets' text masked first: a label goes where the tickets' text may not go
+unmasked (the model's prompt, the bot's hand-over reason, so the handoff and its e-mail).
 
 Reads only; every function may raise `MemoryBackendError` (the context service turns it into
 a quiet notice).
@@ -19,11 +21,14 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 
+from customers.models import Customer
+from customers.selectors import customer_known_identifiers
 from helpdesk import pii
 from helpdesk.memory import ids
 from helpdesk.memory.backends import get_backend
 from helpdesk.memory.backends.base import MemoryBackend
 from helpdesk.memory.outgoing import outgoing_text
+from helpdesk.pii.exits import Exit, exit_kinds
 from helpdesk.words import STOP_WORDS, tokenize
 from tickets.models import Message, Ticket
 
@@ -31,6 +36,13 @@ QUERY_MAX_LENGTH = 2_000
 CUSTOMER_SCAN_LIMIT = 12  # newest tickets of a customer checked for the customer page
 LABEL_WORDS = 3
 LABEL_MAX_LENGTH = 40
+# Where a label goes besides our own pages: the model's prompt (drafts, handoffs) and the
+# bot's hand-over reason, which the handoff and the notification e-mail carry.
+LABEL_EXITS = (Exit.LANGUAGE_MODEL, Exit.HANDOFF, Exit.EMAIL)
+# What is masked in the tickets' text before a label is picked: what those exits mask, but
+# names word by word (`_is_a_name`, `avoid`), since the filter reads a run of lower-case
+# words around a name as one name and would take the problem's own words with it.
+_LABEL_KINDS = exit_kinds(*LABEL_EXITS) - {pii.PERSON}
 
 # Words of support conversations that name no problem.
 _FILLER_TEXT = """
@@ -44,6 +56,7 @@ _FILLER_TEXT = """
 _FILLER = frozenset(_FILLER_TEXT.split())
 _WORD = re.compile(r"[^\W\d_][\w'\u2019-]*[^\W\d_]|[^\W\d_]{2,}")
 _NOT_A_WORD = re.compile(r"\S*[@#/]\S*|\S+\.\S+")  # handles, tags, links, e-mail addresses
+_PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
 
 
 @dataclass(frozen=True)
@@ -132,7 +145,7 @@ def ticket_recurring_issue(
         return None
     tickets |= others
     texts |= {pk: _text_of(row) for pk, row in others.items()}
-    return _issue(list(tickets.values()), texts, ticket.customer.name, current=ticket.pk)
+    return _issue(list(tickets.values()), texts, ticket.customer, current=ticket.pk)
 
 
 def customer_recurring_issues(
@@ -155,8 +168,8 @@ def customer_recurring_issues(
         for other in _edges(ticket=row, text=texts[row.pk], backend=backend):
             if other in by_pk:  # the customer's own (and among those scanned)
                 groups.join(row.pk, other)
-    name = recent[0].customer.name
-    issues = [_issue([by_pk[pk] for pk in members], texts, name) for members in groups.sets()]
+    customer = recent[0].customer
+    issues = [_issue([by_pk[pk] for pk in members], texts, customer) for members in groups.sets()]
     issues.sort(key=lambda issue: (issue.last_at, issue.ticket_ids[-1]), reverse=True)
     return tuple(issues)
 
@@ -199,13 +212,14 @@ def _text_of(ticket: Ticket) -> str:
 
 
 def _issue(
-    tickets: list[Ticket], texts: dict[int, str], customer_name: str, current: int | None = None
+    tickets: list[Ticket], texts: dict[int, str], customer: Customer, current: int | None = None
 ) -> RecurringIssue:
     ordered = sorted(tickets, key=lambda row: (row.created_at, row.pk))
     return RecurringIssue(
         label=issue_label(
             [f"{row.subject}\n{texts.get(row.pk, '')}" for row in ordered],
-            avoid=customer_name,
+            avoid=customer.name,
+            known=customer_known_identifiers(customer),
         ),
         ticket_ids=tuple(row.pk for row in ordered),
         tickets=tuple(
@@ -222,14 +236,19 @@ def _issue(
     )
 
 
-def issue_label(texts: list[str], *, avoid: str = "") -> str:
+def issue_label(
+    texts: list[str], *, avoid: str = "", known: pii.KnownIdentifiers | None = None
+) -> str:
     """A few words the tickets share ('verification code', 'printer offline'), else a neutral one.
 
     Only words found in at least two of the tickets are used, so one ticket's personal details
     (names, numbers, addresses, handles) never make the label; nor does a name found in several
-    (words the PII filter masks as a person's name, capitalised).
+    (words the PII filter masks as a person's name, capitalised). The texts are masked first,
+    as the exits a label reaches say (`LABEL_EXITS`, with the customer's `known` values): a
+    password or key the customer sent twice is no shared word either.
     """
     banned = {part.lower() for part in avoid.split()}
+    texts = [_PLACEHOLDER.sub(" ", _masked(text, known)) for text in texts]
     seen_in: Counter[str] = Counter()  # by stem: "drops" and "dropped" are one word
     forms: dict[str, Counter[str]] = {}
     first_seen: dict[str, int] = {}
@@ -258,6 +277,10 @@ def issue_label(texts: list[str], *, avoid: str = "") -> str:
         picked.pop()
         label = " ".join(picked)
     return label[:LABEL_MAX_LENGTH] or "same problem"
+
+
+def _masked(text: str, known: pii.KnownIdentifiers | None) -> str:
+    return pii.redact(text, known=known, kinds=_LABEL_KINDS).text
 
 
 def _is_a_name(word: str) -> bool:

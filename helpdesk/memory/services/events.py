@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
-
 from helpdesk.memory import ids
 from helpdesk.memory.backends.base import MemoryBackend
 from helpdesk.memory.models import MirrorEntry
-from helpdesk.memory.outgoing import outgoing_text
+from helpdesk.memory.outgoing import outgoing_customer_name, outgoing_text
 from helpdesk.memory.types import (
     DeliveryOutcome,
     MessagePosted,
@@ -27,7 +25,7 @@ from tickets.models import Message, Ticket
 
 
 def _customer_participant(ticket: Ticket) -> Participant:
-    name = "Customer" if settings.MEMORY_MASK_CONTACTS else ticket.customer.name
+    name = outgoing_customer_name(ticket.customer)
     return Participant(id=ids.customer_id(ticket.customer_id), name=name, speaker=Speaker.USER)
 
 

@@ -1,8 +1,9 @@
 """Memories extracted by the language model, when one is configured.
 
-The model sees the ticket with personal data masked (it is a third party); what it
-returns is checked (every memory must name one of the ticket's messages, or none)
-and the placeholders are put back, since the memories stay in our own database.
+The model sees the ticket with personal data masked as the language model's exit says
+(`helpdesk.pii.exits`: every kind; it is a third party); what it returns is checked
+(every memory must name one of the ticket's messages, or none) and the placeholders are
+put back, since the memories stay in our own database.
 Any failure raises `LanguageModelError`, and the engine uses the offline extractor.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from helpdesk import pii
 from helpdesk.memory.backends.embedded.extraction import Extracted, TurnText
+from helpdesk.pii.exits import Exit, mask
 from helpdesk.replies.llm import ChatMessage, LanguageModel, LanguageModelError, parse_json_object
 
 MAX_TURNS = 60
@@ -66,17 +68,17 @@ def llm_extract(
 ) -> list[Extracted]:
     mapping = pii.PlaceholderMap()
 
-    def mask(text: str) -> str:
-        return pii.redact(text[:MAX_TURN_CHARS], known=known, mapping=mapping).text
+    def masked(text: str) -> str:
+        return mask(text[:MAX_TURN_CHARS], Exit.LANGUAGE_MODEL, known=known, mapping=mapping).text
 
     shown = list(turns)[-MAX_TURNS:]
     document = {
-        "subject": mask(subject),
+        "subject": masked(subject),
         "messages": [
             {
                 "id": t.message_id,
                 "from": "customer" if t.is_customer else "support",
-                "text": mask(t.text),
+                "text": masked(t.text),
             }
             for t in shown
         ],
