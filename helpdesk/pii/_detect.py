@@ -134,6 +134,8 @@ def _persons(text: str) -> list[Cand]:
             words = m[1].split()
             if words[0].casefold() in P.STOP | P.LABEL_WORDS | P.COMMON:
                 continue
+            if rx is P.SPEAKER and len(words) == 1 and _person.plain(words[0]):
+                continue  # "Urgent: ...", "Reason: ...": a heading, not who speaks
             if rx is P.CUE_NAME and not (
                 (_is_name(words[0]) and (len(words) > 1 or not _person.plain(words[0])))
                 or _person.rare(words[0])

@@ -26,6 +26,8 @@ from ._base import ADDRESS, PERSON, PHONE, ZIP
 
 MODEL = Path(__file__).resolve().parent / "data" / "tagger.crfsuite"
 MIN_CONFIDENCE = 0.5
+# A single word in no name list ("Wifi", "Lefebvre") is a name only when the model is this sure.
+LONE_WORD_CONFIDENCE = 0.9
 
 TOKEN = re.compile(r"\w+|[^\w\s]")
 KINDS = {"PER": PERSON, "ADDR": ADDRESS, "ZIP": ZIP, "PHONE": PHONE}
@@ -192,7 +194,7 @@ def tag(
         if confidence >= min_confidence:
             for a, b in _pieces(text, toks, i, j, KINDS[tag_]):
                 cand = (KINDS[tag_], toks[a][0], toks[b - 1][1])
-                if _plausible(text, cand, [text[s:e] for s, e in toks[a:b]]):
+                if _plausible(text, cand, [text[s:e] for s, e in toks[a:b]], confidence):
                     found.append(cand)
         i = j
     return found
@@ -219,13 +221,16 @@ UNIT_WORDS = UNITS | frozenset(
 )
 
 
-def _plausible(text: str, cand: Cand, words: list[str]) -> bool:
-    """The sanity checks of the rules: a common English word alone is no name, an address
+def _plausible(text: str, cand: Cand, words: list[str], confidence: float) -> bool:
+    """The sanity checks of the rules: a common English word alone is no name (nor a word in no
+    name list, unless the model is sure), an address
     inside a sentence names a street (not just a floor or a room), and a postcode stands alone
     on its line (after a label) or beside a place name."""
     kind, start, end = cand
     if kind == PERSON and len(words) == 1:
-        return not L.is_common(words[0]) or L.is_given(words[0]) or L.is_surname(words[0])
+        if L.is_given(words[0]) or L.is_surname(words[0]):
+            return True
+        return not L.is_common(words[0]) and confidence >= LONE_WORD_CONFIDENCE
     if kind == ZIP:
         return _alone(text, start, end) or _next_to_a_place(text, start, end)
     if kind == ADDRESS:
