@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from ._base import (
@@ -59,6 +60,7 @@ from ._base import (
     IBAN,
     IP,
     LABELS,
+    NATIONAL_ID,
     PERSON,
     PHONE,
     PRIORITY,
@@ -73,8 +75,8 @@ from ._detect import Cand, detect
 
 __all__ = [
     "ADDRESS", "ALL", "CARD", "CONTACT_KINDS", "CUSTOMER_ID", "DRIVER_LICENSE", "EMAIL", "IBAN",
-    "IP", "PERSON", "PHONE", "SECRET", "SECRET_KINDS", "SSN", "ZIP", "KnownIdentifiers",
-    "PlaceholderMap", "Redaction", "Span", "mirror_kinds", "redact",
+    "IP", "NATIONAL_ID", "PERSON", "PHONE", "SECRET", "SECRET_KINDS", "SSN", "ZIP",
+    "KnownIdentifiers", "PlaceholderMap", "Redaction", "Span", "mirror_kinds", "redact",
 ]  # fmt: skip
 
 
@@ -105,7 +107,8 @@ class Redaction:
 
 
 def _norm(kind: str, value: str) -> str:
-    if kind in (PHONE, CARD, SSN, IBAN):
+    value = unicodedata.normalize("NFKC", value)
+    if kind in (PHONE, CARD, SSN, NATIONAL_ID, IBAN):
         return re.sub(r"[^0-9A-Za-z]", "", value).upper()
     return " ".join(value.casefold().split())
 
