@@ -1,19 +1,22 @@
 """National identity numbers of several countries, by format, checksum (python-stdnum) and cue.
 
-* Strong formats, masked alone when their checksum holds: Spanish DNI (``12345678Z``) and NIE,
-  Italian codice fiscale, Portuguese Cartão de Cidadão, Finnish HETU, Swiss AHV (``756.``),
-  and UK National Insurance numbers (no checksum; capitals in the HMRC letter rules).
+* Formats with letters, masked alone when their checksum holds: Spanish DNI (``12345678Z``)
+  and NIE, Italian codice fiscale, Portuguese Cartão de Cidadão, Finnish HETU; and UK National
+  Insurance numbers in capitals (no checksum, the HMRC letter rules). The German social
+  insurance number (``65 170839 J 003``), a Corsican French NIR and a NINO in small letters
+  need their cue word as well.
 * Numbers of digits alone (German Steuer-ID, French NIR, Dutch BSN, Polish PESEL, Danish CPR,
-  Swedish personnummer, Norwegian fødselsnummer, Austrian and German social insurance,
-  Spanish NSS, Portuguese NIF and NISS, Belgian national number) are everyday numbers too:
-  they are masked after a cue word of their own kind nearby ("Steuer-ID", "BSN", "numéro de
-  sécurité sociale", ...), or after a general one ("Personalausweis", "identity number")
-  when the checksum holds as well. The French NIR in its printed layout (``1 84 12 76 451
-  089 46``) and the Belgian number with its dots are masked alone when the checksum holds.
+  Swedish personnummer, Norwegian fødselsnummer, Austrian social insurance, Spanish NSS,
+  Portuguese NIF and NISS, Belgian national number, Swiss AHV) are everyday numbers too: they
+  are masked after a cue word of their own kind nearby ("Steuer-ID", "BSN", "numéro de
+  sécurité sociale", ...), checksum or not (a mistyped id is still someone's id), unless a
+  word naming another number (a phone, an order) comes between; or after a general cue
+  ("Personalausweis", "identity number") when the checksum holds. The French NIR in its
+  printed layout (``1 84 12 76 451 089 46``), the Belgian number with its dots and the Swiss
+  ``756.1234.5678.97`` are masked alone when the checksum holds.
 
 All of it reads the normalised text (`_normal`). US social security numbers are ``US_SSN``,
-found in `_detect`.
-"""
+found in `_detect`."""
 
 from __future__ import annotations
 
@@ -101,6 +104,24 @@ def _any(_: str) -> bool:
     return True
 
 
+def _es_nss(digits: str) -> bool:
+    """Spanish social security number: province, number, and the two digits of mod 97."""
+    province, number, check = int(digits[:2]), int(digits[2:10]), int(digits[10:])
+    base = number + province * 10**7 if number < 10**7 else int(digits[:10])
+    return base % 97 == check
+
+
+_SV_WEIGHTS = (2, 1, 2, 5, 7, 1, 2, 1, 2, 1, 2, 1)
+
+
+def _de_sv(value: str) -> bool:
+    """German social insurance number: area, birth date, initial, serial, check digit."""
+    v = re.sub(r"\s", "", value).upper()
+    digits = v[:8] + f"{ord(v[8]) - 64:02d}" + v[9:11]
+    total = sum(sum(divmod(int(d) * w, 10)) for d, w in zip(digits, _SV_WEIGHTS, strict=True))
+    return total % 10 == int(v[11])
+
+
 DIGIT_IDS = (
     Digits((11,), idnr.is_valid, _STEUER_ID),
     Digits((15,), nir.is_valid, _NIR, re.compile(r"\d \d{2} \d{2} \d{2} \d{3} \d{3} \d{2}")),
@@ -110,13 +131,15 @@ DIGIT_IDS = (
     Digits((10, 12), personnummer.is_valid, _PERSONNUMMER),
     Digits((11,), fodselsnummer.is_valid, _FODSELSNUMMER),
     Digits((10,), vnr.is_valid, _AT_SV),
-    Digits((12,), _any, _ES_NSS),
+    Digits((12,), _es_nss, _ES_NSS),
     Digits((9,), pt_nif.is_valid, _PT_NIF),
     Digits((11,), _any, _PT_NISS),
     Digits((11,), nn.is_valid, _BE_NN, re.compile(r"\d{2}\.\d{2}\.\d{2}[-.]\d{3}\.\d{2}")),
     Digits((13,), ahv.is_valid, _AHV, re.compile(r"756\.\d{4}\.\d{4}\.\d{2}")),
 )
 
+_SIX_DIGITS = re.compile(r"\d(?:\D*\d){5}")
+_NINE_DIGITS = re.compile(r"\d(?:\D*\d){8}")
 # Digit groups joined by one separator each; atomic, so a run is never cut short to fit.
 _RUN = re.compile(r"(?<![\w+\-./])(?<!\d )(?>\d+(?:(?: ?[./-] ?| )\d+)*)(?![\w-])")
 
@@ -165,27 +188,42 @@ LETTERED_IDS = (
         nir.is_valid,
         _NIR,
     ),
-    # German social insurance number: area, birth date, initial, serial (no checksum here).
-    Lettered(re.compile(r"(?i)(?<!\w)\d{2} ?\d{6} ?[A-Z] ?\d{3}(?!\w)"), _any, _DE_SV),
+    Lettered(re.compile(r"(?i)(?<!\w)\d{2} ?\d{6} ?[A-Z] ?\d{3}(?!\w)"), _de_sv, _DE_SV),
+)
+
+
+# Between a cue and a number, a word that names another number: the cue is not about it.
+_OTHER = re.compile(
+    r"(?i)(?<!\w)(?:tel(?:\.|ef)|t[eé]l[eé]ph|phone|call|mobile|ruf|anruf|handy|appel|llam|chiam|"
+    r"bel(?:len|t|\b)|lig(?:a|ue|uem|ar)\b|order|"
+    r"bestell|commande|pedido|ordine|encomenda|rechnung|invoice|factur|fattur|fatur|kunden|"
+    r"customer|client|klant|tracking|sendung|suivi|seguimiento|spedizion|rastreio|iban|konto|"
+    r"account|compte|cuenta|conto|rekening|conta)"
 )
 
 
 def _near(cue: re.Pattern[str], text: str, start: int, end: int) -> bool:
-    """A cue in the 60 characters before the number, or the 30 after it."""
-    return bool(cue.search(text, max(0, start - 60), start) or cue.search(text, end, end + 30))
+    """A cue in the 60 characters before the number, or the 30 after it, with no word
+    naming another kind of number (a phone, an order) between them."""
+    before = [c.end() for c in cue.finditer(text, max(0, start - 60), start)]
+    if before and not _OTHER.search(text, before[-1], start):
+        return True
+    after = cue.search(text, end, end + 30)
+    return after is not None and not _OTHER.search(text, end, after.start())
 
 
 def national_ids(text: str) -> list[Span]:
     """Spans of national identity numbers in the normalised `text`."""
     out: list[Span] = []
+    if not _SIX_DIGITS.search(text):  # every format has at least six
+        return out
     for lettered in LETTERED_IDS:
         for m in lettered.shape.finditer(text):
-            value = re.sub(r"[\s-]", "", m[0]).upper()
             if lettered.cue is not None and not _near(lettered.cue, text, *m.span()):
                 continue
-            if lettered.valid(value):
+            if lettered.valid(m[0].upper()):
                 out.append(m.span())
-    if sum(c.isdigit() for c in text) < 9:
+    if not _NINE_DIGITS.search(text):
         return out
     for m in _RUN.finditer(text):
         digits = re.sub(r"\D", "", m[0])

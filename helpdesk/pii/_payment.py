@@ -17,11 +17,14 @@ from stdnum import luhn
 # Digit groups joined by one separator each (a space, or a dot, dash or slash with a space
 # either side or not); atomic, so a run is never cut short to fit.
 _RUN = re.compile(r"(?<![\w+\-./])(?>\d+(?:(?: ?[./-] ?| )\d+)*)(?![\w-])")
+_TWELVE_DIGITS = re.compile(r"\d(?:\D*\d){11}")
 _SEP = re.compile(r" ?[./-] ?| ")
 CARD_CUE = re.compile(
     r"(?i)\b(?:card|cc|visa|master ?card|maestro|amex|karte|kreditkarte|carte|cb|tarjeta|"
     r"carta|kaart|creditcard|cart[aã]o|kort|karta|kartice)\b\W{0,12}(?:\w+\W+){0,3}$"
 )
+# Numbers that pass the Luhn check without being cards: device and product numbers.
+NOT_CARD_CUE = re.compile(r"(?i)\b(?:imei|ean|gtin|upc|isbn|sim|iccid|meid)\b\W{0,6}$")
 _LAYOUTS = {(4, 4, 4, 4), (4, 6, 5), (4, 6, 4), (4, 4, 4, 4, 3), (4, 4, 4, 4, 2), (4, 4, 4, 4, 1)}
 _IBAN = re.compile(
     r"(?i)(?<![\w-])[A-Z]{2}\d{2}(?:[ .-]?[A-Z0-9]{4}){2,7}(?:[ .-]?[A-Z0-9]{1,3})?(?!\w)"
@@ -32,6 +35,10 @@ def _card_ok(digits: str) -> bool:
     return len(set(digits)) > 1 and luhn.is_valid(digits)
 
 
+def _not_card(text: str, start: int) -> bool:
+    return bool(NOT_CARD_CUE.search(text[max(0, start - 20) : start]))
+
+
 def _cue(text: str, start: int) -> bool:
     return bool(CARD_CUE.search(text[max(0, start - 40) : start]))
 
@@ -39,7 +46,7 @@ def _cue(text: str, start: int) -> bool:
 def cards(text: str) -> list[tuple[int, int]]:
     """Spans of Luhn-valid card numbers in `text`."""
     out: list[tuple[int, int]] = []
-    if sum(c.isdigit() for c in text) < 12:
+    if not _TWELVE_DIGITS.search(text):
         return out
     for m in _RUN.finditer(text):
         groups = [(g.start(), g.end()) for g in re.finditer(r"\d+", m[0])]
@@ -52,7 +59,7 @@ def cards(text: str) -> list[tuple[int, int]]:
             digits = re.sub(r"\D", "", m[0])
             if seps - {"", "-"} and (layout not in _LAYOUTS or len(seps) > 1):
                 continue
-            if total == 12 and not _cue(text, m.start()):
+            if (total == 12 and not _cue(text, m.start())) or _not_card(text, m.start()):
                 continue
             if _card_ok(digits):
                 out.append(m.span())

@@ -41,10 +41,13 @@ _LOGIN = (
 )
 _PIN = (
     r"pin(?:[ -]?(?:code|nummer|number|nr\.?|kod|kode))?|code pin|c[oó]digo pin|codice pin|"
-    r"pincode|pinkode?|kod pin|geheimzahl|geheimnummer|cvv2?|cvc2?|(?:card )?security code|"
-    r"sicherheitscode|(?:karten)?pr[uü](?:e)?fnummer|cryptogramme(?: visuel)?|"
-    r"code de s[eé]curit[eé]|c[oó]digo de seguridad|codice di sicurezza|beveiligingscode|"
-    r"c[oó]digo de seguran[cç]a"
+    r"pincode|pinkode?|kod pin|geheimzahl|geheimnummer"
+)
+# A card's security code: three or four digits.
+_CVC = (
+    r"cvv2?|cvc2?|cid|(?:card )?security code|sicherheitscode|(?:karten)?pr[uü](?:e)?fnummer|"
+    r"cryptogramme(?: visuel)?|code de s[eé]curit[eé]|c[oó]digo de seguridad|"
+    r"codice di sicurezza|beveiligingscode|c[oó]digo de seguran[cç]a|cvv-?code"
 )
 _KEY = (
     r"api[ _-]?(?:key|token|secret|schl(?:ü|ue)ssel|sleutel)|"
@@ -58,12 +61,14 @@ _KEY = (
 )
 _VERB = (
     r"is|was|are|ist|war|lautet|lautete|hei(?:ß|ss)t|est|[eé]tait|c'est|es|era|fue|[eèé]|"
-    r"foi|wordt|werd|[aä]r|var|er|jest|to|auf|naar|para"
+    r"foi|wordt|werd|[aä]r|var|er|jest|to|auf|naar|para|en|in"
 )
 _NOW = (
     r"now|still|jetzt|nun|noch|immer noch|maintenant|toujours|ahora|todav[ií]a|ora|ancora|nu|"
     r"nog|agora|ainda"
 )
+_NEW = r"new|neues|neue|nouveau|nouvelle|nueva|nuevo|nuova|nuovo|nieuwe|nieuw|nova|novo"
+_ARTICLE = r"the|el|la|lo|der|die|das|le|il|o|het|de"
 _QUOTES = "\"'\u201c\u201d\u201e\u00ab\u00bb\u2018\u2019\u2039\u203a`"
 # A few words (for the portal, du compte, de mi cuenta) may come between the cue and the value.
 _BETWEEN = (
@@ -72,9 +77,10 @@ _BETWEEN = (
     rf"(?:\s+[^\s:=.,;!?{_QUOTES}]+){{1,3}}?(?=\s*[:=]|\s+(?:{_VERB})(?![^\W_])))?"
 )
 PHRASE = re.compile(
-    rf"(?i)(?<![^\W_])(?:(?P<key>{_KEY})|(?P<pin>{_PIN})|(?P<pw>{_LOGIN}))(?![^\W_])"
-    rf"[{_QUOTES}]?{_BETWEEN}"
-    rf"(?:\s*(?P<assign>[:=]|=>|->)|\s+(?P<verb>{_VERB})(?:\s+(?:{_NOW}))?(?:\s*:)?)?\s*"
+    rf"(?i)(?<![^\W_])(?:(?P<key>{_KEY})|(?P<cvc>{_CVC})|(?P<pin>{_PIN})|(?P<pw>{_LOGIN}))"
+    rf"(?![^\W_])(?:\s+(?:{_NEW})(?![^\W_]))?[{_QUOTES}]?{_BETWEEN}"
+    rf"(?:\s*(?P<assign>[:=]|=>|->|-(?=\s))|,?\s+(?:(?:{_NOW})\s+)?(?P<verb>{_VERB})(?![^\W_])"
+    rf"(?:\s+(?:{_NOW})(?![^\W_]))?(?:\s*:)?(?:\s+(?:{_ARTICLE})(?=\s))?)?\s*"
     rf"(?:(?P<q>[{_QUOTES}])(?P<qval>[^{_QUOTES}\n]{{1,100}})[{_QUOTES}]"
     rf"|(?P<val>[^\s{_QUOTES}][^\s\"\u201c\u201d\u201e\u00ab\u00bb]{{0,199}}))"
 )
@@ -82,11 +88,10 @@ _OWNER = (
     r"my|our|the|your|his|her|mein|meine|unser|unsere|das|der|die|mon|ma|notre|le|la|mi|su|"
     r"nuestra|el|il mio|la mia|mijn|onze|ons|het|de|a minha|o meu|minha|meu|mitt|min|moje"
 )
-_NEW = r"new|neues|neue|nouveau|nouvelle|nueva|nuevo|nuova|nuovo|nieuwe|nieuw|nova|novo"
 BEFORE = re.compile(
     rf"(?i)(?<![^\s{_QUOTES}(])(?P<val>[^\s{_QUOTES}]{{4,100}})\s+"
     rf"(?:is|was|ist|war|est|[eé]tait|es|era|[eèé]|foi|[aä]r|er|jest)\s+(?:(?:{_OWNER})\s+)?"
-    rf"(?:(?:{_NEW})\s+)?(?:(?P<pin>{_PIN})|{_LOGIN}|{_KEY})(?![^\W_])"
+    rf"(?:(?:{_NEW})\s+)?(?:(?P<pin>{_PIN}|{_CVC})|{_LOGIN}|{_KEY})(?![^\W_])"
 )
 TOKEN = re.compile(
     r"\b(?:sk-[A-Za-z0-9_-]{16,}|(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|AKIA[0-9A-Z]{16}|"
@@ -98,12 +103,36 @@ TOKEN = re.compile(
 )
 LINK_PASSWORD = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]+:([^/\s@]+)@")
 
+# The first word of every cue above, and the endings of compounds ("WLAN-Passwort" is two
+# words, "Inlogwachtwoord" one): a text with none of them has no cue. Keep in step with the
+# cue lists; tests/helpdesk/test_pii_secrets.py checks every cue of the secret table.
+CUE_WORDS = _words(
+    """password passwd pwd pw passcode passphrase pass passwort kennwort zugangscode
+    zugangsdaten mot mdp code contraseña contrasena clave código codigo parola codice
+    wachtwoord toegangscode senha palavra lösenord losenord adgangskode passord kodeord hasło
+    haslo heslo şifre sifre pin pincode pinkod pinkode kod geheimzahl geheimnummer cvv cvv2 cvc
+    cvc2 cid card security sicherheitscode prüfnummer pruefnummer kartenprüfnummer
+    kartenpruefnummer cryptogramme beveiligingscode api clé cle chiave chave access auth bearer
+    refresh session personal token secret private signing webhook license licence product
+    client aws authorization jeton zugangstoken zugangsschlüssel zugangsschluessel
+    lizenzschlüssel lizenzschluessel schlüssel schluessel sleutel geheime"""
+)
+_COMPOUND_ENDS = ("passwort", "kennwort", "wachtwoord")
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _has_cue(text: str) -> bool:
+    words = set(_WORD.findall(text.casefold()))
+    return not words.isdisjoint(CUE_WORDS) or any(w.endswith(_COMPOUND_ENDS) for w in words)
+
+
 # Words that follow a cue without being its value ("password: forgotten", "PIN: see below").
 ORDINARY = _words(
     """the a an my your our his her their this that it is was not none null n/a na nil empty
     blank same below above attached here there required incorrect wrong invalid expired reset
     forgotten forgot changed correct ok okay please and or but for to with unknown missing
-    hidden sent works working link field page again too also still now
+    hidden sent works working link field page again too also still now see check look ask
+    call follows following unchanged default as in on at
     der die das den dem ein eine mein meine dein ihr ist war nicht kein keine falsch vergessen
     abgelaufen geändert gesperrt leer siehe unten oben anbei bitte und oder zurücksetzen
     ungültig korrekt richtig funktioniert noch
@@ -146,9 +175,9 @@ def _accept(kind: str, mode: str, value: str) -> bool:
     if value.casefold() in ORDINARY or not value:
         return False
     pin_digits = value.isdigit() and 3 <= len(value) <= 12
-    if kind == "pin":
+    if kind in ("pin", "cvc"):
         if mode == "direct":
-            return value.isdigit() and 4 <= len(value) <= 8
+            return value.isdigit() and (3 if kind == "cvc" else 4) <= len(value) <= 8
         return pin_digits or _looks_secret(value)
     if mode == "assign":
         return len(value) >= (6 if kind == "key" else 3)
@@ -176,12 +205,14 @@ def secrets(text: str) -> list[Span]:
     """Spans of secrets written in the normalised `text`."""
     out = [m.span() for m in TOKEN.finditer(text)]
     out += [m.span(1) for m in LINK_PASSWORD.finditer(text)] if "://" in text else []
+    if not _has_cue(text):
+        return out
     for m in PHRASE.finditer(text):
         found = _value(m)
         if found is None:
             continue
         mode, start, end = found
-        kind = "pw" if m["pw"] else "pin" if m["pin"] else "key"
+        kind = next(k for k in ("pw", "pin", "cvc", "key") if m[k])
         if _accept(kind, mode, text[start:end]):
             out.append((start, end))
     for m in BEFORE.finditer(text):
