@@ -3,9 +3,9 @@
 Both read the normalised text (`_normal`): full-width digits and no-break spaces are already
 plain. A card is a run of digit groups joined by spaces, dashes, dots or slashes; dots and
 slashes only in a card's own layout (4-4-4-4, 4-6-5), so dates, versions, prices and
-addresses stay. Longer runs (tracking numbers) hold a card only in that layout and after a
-card word. An IBAN may be in any case, its groups joined by spaces, dashes or dots.
-"""
+addresses stay. A longer run (a card beside its expiry or a date, a tracking number) holds a
+card only in that layout and after a card word. An IBAN may be in any case, its groups joined
+by spaces, dashes or dots."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from stdnum import luhn
 
 # Digit groups joined by one separator each (a space, or a dot, dash or slash with a space
 # either side or not); atomic, so a run is never cut short to fit.
-_RUN = re.compile(r"(?<![\w+\-./])(?>\d+(?:(?: ?[./-] ?| )\d+)*)(?![\w-])")
+_RUN = re.compile(r"(?<![\w+\-./])(?<!\d )(?>\d+(?:(?: ?[./-] ?| )\d+)*)(?![\w-])")
 _TWELVE_DIGITS = re.compile(r"\d(?:\D*\d){11}")
 _SEP = re.compile(r" ?[./-] ?| ")
 CARD_CUE = re.compile(
@@ -63,7 +63,7 @@ def cards(text: str) -> list[tuple[int, int]]:
                 continue
             if _card_ok(digits):
                 out.append(m.span())
-        elif _cue(text, m.start()):
+        elif len(groups) <= 8 and _cue(text, m.start()):
             out += _card_in_run(m, groups)
     return out
 
@@ -82,13 +82,22 @@ def _card_in_run(m: re.Match[str], groups: list[tuple[int, int]]) -> list[tuple[
     return []
 
 
+_AS_DIGITS = str.maketrans({chr(65 + i): str(10 + i) for i in range(26)})
+
+
+def _mod97(compact: str) -> bool:
+    """ISO 7064 mod 97-10 alone: a quick test before python-stdnum's full check."""
+    return int((compact[4:] + compact[:4]).translate(_AS_DIGITS)) % 97 == 1
+
+
 def ibans(text: str) -> list[tuple[int, int]]:
     """Spans of IBANs whose ISO 13616 checksum holds, in any case and with any separators."""
     out: list[tuple[int, int]] = []
     for m in _IBAN.finditer(text):
         value = m[0]
         while len(value) >= 15:  # drop trailing groups until the checksum holds
-            if std_iban.is_valid(re.sub(r"[ .-]", "", value).upper()):
+            compact = re.sub(r"[ .-]", "", value).upper()
+            if _mod97(compact) and std_iban.is_valid(compact):
                 out.append((m.start(), m.start() + len(value)))
                 break
             cut = max(value.rfind(" "), value.rfind("-"), value.rfind("."))

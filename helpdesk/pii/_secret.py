@@ -45,7 +45,7 @@ _PIN = (
 )
 # A card's security code: three or four digits.
 _CVC = (
-    r"cvv2?|cvc2?|cid|(?:card )?security code|sicherheitscode|(?:karten)?pr[uü](?:e)?fnummer|"
+    r"cvv2?|cvc2?|(?:card )?security code|sicherheitscode|(?:karten)?pr[uü](?:e)?fnummer|"
     r"cryptogramme(?: visuel)?|code de s[eé]curit[eé]|c[oó]digo de seguridad|"
     r"codice di sicurezza|beveiligingscode|c[oó]digo de seguran[cç]a|cvv-?code"
 )
@@ -101,6 +101,7 @@ TOKEN = re.compile(
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----",
     re.DOTALL,
 )
+LINK = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.)\S+")
 LINK_PASSWORD = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]+:([^/\s@]+)@")
 
 # The first word of every cue above, and the endings of compounds ("WLAN-Passwort" is two
@@ -111,7 +112,7 @@ CUE_WORDS = _words(
     zugangsdaten mot mdp code contraseña contrasena clave código codigo parola codice
     wachtwoord toegangscode senha palavra lösenord losenord adgangskode passord kodeord hasło
     haslo heslo şifre sifre pin pincode pinkod pinkode kod geheimzahl geheimnummer cvv cvv2 cvc
-    cvc2 cid card security sicherheitscode prüfnummer pruefnummer kartenprüfnummer
+    cvc2 card security sicherheitscode prüfnummer pruefnummer kartenprüfnummer
     kartenpruefnummer cryptogramme beveiligingscode api clé cle chiave chave access auth bearer
     refresh session personal token secret private signing webhook license licence product
     client aws authorization jeton zugangstoken zugangsschlüssel zugangsschluessel
@@ -147,6 +148,9 @@ ORDINARY = _words(
     o os as um uma meu minha é não esquecida errada incorreta expirada alterada bloqueada
     vazia abaixo anexo"""
 )
+# Cue words that are ordinary words too (Spanish "clave" is also "the key point"): even after a
+# colon, their value must look like a secret.
+WEAK_CUES = _words("clave clé cle chiave chave sleutel schlüssel schluessel secret token parola")
 _SYMBOLS = frozenset("!#$%&*+/=?@^_~-.,;:()[]{}<>|\\")
 _TRAILING = ".,;:!?)]}>"
 _HEX = re.compile(r"[0-9a-fA-F]{16,}")
@@ -188,7 +192,7 @@ def _accept(kind: str, mode: str, value: str) -> bool:
     return len(value) >= 6 and _mixed(value)
 
 
-def _value(m: re.Match[str]) -> tuple[str, int, int] | None:
+def _value(m: re.Match[str], kind: str) -> tuple[str, int, int] | None:
     """The mode, and the span of the value without the punctuation that ends a sentence."""
     if m["qval"] is not None:
         start, end = m.span("qval")
@@ -196,9 +200,17 @@ def _value(m: re.Match[str]) -> tuple[str, int, int] | None:
     else:
         start, end = m.span("val")
         mode = "assign" if m["assign"] else "verb" if m["verb"] else "direct"
+        if mode == "direct" and not m.string[start - 1].isspace():
+            return None  # "password-reset", "/mdp/": one word, no value
+    if mode == "assign" and m[kind].casefold() in WEAK_CUES:
+        mode = "verb"
     while end > start and m.string[end - 1] in _TRAILING:
         end -= 1
     return (mode, start, end) if end > start else None
+
+
+def _in_link(links: list[Span], pos: int) -> bool:
+    return any(a <= pos < b for a, b in links)
 
 
 def secrets(text: str) -> list[Span]:
@@ -207,15 +219,20 @@ def secrets(text: str) -> list[Span]:
     out += [m.span(1) for m in LINK_PASSWORD.finditer(text)] if "://" in text else []
     if not _has_cue(text):
         return out
+    links = [m.span() for m in LINK.finditer(text)]
     for m in PHRASE.finditer(text):
-        found = _value(m)
+        kind = next(k for k in ("pw", "pin", "cvc", "key") if m[k])
+        found = _value(m, kind)
         if found is None:
             continue
         mode, start, end = found
-        kind = next(k for k in ("pw", "pin", "cvc", "key") if m[k])
+        if _in_link(links, m.start()) and mode != "assign":
+            continue  # a word of a link ("/reset-password-help"), not a cue; "?pw=x" is
         if _accept(kind, mode, text[start:end]):
             out.append((start, end))
     for m in BEFORE.finditer(text):
+        if _in_link(links, m.start()):
+            continue
         value = m["val"].rstrip(_TRAILING)
         if _mixed(value) or (m["pin"] and value.isdigit() and 4 <= len(value) <= 8):
             out.append((m.start("val"), m.start("val") + len(value)))

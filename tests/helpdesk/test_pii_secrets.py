@@ -35,6 +35,7 @@ from stdnum.us import ssn as us_ssn
 from bench.pii_secrets import compact, formats, leaks, load
 from helpdesk import pii
 from helpdesk.pii import ALL, NATIONAL_ID, SECRET_KINDS, PlaceholderMap, _normal, _secret, redact
+from helpdesk.pii._base import PRIORITY
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ROWS = load(DATA / "pii_secrets.json")
@@ -263,6 +264,35 @@ def test_a_card_beside_its_expiry_or_a_date_is_found_after_a_card_word() -> None
     )
     tracking = "tracking 9400 1000 0000 0000 0000 00"
     assert redact(tracking, kinds=SECRET_KINDS).text == tracking
+
+
+# --- overlapping detections ------------------------------------------------------------------
+
+
+def _resolve_reference(cands: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """The resolver as first written: plain, and quadratic in the number of spans."""
+    chosen: list[tuple[str, int, int]] = []
+    order = sorted(cands, key=lambda c: (-PRIORITY[c[0]], c[1] - c[2], c[1]))
+    for kind, start, end in order:
+        pieces = [(start, end)]
+        for _, s, e in chosen:
+            pieces = [p for a, b in pieces for p in ((a, min(b, s)), (max(a, e), b)) if p[0] < p[1]]
+        chosen += [(kind, a, b) for a, b in pieces if b - a >= 2 or (start == a and end == b)]
+    return sorted(chosen, key=lambda c: c[1])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(sorted(PRIORITY)), st.integers(0, 60), st.integers(1, 15)),
+        max_size=15,
+    )
+)
+def test_the_resolver_keeps_what_the_plain_one_kept(spans: list[tuple[str, int, int]]) -> None:
+    # Rewritten with bisection for texts with thousands of secrets ("password: x" repeated).
+    cands = [(kind, start, start + size) for kind, start, size in spans]
+
+    assert pii._resolve(cands) == _resolve_reference(cands)
 
 
 # --- random cards ---------------------------------------------------------------------------
