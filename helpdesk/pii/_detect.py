@@ -136,6 +136,9 @@ def _known(text: str, known: KnownIdentifiers) -> list[Cand]:
     return out
 
 
+_SECRET_DETECTED = frozenset({SECRET, CARD, IBAN, NATIONAL_ID, SSN, DRIVER_LICENSE})
+
+
 def _secrets(text: str, kinds: frozenset[str]) -> list[Cand]:
     """Cards, IBANs, national ids, licences and secrets, found in the normalised text."""
     norm = _normal.normalise(text)
@@ -180,9 +183,6 @@ def detect(text: str, known: KnownIdentifiers | None, kinds: frozenset[str]) -> 
     if known is not None:
         c += [s for s in _known(text, known) if s[0] in kinds or s[0] == CUSTOMER_ID]
     return c
-
-
-_SECRET_DETECTED = frozenset({SECRET, CARD, IBAN, NATIONAL_ID, SSN, DRIVER_LICENSE})
 
 
 def _has_digit(text: str, cand: Cand) -> bool:
