@@ -6,10 +6,8 @@ import ipaddress
 import re
 
 import phonenumbers
-from stdnum import iban as std_iban
-from stdnum import luhn
 
-from . import _address, _person, _regions, _tagger
+from . import _address, _national, _normal, _payment, _person, _regions, _secret, _tagger
 from . import _patterns as P
 from ._base import (
     ADDRESS,
@@ -19,6 +17,7 @@ from ._base import (
     EMAIL,
     IBAN,
     IP,
+    NATIONAL_ID,
     PERSON,
     PHONE,
     SECRET,
@@ -77,32 +76,6 @@ def _phones(text: str) -> list[Cand]:
             continue
         if raw.startswith(("+", "(")) or _phone_cue(text, m.start()):
             out.append((PHONE, m.start(), m.end()))
-    return out
-
-
-def _cards(text: str) -> list[Cand]:
-    out = []
-    urls = _url_spans(text)
-    for m in P.CARD.finditer(text):
-        if _in_url(urls, m.start(), m.end()):
-            continue
-        digits = re.sub(r"\D", "", m[0])
-        if len(digits) == 12 and not P.CARD_CUE.search(text[max(0, m.start() - 40) : m.start()]):
-            continue
-        if len(set(digits)) > 1 and luhn.is_valid(digits):
-            out.append((CARD, m.start(), m.end()))
-    return out
-
-
-def _ibans(text: str) -> list[Cand]:
-    out = []
-    for m in P.IBAN.finditer(text):
-        value = m[0]
-        while len(value) >= 15:  # drop trailing groups until the checksum holds
-            if std_iban.is_valid(value):
-                out.append((IBAN, m.start(), m.start() + len(value)))
-                break
-            value = value[: value.rfind(" ")] if " " in value else value[:-1]
     return out
 
 
@@ -166,22 +139,39 @@ def _known(text: str, known: KnownIdentifiers) -> list[Cand]:
     return out
 
 
+_SECRET_DETECTED = frozenset({SECRET, CARD, IBAN, NATIONAL_ID, SSN, DRIVER_LICENSE})
+
+
+def _secrets(text: str, kinds: frozenset[str]) -> list[Cand]:
+    """Cards, IBANs, national ids, licences and secrets, found in the normalised text."""
+    norm = _normal.normalise(text)
+    plain = norm.text
+    found: list[tuple[str, int, int]] = []
+    if SECRET in kinds:
+        found += [(SECRET, a, b) for a, b in _secret.secrets(plain)]
+    if CARD in kinds:
+        urls = _url_spans(plain)
+        found += [(CARD, a, b) for a, b in _payment.cards(plain) if not _in_url(urls, a, b)]
+    if IBAN in kinds:
+        found += [(IBAN, a, b) for a, b in _payment.ibans(plain)]
+    if NATIONAL_ID in kinds:
+        found += [(NATIONAL_ID, a, b) for a, b in _national.national_ids(plain)]
+    if SSN in kinds:
+        found += _group_spans(P.SSN, plain, SSN) + _group_spans(P.SSN_CUE, plain, SSN, 1)
+    if DRIVER_LICENSE in kinds:
+        dl = _group_spans(P.DL, plain, DRIVER_LICENSE, 1)
+        found += [s for s in dl if _has_digit(plain, s)]
+    return [(kind, *norm.span(a, b)) for kind, a, b in found if a < b]
+
+
 def detect(text: str, known: KnownIdentifiers | None, kinds: frozenset[str]) -> list[Cand]:
     c: list[Cand] = []
     if EMAIL in kinds:
         c += _group_spans(P.EMAIL, text, EMAIL)
-    if SECRET in kinds:
-        c += _group_spans(P.SECRET_KV, text, SECRET, 1) + _group_spans(P.SECRET_TOKEN, text, SECRET)
+    if kinds & _SECRET_DETECTED:
+        c += _secrets(text, kinds)
     if IP in kinds:
         c += _group_spans(P.IPV4, text, IP) + _ipv6(text)
-    if CARD in kinds:
-        c += _cards(text)
-    if IBAN in kinds:
-        c += _ibans(text)
-    if SSN in kinds:
-        c += _group_spans(P.SSN, text, SSN) + _group_spans(P.SSN_CUE, text, SSN, 1)
-    if DRIVER_LICENSE in kinds:
-        c += [s for s in _group_spans(P.DL, text, DRIVER_LICENSE, 1) if _has_digit(text, s)]
     if PHONE in kinds:
         c += _phones(text)
     addrs = _address.addresses(text) if ADDRESS in kinds else []
