@@ -117,7 +117,32 @@ def _persons(text: str) -> list[Cand]:
                 continue
             out.append((PERSON, m.start(1), m.end(1)))
     out += _person.persons(text)
-    return _person.spread(text, out)
+    return _person.spread(text, [c for c in out if not _not_a_name(text, c)])
+
+
+_DETERMINER = re.compile(r"(?i)\b(?:the|a|an|this|that|these|those|your|our|their)\s+$")
+_NUMBER_BEFORE = re.compile(r"\d[ \t]*$")
+_NUMBER_AFTER = re.compile(r"^,?[ \t]*\d")
+
+
+def _not_a_name(text: str, cand: Cand) -> bool:
+    """One word that a name rule took, but its neighbours say is no name: a product after
+    "the" ("the Lumen desk lamp"), a unit or currency after a number ("79 Kč"), a weekday or
+    month beside a date ("Thu, 20 Dec", "6 Jan"), an acronym label ("IBAN:")."""
+    _, start, end = cand
+    word = text[start:end]
+    if not word.isalpha():
+        return False
+    before, after = text[max(0, start - 12) : start], text[end : end + 4]
+    if _DETERMINER.search(before):
+        return True
+    if len(word) <= 3 and _NUMBER_BEFORE.search(before):
+        return True
+    if word.casefold() in P.DATE_WORDS and (
+        _NUMBER_BEFORE.search(before) or _NUMBER_AFTER.search(after)
+    ):
+        return True
+    return word.isupper() and len(word) > 1 and after.startswith(":")
 
 
 def _known(text: str, known: KnownIdentifiers) -> list[Cand]:

@@ -226,23 +226,37 @@ def national_ids(text: str) -> list[Span]:
     if not _NINE_DIGITS.search(text):
         return out
     for m in _RUN.finditer(text):
-        digits = re.sub(r"\D", "", m[0])
-        if _digit_id(text, m, digits):
+        if _digit_id(text, *m.span()):
             out.append(m.span())
+            continue
+        # Two numbers in one run ("NIR : 2951… / 2 95 10 …"): each part on its own.
+        start = m.start()
+        for gap in _SPACED_SEPARATOR.finditer(m[0]):
+            if _digit_id(text, start, m.start() + gap.start()):
+                out.append((start, m.start() + gap.start()))
+            start = m.start() + gap.end()
+        if start > m.start() and _digit_id(text, start, m.end()):
+            out.append((start, m.end()))
     return out
 
 
-def _digit_id(text: str, m: re.Match[str], digits: str) -> bool:
+# A separator with a space beside it: between two numbers rather than inside one.
+_SPACED_SEPARATOR = re.compile(r" [./-] ?|[./-] ")
+
+
+def _digit_id(text: str, start: int, end: int) -> bool:
+    value = text[start:end]
+    digits = re.sub(r"\D", "", value)
     general: bool | None = None
     for kind in DIGIT_IDS:
         if len(digits) not in kind.lengths:
             continue
-        if _near(kind.cue, text, *m.span()):
+        if _near(kind.cue, text, start, end):
             return True
-        if kind.alone is not None and kind.alone.fullmatch(m[0]) and kind.valid(digits):
+        if kind.alone is not None and kind.alone.fullmatch(value) and kind.valid(digits):
             return True
         if general is None:
-            general = _near(GENERAL_CUE, text, *m.span())
+            general = _near(GENERAL_CUE, text, start, end)
         if general and kind.valid(digits):
             return True
     return False

@@ -119,6 +119,19 @@ STOP = _words(
     september october november december christmas easter god lord bot user agent system
     assistant when where what who why how which there then here"""
 )
+# Closings and thanks of letters in several languages: words beside a name, never one.
+CLOSINGS = _words(
+    """grüße grüsse gruß gruss liebe viele beste freundliche herzliche merci cordialement
+    salutations saludos atentamente abrazos saluti cordiali distinti groeten groet mvg mvh
+    hilsen hälsningar pozdrawiam pozdravy pozdravom pozdrav üdvözlettel salam terima kasih
+    obrigado obrigada cumprimentos gracias grazie danke dank tack kiitos takk"""
+)
+STOP |= CLOSINGS
+# Weekdays and months written short ("Thu, 20 Dec"): no name beside a date.
+DATE_WORDS = _words(
+    """mon tue tues wed thu thur thurs fri sat sun jan feb mar apr jun jul aug sep sept oct
+    nov dec"""
+)
 # Capitalised words common in support text that are also census surnames.
 COMMON = _words(
     """about after again also back bank best black blue both bill call card case check

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _lexicon as L
+from . import _patterns as P
 from ._address import EU_TYPES, US_TYPES
 from ._base import ADDRESS, PERSON, PHONE, ZIP
 
@@ -216,6 +217,8 @@ def _pieces(text: str, toks: list[Token], i: int, j: int, kind: str) -> list[tup
     return pieces
 
 
+# "T-000007", "INV-2026-5749": a reference, not a phone number.
+REFERENCE = re.compile(r"[A-Za-z]-\d")
 UNIT_WORDS = UNITS | frozenset(
     ("the", "a", "an", "of", "on", "at", "in", "level", "lvl", "no", "nr", "rd", "th", "st", "nd")
 )
@@ -225,28 +228,35 @@ def _plausible(text: str, cand: Cand, words: list[str], confidence: float) -> bo
     """The sanity checks of the rules: a common English word alone is no name (nor a word in no
     name list, unless the model is sure), an address
     inside a sentence names a street (not just a floor or a room), and a postcode stands alone
-    on its line (after a label) or beside a place name."""
+    on its line (after a label) or beside a place name; a phone number is no reference
+    ("T-000007")."""
     kind, start, end = cand
+    cased = any(c.isupper() for c in text) and any(c.islower() for c in text)
+    if kind == PERSON and any(w.casefold() in P.CLOSINGS for w in words):
+        return False  # "S pozdravom", "Liebe Grüße"
     if kind == PERSON and len(words) == 1:
         if L.is_given(words[0]) or L.is_surname(words[0]):
             return True
         return not L.is_common(words[0]) and confidence >= LONE_WORD_CONFIDENCE
+    if kind == PHONE:
+        return not REFERENCE.search(text[max(0, start - 8) : start + 2])
     if kind == ZIP:
         return _alone(text, start, end) or _next_to_a_place(text, start, end)
     if kind == ADDRESS:
-        named = any(_street_name_word(w) for w in words)
+        named = any(_street_name_word(w, cased) for w in words)
         return _alone(text, start, end) or named
     return True
 
 
-def _street_name_word(word: str) -> bool:
-    """A word a street is named with: a street type, or a proper noun (no common word)."""
+def _street_name_word(word: str, cased: bool) -> bool:
+    """A word a street is named with: a street type, or a proper noun (no common word,
+    capitalised where the text uses capitals)."""
     low = word.casefold()
     if not word.isalpha() or len(word) < 3 or low in UNIT_WORDS:
         return False
-    return (
-        low in US_TYPES or low in EU_TYPES or bool(STREET_END.search(low)) or not L.is_common(word)
-    )
+    if low in US_TYPES or low in EU_TYPES or STREET_END.search(low):
+        return True
+    return not L.is_common(word) and (word[0].isupper() or not cased)
 
 
 def _alone(text: str, start: int, end: int) -> bool:
