@@ -88,6 +88,24 @@ def _word_features(word: str) -> list[str]:
 _SHARED = ("w=", "sh=", "cap", "given", "surname", "street", "street_end", "unit", "nd=", "z=")
 
 
+# What a line asks about, for the answer on the next ("Which postcode?" / "2903650").
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+ASKS = {
+    "zip": _words("postcode zip postal plz cap cep postnummer postinumero irányítószám pocztowy"),
+    "phone": _words("phone number tel telefon téléphone teléfono telefono mobile call ring"),
+    "name": _words("name nom nombre nome naam navn imię nazwisko jméno név"),
+    "addr": _words("address street adresse dirección indirizzo adres adresa cím deliver ship"),
+}
+
+
+def _asked(words: list[str]) -> list[str]:
+    folded = {w.casefold() for w in words}
+    return [f"asked={topic}" for topic, cues in ASKS.items() if folded & cues]
+
+
 def features(text: str, toks: list[Token]) -> list[list[str]]:
     """Binary features for each token of ``text`` (for training and tagging alike)."""
     words = [text[s:e] for s, e in toks]
@@ -95,15 +113,19 @@ def features(text: str, toks: list[Token]) -> list[list[str]]:
     line_start = [i == 0 or "\n" in text[toks[i - 1][1] : toks[i][0]] for i in range(len(toks))]
     line_end = [i == len(toks) - 1 or line_start[i + 1] for i in range(len(toks))]
     out: list[list[str]] = []
-    line_no, line_len = -1, 0
+    line_no, line_len, line_begin = -1, 0, 0
+    asked: list[str] = []
     for i, feats in enumerate(base):
         if line_start[i]:
+            if line_no >= 0:
+                asked = _asked(words[line_begin:i])
             line_no += 1
+            line_begin = i
             j = i + 1
             while j < len(toks) and not line_start[j]:
                 j += 1
             line_len = j - i
-        row = ["bias", *feats, f"line={min(line_no, 4)}", f"linelen={min(line_len, 8)}"]
+        row = ["bias", *feats, f"line={min(line_no, 4)}", f"linelen={min(line_len, 8)}", *asked]
         if line_start[i]:
             row.append("bol")
         if line_end[i]:
@@ -218,6 +240,11 @@ def _pieces(text: str, toks: list[Token], i: int, j: int, kind: str) -> list[tup
 
 
 # "T-000007", "INV-2026-5749": a reference, not a phone number.
+# Words of a business reference, never of a street ("order ZX-99120", "Bestellung 4471").
+BUSINESS_WORDS = _words(
+    "order invoice ticket case ref reference tracking receipt account bestellung rechnung "
+    "commande facture pedido factura ordine fattura bestelling factuur ordre faktura zamówienie"
+)
 REFERENCE = re.compile(r"[A-Za-z]-\d")
 UNIT_WORDS = UNITS | frozenset(
     ("the", "a", "an", "of", "on", "at", "in", "level", "lvl", "no", "nr", "rd", "th", "st", "nd")
@@ -242,6 +269,8 @@ def _plausible(text: str, cand: Cand, words: list[str], confidence: float) -> bo
         return not REFERENCE.search(text[max(0, start - 8) : start + 2])
     if kind == ZIP:
         return _alone(text, start, end) or _next_to_a_place(text, start, end)
+    if kind == ADDRESS and any(w.casefold() in BUSINESS_WORDS for w in words):
+        return False  # "order ZX-99120": a reference, not a house number
     if kind == ADDRESS:
         named = any(_street_name_word(w, cased) for w in words)
         return _alone(text, start, end) or named
