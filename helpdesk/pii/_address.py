@@ -329,9 +329,22 @@ PLACE_CODE = re.compile(
 )
 
 
+# A line that asks for a postcode, and the line that answers it with one alone
+# ("Agent: And the postcode for the delivery?" / "Customer: 4276").
+ZIP_ASKED = re.compile(r"(?i)\b(?:zip|postal code|post code|postcode|plz|cep)\b[^\n]*\?[ \t]*\n")
+ZIP_ANSWER = re.compile(
+    r"(?:[^\W\d_][\w ]{0,20}:[ \t]*)?([A-Za-z]{0,2}\d[\dA-Za-z]{1,3}(?:[ -]?\d?[\dA-Za-z]{2,4})?)"
+    r"[ \t.]*(?=\n|$)"
+)
+
+
 def postcodes(text: str) -> list[Cand]:
     caseless = _is_caseless(text)
     out = [(ZIP, m.start(1), m.end(1)) for m in ZIP_CUE.finditer(text)]
+    for asked in ZIP_ASKED.finditer(text):
+        answer = ZIP_ANSWER.match(text, asked.end())
+        if answer:
+            out.append((ZIP, answer.start(1), answer.end(1)))
     out += [(ZIP, m.start(1), m.end(1)) for m in US_STATE_ZIP.finditer(text)]
     out += [(ZIP, m.start(), m.end()) for m in UK_POSTCODE.finditer(text)]
     out += [(ZIP, m.start(), m.end()) for m in CA_POSTCODE.finditer(text)]
