@@ -2,10 +2,10 @@
 
 Both read the normalised text (`_normal`): full-width digits and no-break spaces are already
 plain. A card is a run of digit groups joined by spaces, dashes, dots or slashes; dots and
-slashes only in a card's own layout (4-4-4-4, 4-6-5), so dates, versions, prices and
-addresses stay. A longer run (a card beside its expiry or a date, a tracking number) holds a
-card only in that layout and after a card word. An IBAN may be in any case, its groups joined
-by spaces, dashes or dots."""
+slashes only in a card's own layout (4-4-4-4, 4-6-5) or after a card word, so dates,
+versions, prices and addresses stay. A longer run (a card beside its expiry or a date, a
+tracking number) holds a card only in that layout and after a card word. An IBAN may be in
+any case, its groups joined by spaces, dashes, dots or slashes."""
 
 from __future__ import annotations
 
@@ -21,13 +21,13 @@ _TWELVE_DIGITS = re.compile(r"\d(?:\D*\d){11}")
 _SEP = re.compile(r" ?[./-] ?| ")
 CARD_CUE = re.compile(
     r"(?i)\b(?:card|cc|visa|master ?card|maestro|amex|karte|kreditkarte|carte|cb|tarjeta|"
-    r"carta|kaart|creditcard|cart[aã]o|kort|karta|kartice)\b\W{0,12}(?:\w+\W+){0,3}$"
+    r"carta|kaart|creditcard|cart[aã]o|kort|karta|kartice)(?:nummer|number|numero|número)?\b\W{0,12}(?:\w+\W+){0,3}$"
 )
 # Numbers that pass the Luhn check without being cards: device and product numbers.
 NOT_CARD_CUE = re.compile(r"(?i)\b(?:imei|ean|gtin|upc|isbn|sim|iccid|meid)\b\W{0,6}$")
 _LAYOUTS = {(4, 4, 4, 4), (4, 6, 5), (4, 6, 4), (4, 4, 4, 4, 3), (4, 4, 4, 4, 2), (4, 4, 4, 4, 1)}
 _IBAN = re.compile(
-    r"(?i)(?<![\w-])[A-Z]{2}\d{2}(?:[ .-]?[A-Z0-9]{4}){2,7}(?:[ .-]?[A-Z0-9]{1,3})?(?!\w)"
+    r"(?i)(?<![\w-])[A-Z]{2}\d{2}(?:[ ./-]?[A-Z0-9]{4}){2,7}(?:[ ./-]?[A-Z0-9]{1,3})?(?!\w)"
 )
 
 
@@ -57,8 +57,12 @@ def cards(text: str) -> list[tuple[int, int]]:
         layout = tuple(b - a for a, b in groups)
         if total <= 19:
             digits = re.sub(r"\D", "", m[0])
-            if seps - {"", "-"} and (layout not in _LAYOUTS or len(seps) > 1):
-                continue
+            if (
+                seps - {"", "-"}
+                and (layout not in _LAYOUTS or len(seps) > 1)
+                and not (len(seps) == 1 and _cue(text, m.start()))
+            ):
+                continue  # dots or slashes out of a card's layout, and no card word before
             if (total == 12 and not _cue(text, m.start())) or _not_card(text, m.start()):
                 continue
             if _card_ok(digits):
@@ -96,10 +100,10 @@ def ibans(text: str) -> list[tuple[int, int]]:
     for m in _IBAN.finditer(text):
         value = m[0]
         while len(value) >= 15:  # drop trailing groups until the checksum holds
-            compact = re.sub(r"[ .-]", "", value).upper()
+            compact = re.sub(r"[ ./-]", "", value).upper()
             if _mod97(compact) and std_iban.is_valid(compact):
                 out.append((m.start(), m.start() + len(value)))
                 break
-            cut = max(value.rfind(" "), value.rfind("-"), value.rfind("."))
+            cut = max(value.rfind(" "), value.rfind("-"), value.rfind("."), value.rfind("/"))
             value = value[:cut] if cut > 4 else value[:-1]
     return out
