@@ -1,8 +1,23 @@
-"""Messages remember the account that posted them; signing with another name is a permission."""
+"""Messages remember the account that posted them; signing with another name is a permission.
+
+On SQLite, adding the column makes Django rebuild `tickets_message`, which drops the full-text
+search triggers of migration 0009: they and their index are made again after it (and before
+the column is removed again on the way back, which rebuilds the table too).
+"""
+
+from importlib import import_module
 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+
+search = import_module("tickets.migrations.0009_message_full_text_search")
+
+
+def rebuild_sqlite_search(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        for statement in search.SQLITE_DROP + search.SQLITE_CREATE:
+            schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
@@ -12,6 +27,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(migrations.RunPython.noop, rebuild_sqlite_search),
         migrations.AlterModelOptions(
             name="message",
             options={
@@ -44,4 +60,5 @@ class Migration(migrations.Migration):
                 name="message_posted_by_idx",
             ),
         ),
+        migrations.RunPython(rebuild_sqlite_search, migrations.RunPython.noop),
     ]
