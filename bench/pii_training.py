@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -421,6 +422,60 @@ def _signature(fake: Faker, rng: random.Random, b: Builder, lang: str) -> None:
         b.add(fake.email(), EMAIL)
 
 
+# "On <date>, <name> wrote:" as mail programs write it, and letter salutations.
+QUOTE_LINES: dict[str, tuple[str, ...]] = {
+    "en": ("On {date}, {name} <{email}> wrote:", "On {date} {name} wrote:"),
+    "de": ("Am {date} schrieb {name} <{email}>:", "{name} schrieb am {date}:"),
+    "fr": ("Le {date}, {name} <{email}> a écrit :",),
+    "es": ("El {date}, {name} <{email}> escribió:",),
+    "it": ("Il giorno {date} {name} <{email}> ha scritto:",),
+    "nl": ("Op {date} schreef {name} <{email}>:",),
+    "da": ("Den {date} skrev {name} <{email}>:",),
+    "hu": ("{name} <{email}> ezt írta ({date}):",),
+    "pl": ("W dniu {date} {name} <{email}> napisał(a):",),
+}
+SALUTATIONS: dict[str, tuple[str, ...]] = {
+    "en": ("Dear Mr {last},", "Dear Ms {last},", "Dear {first},", "Hello {first},"),
+    "de": ("Sehr geehrte Frau {last},", "Sehr geehrter Herr {last},", "Hallo {first},"),
+    "fr": ("Bonjour Madame {last},", "Cher Monsieur {last},", "Bonjour {first},"),
+    "es": ("Estimado Sr. {last}:", "Estimada Sra. {last}:", "Hola {first}:"),
+    "it": ("Gentile Sig. {last},", "Gentile Sig.ra {last},", "Ciao {first},"),
+    "nl": ("Beste mevrouw {last},", "Geachte heer {last},", "Hoi {first},"),
+    "da": ("Kære {first},", "Hej {first},"),
+    "hu": ("Tisztelt {last} {first}!", "Kedves {first}!"),
+    "pl": ("Szanowny Panie {last},", "Szanowna Pani {last},", "Cześć {first},"),
+}
+
+
+def _quoted(fake: Faker, rng: random.Random, b: Builder, lang: str) -> None:
+    """A reply above a quoted mail: salutation, text, the quote line, the quoted text."""
+    first, last = fake.first_name(), fake.last_name()
+    salutation = rng.choice(SALUTATIONS[lang])
+    for part in re.split(r"(\{first\}|\{last\})", salutation):
+        b.add(
+            first if part == "{first}" else last if part == "{last}" else part,
+            PER if part in ("{first}", "{last}") else None,
+        )
+    b.add("\n\n")
+    _clean(fake, rng, b, lang)
+    b.add("\n\n")
+    line = rng.choice(QUOTE_LINES[lang])
+    moment = _moment(rng).strftime(
+        rng.choice(("%a, %d %b %Y at %H:%M", "%d.%m.%Y %H:%M", "%Y-%m-%d"))
+    )
+    for part in re.split(r"(\{date\}|\{name\}|\{email\})", line):
+        if part == "{date}":
+            b.add(moment)
+        elif part == "{name}":
+            b.add(_name(fake, rng), PER)
+        elif part == "{email}":
+            b.add(fake.email(), EMAIL)
+        else:
+            b.add(part)
+    b.add("\n> ")
+    _sentence(fake, rng, lang, b, False)
+
+
 def _mail_header(fake: Faker, rng: random.Random, b: Builder, lang: str) -> None:
     """A quoted or forwarded mail's header, then a line of text."""
     sender, sent, to, subject = HEADERS[lang if rng.random() < 0.6 else "en"]
@@ -541,9 +596,12 @@ def generate(n: int, seed: int) -> list[Record]:
         elif layout < 0.92:
             _form(fake, rng, b)
             name = "form"
-        elif layout < 0.96:
+        elif layout < 0.95:
             _mail_header(fake, rng, b, LANG[loc])
             name = "header"
+        elif layout < 0.98:
+            _quoted(fake, rng, b, LANG[loc])
+            name = "quoted"
         else:
             _chat(fake, rng, b)
             name = "chat"
