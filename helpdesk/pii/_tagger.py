@@ -264,6 +264,8 @@ def _plausible(text: str, cand: Cand, words: list[str], confidence: float) -> bo
     if kind == PERSON and len(words) == 1:
         if L.is_given(words[0]) or L.is_surname(words[0]):
             return True
+        if SENTENCE_GOES_ON.match(text, end) and _starts_sentence(text, start):
+            return False  # "Wifi drops again": capitalised only because a sentence starts
         return not L.is_common(words[0]) and confidence >= LONE_WORD_CONFIDENCE
     if kind == PHONE:
         return not REFERENCE.search(text[max(0, start - 8) : start + 2])
@@ -286,6 +288,15 @@ def _street_name_word(word: str, cased: bool) -> bool:
     if low in US_TYPES or low in EU_TYPES or STREET_END.search(low):
         return True
     return not L.is_common(word) and (word[0].isupper() or not cased)
+
+
+SENTENCE_GOES_ON = re.compile(r"[ \t]+[a-zà-ÿ]")
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[line_start:start].rstrip()
+    return not before or before[-1] in ".!?:;\"'“”«»(-"
 
 
 def _alone(text: str, start: int, end: int) -> bool:
