@@ -30,14 +30,26 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import os
 import random
 import string
+import sys
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from faker import Faker
+
+
+def with_fixed_hash_seed() -> None:
+    """Run this script again with PYTHONHASHSEED=0 unless it already runs so: some of Faker's
+    providers pick from sets (Italian city names, for one), whose order follows the string
+    hash, so the same seed gives other texts in another process without it."""
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        os.environ["PYTHONHASHSEED"] = "0"
+        os.execv(sys.executable, [sys.executable, *sys.argv])  # noqa: S606 (this script again)
+
 
 DEFAULT_SEED = 20261203
 DEFAULT_COUNT = 2000

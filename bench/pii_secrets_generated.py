@@ -38,6 +38,7 @@ from stdnum.no import fodselsnummer
 from stdnum.pl import pesel
 from stdnum.se import personnummer
 
+from bench import pii_generated
 from bench.pii_secrets import compact, leaks
 from helpdesk.pii import SECRET_KINDS, redact
 
@@ -186,4 +187,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    pii_generated.with_fixed_hash_seed()
     main()

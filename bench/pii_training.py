@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from faker import Faker
 
+from bench import pii_generated
 from helpdesk.pii import _tagger
 
 TRAINING_LOCALES = (
@@ -677,4 +678,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    pii_generated.with_fixed_hash_seed()
     main()
