@@ -249,6 +249,14 @@ def said(batch: tuple[Entry, ...]) -> str:
     return " / ".join(entry.text for entry in batch)
 
 
+def one_customer_each(
+    packed: list[tuple[Entry, ...]],
+) -> tuple[list[Customer], list[tuple[Customer, tuple[Entry, ...]]]]:
+    """A customer of their own for each batch, and the pairs."""
+    customers = [CustomerFactory() for _ in packed]
+    return customers, list(zip(customers, packed, strict=True))
+
+
 def post_ticket(client: APIClient, customer: Customer, subject: str, texts: list[str]) -> int:
     """A ticket with `subject`, each of `texts` a message of the customer's."""
     response = client.post(
@@ -333,8 +341,7 @@ def test_no_secret_leaves_with_the_embedded_engine_and_a_language_model(
     llm_server.default_reply = _echo
     caplog.set_level(logging.INFO)
     captured = Captured()
-    customers = [CustomerFactory() for _ in packed]
-    pairs = list(zip(customers, packed, strict=True))
+    customers, pairs = one_customer_each(packed)
     with django_capture_on_commit_callbacks(execute=True):
         # A chat, which the bot answers while it is the customer's only ticket...
         chats = [post_batch(api_client, c, b, first=True) for c, b in pairs]
@@ -446,8 +453,7 @@ def test_no_secret_reaches_evermemos(
     packed = batches(entries)
     caplog.set_level(logging.INFO)
     captured = Captured()
-    customers = [CustomerFactory() for _ in packed]
-    pairs = list(zip(customers, packed, strict=True))
+    customers, pairs = one_customer_each(packed)
     with django_capture_on_commit_callbacks(execute=True):
         tickets = [post_batch(api_client, c, b, first=True) for c, b in pairs]
         deliver_all()

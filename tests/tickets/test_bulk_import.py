@@ -180,19 +180,17 @@ def test_bulk_import_ids_follow_rows_already_written_by_the_services() -> None:
     )
 
 
-def test_bulk_import_writes_nothing_when_a_row_is_invalid() -> None:
-    bad = ImportCustomer(
-        external_id="crm-3",
-        name="Grace Hopper",
-        created_at=START,
-        tickets=(
-            ImportTicket(
-                subject="Bad",
-                created_at=START,
-                messages=(ImportMessage(role="robot", body="Beep", created_at=START),),
-            ),
-        ),
+def _robot_row(external_id: str) -> ImportCustomer:
+    """A customer whose one message has a role that does not exist."""
+    message = ImportMessage(role="robot", body="Beep", created_at=START)
+    ticket = ImportTicket(subject="Bad", created_at=START, messages=(message,))
+    return ImportCustomer(
+        external_id=external_id, name="Grace Hopper", created_at=START, tickets=(ticket,)
     )
+
+
+def test_bulk_import_writes_nothing_when_a_row_is_invalid() -> None:
+    bad = _robot_row("crm-3")
 
     with pytest.raises(ValidationError):
         bulk_import(customers=[*_customers(), bad])
@@ -359,18 +357,7 @@ def test_bulk_import_counts_rows_it_skips_when_naming_a_bad_one() -> None:
 
 
 def test_bulk_import_names_the_row_of_other_refusals_too() -> None:
-    bad = ImportCustomer(
-        external_id="crm-6",
-        name="Grace Hopper",
-        created_at=START,
-        tickets=(
-            ImportTicket(
-                subject="Bad",
-                created_at=START,
-                messages=(ImportMessage(role="robot", body="Beep", created_at=START),),
-            ),
-        ),
-    )
+    bad = _robot_row("crm-6")
 
     with pytest.raises(ValidationError) as refused:
         bulk_import(customers=[bad])
