@@ -280,14 +280,19 @@ def _plausible(text: str, cand: Cand, words: list[str], confidence: float) -> bo
 
 
 def _street_name_word(word: str, cased: bool) -> bool:
-    """A word a street is named with: a street type, or a proper noun (no common word,
-    capitalised where the text uses capitals)."""
+    """A word a street is named with: a compound street name ("Storgatan"), or a street type
+    or proper noun (no common word) capitalised where the text uses capitals ("3 park
+    passes" names no street)."""
     low = word.casefold()
     if not word.isalpha() or len(word) < 3 or low in UNIT_WORDS:
         return False
-    if low in US_TYPES or low in EU_TYPES or STREET_END.search(low):
+    suffix = STREET_END.search(low)
+    if suffix and suffix.start() > 0:
         return True
-    return not L.is_common(word) and (word[0].isupper() or not cased)
+    capitalised = word[0].isupper() or not cased
+    if low in US_TYPES or low in EU_TYPES or suffix:
+        return capitalised
+    return not L.is_common(word) and capitalised
 
 
 SENTENCE_GOES_ON = re.compile(r"[ \t]+[a-zà-ÿ]")
