@@ -117,7 +117,8 @@ def _persons(text: str) -> list[Cand]:
                 continue
             out.append((PERSON, m.start(1), m.end(1)))
     out += _person.persons(text)
-    return _person.spread(text, [c for c in out if not _not_a_name(text, c)])
+    out = [_without_cue(text, c) for c in out if not _not_a_name(text, c)]
+    return _person.spread(text, [c for c in out if c[1] < c[2]])
 
 
 _DETERMINER = re.compile(r"(?i)\b(?:the|a|an|this|that|these|those|your|our|their)\s+$")
@@ -210,9 +211,26 @@ def detect(text: str, known: KnownIdentifiers | None, kinds: frozenset[str]) -> 
         c += _persons(text)
     if kinds & _tagger.KIND_SET:
         c += [cand for cand in _tagger.tag(text) if cand[0] in kinds]
+    if PERSON in kinds:
+        c = [_without_cue(text, cand) if cand[0] == PERSON else cand for cand in c]
     if known is not None:
         c += [s for s in _known(text, known) if s[0] in kinds or s[0] == CUSTOMER_ID]
     return c
+
+
+_LAST_WORD = re.compile(r"\s*(\S+?)[.,:;]?$")
+
+
+def _without_cue(text: str, cand: Cand) -> Cand:
+    """A name without a secret's cue after it: in "Mein Passwort: ..." the cue is no name."""
+    kind, start, end = cand
+    last = _LAST_WORD.search(text, start, end)
+    if last is None or not _secret.is_cue_word(last[1]):
+        return cand
+    rest = text[start : last.start()].split()
+    if len(rest) == 1 and not _is_name(rest[0]):
+        return kind, start, start  # "Mein Passwort": the word before the cue was no name
+    return kind, start, last.start()
 
 
 def _has_digit(text: str, cand: Cand) -> bool:

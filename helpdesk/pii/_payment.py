@@ -25,7 +25,17 @@ CARD_CUE = re.compile(
 )
 # Numbers that pass the Luhn check without being cards: device and product numbers.
 NOT_CARD_CUE = re.compile(r"(?i)\b(?:imei|ean|gtin|upc|isbn|sim|iccid|meid)\b\W{0,6}$")
-_LAYOUTS = {(4, 4, 4, 4), (4, 6, 5), (4, 6, 4), (4, 4, 4, 4, 3), (4, 4, 4, 4, 2), (4, 4, 4, 4, 1)}
+_LAYOUTS = {
+    (4, 4, 4, 4),
+    (4, 6, 5),
+    (4, 6, 4),
+    (4, 4, 4, 1),
+    (4, 4, 4, 2),
+    (4, 4, 4, 3),
+    (4, 4, 4, 4, 3),
+    (4, 4, 4, 4, 2),
+    (4, 4, 4, 4, 1),
+}
 _IBAN = re.compile(
     r"(?i)(?<![\w-])[A-Z]{2}\d{2}(?:[ ./-]?[A-Z0-9]{4}){2,7}(?:[ ./-]?[A-Z0-9]{1,3})?(?!\w)"
 )

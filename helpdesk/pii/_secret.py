@@ -127,6 +127,12 @@ def _has_cue(text: str) -> bool:
     return not words.isdisjoint(CUE_WORDS) or any(w.endswith(_COMPOUND_ENDS) for w in words)
 
 
+def is_cue_word(word: str) -> bool:
+    """Whether `word` is a secret's cue ("Passwort", "PIN", "WLAN-Passwort"): no name."""
+    folded = word.casefold()
+    return folded in CUE_WORDS or folded.endswith(_COMPOUND_ENDS)
+
+
 # Words that follow a cue without being its value ("password: forgotten", "PIN: see below").
 ORDINARY = _words(
     """the a an my your our his her their this that it is was not none null n/a na nil empty
@@ -209,6 +215,21 @@ def _value(m: re.Match[str], kind: str) -> tuple[str, int, int] | None:
     return (mode, start, end) if end > start else None
 
 
+# The rest of a passphrase typed with spaces ("Passwort: Tanne 123", "is Sommer 2024!"): up
+# to three more words on the line, each holding a digit or a symbol.
+_MORE_WORDS = re.compile(r"(?: [^\s]*[\d!#$%&*+=?@^_~][^\s]*){1,3}")
+
+
+def _passphrase_end(text: str, end: int) -> int:
+    more = _MORE_WORDS.match(text, end)
+    if more is None:
+        return end
+    stop = more.end()
+    while stop > end and text[stop - 1] in _TRAILING:
+        stop -= 1
+    return stop
+
+
 def _in_link(links: list[Span], pos: int) -> bool:
     return any(a <= pos < b for a, b in links)
 
@@ -240,6 +261,8 @@ def _line_secrets(text: str) -> list[Span]:
         mode, start, end = found
         if _in_link(links, m.start()) and mode != "assign":
             continue  # a word of a link ("/reset-password-help"), not a cue; "?pw=x" is
+        if m["qval"] is None and text[start:end].casefold() not in ORDINARY:
+            end = _passphrase_end(text, end)
         if _accept(kind, mode, text[start:end]):
             out.append((start, end))
     for m in BEFORE.finditer(text):

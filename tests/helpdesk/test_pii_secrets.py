@@ -216,6 +216,11 @@ def test_full_width_and_plain_cards_share_a_placeholder() -> None:
         ("my PIN 4821", "my PIN <SECRET_1>"),
         ('{"password": "n0tS0Secret"}', '{"password": "<SECRET_1>"}'),
         ("Password: Sonnenschein", "Password: <SECRET_1>"),  # assigned: any word
+        ("Passwort: Tanne 123", "Passwort: <SECRET_1>"),  # a passphrase with a space
+        ("my password is Sommer 2024!", "my password is <SECRET_1>!"),
+        ("password: hunter2 please reset", "password: <SECRET_1> please reset"),
+        ("paid with 4222.2222.2222.2 today", "paid with <CARD_1> today"),  # 13 digits
+        ("4000/0123/4567/893 was charged", "<CARD_1> was charged"),  # 15 digits
     ],
 )
 def test_the_value_is_masked_and_the_cue_kept(text: str, masked: str) -> None:
@@ -229,6 +234,7 @@ def test_the_value_is_masked_and_the_cue_kept(text: str, masked: str) -> None:
         "reset your password please",
         "the password reset link",
         "my password is wrong",
+        "my password is wrong 3 times",
         "my password is sunshine",  # a word after "is" is not taken for a password
         "Passwort: siehe unten",
         "Mon mot de passe est incorrect",
@@ -246,6 +252,18 @@ def test_the_quick_cue_test_hides_nothing_the_phrases_find(monkeypatch: pytest.M
     monkeypatch.setattr(_secret, "_has_cue", lambda text: True)
 
     assert [_secret.secrets(text) for text in texts] == gated
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Passwort: Tanne123", "Passwort: <SECRET_1>"),
+        ("Mein Passwort lautet Blau77", "Mein Passwort lautet <SECRET_1>"),
+        ("I am Maria Pin, PIN 4821", "I am <PERSON_1> Pin, PIN <SECRET_1>"),
+    ],
+)
+def test_a_secrets_cue_is_no_name(text: str, masked: str) -> None:
+    assert redact(text).text == masked
 
 
 def test_national_ids_are_a_secret_kind() -> None:
