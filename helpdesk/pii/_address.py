@@ -232,6 +232,13 @@ def _extend(text: str, start: int, end: int, caseless: bool) -> Cand:
     return (ADDRESS, start, end)
 
 
+_BUSINESS_BEFORE = re.compile(
+    r"(?i)\b(?:order|invoice|ticket|case|ref|reference|tracking|receipt|account|bestellung|"
+    r"rechnung|commande|facture|pedido|factura|ordine|fattura|bestelling|factuur|ordre|"
+    r"faktura)\W{0,3}(?:no\.?|nr\.?|#)?[ \t]*$"
+)
+
+
 def _us_core_ok(text: str, m: re.Match[str], caseless: bool) -> bool:
     typ = m["type"].casefold()
     name = m["name"].strip()
@@ -240,6 +247,10 @@ def _us_core_ok(text: str, m: re.Match[str], caseless: bool) -> bool:
     words = (name + " " + m["type"]).split()
     if not caseless and not any(w[0].isupper() for w in words):
         return False
+    if not caseless and sum(w.islower() and w not in _CONNECT for w in name.split()) > 1:
+        return False  # "Order 90535 still hasn't reached Conrad Ville": a sentence
+    if _BUSINESS_BEFORE.search(text, max(0, m.start() - 16), m.start()):
+        return False  # "order 4471 ... Way": a reference, not a house number
     return not any(w.casefold().strip(".,") in _STOP | {"a", "an"} for w in name.split())
 
 
@@ -253,6 +264,7 @@ def addresses(text: str) -> list[Cand]:
     cores += [m.span() for m in ADDR_US.finditer(text) if _us_core_ok(text, m, caseless)]
     for rx in (ADDR_PREFIX, ADDR_SUFFIX, ADDR_SUFFIX_SPACED, PO_BOX, ADDR_MIL, CORNER):
         cores += [m.span() for m in rx.finditer(text)]
+    cores = [(_past_lead_in(text, s, e, caseless), e) for s, e in cores]
     for m in ADDR_NUM.finditer(text):
         # "4823 Ringvej 144", not "5700 XT 8" (a product): a street name word is in it.
         words = [w.rstrip(".") for w in m[0].split()[1:-1]]
@@ -290,8 +302,45 @@ def addresses(text: str) -> list[Cand]:
             first_line = re.split(r"[\n,;]", chunk, maxsplit=1)[0]
             out.append(_extend(text, start, start + len(first_line.rstrip()), caseless))
         else:
+            chunk = _before_next_clause(chunk, caseless)
             out.append((WEAK_ADDRESS, start, start + len(chunk)))  # names found inside win
     return _merge(text, out)
+
+
+_WORD = re.compile(r"[^\W\d_][\w'\u2019.-]*")
+
+
+def _past_lead_in(text: str, start: int, end: int, caseless: bool) -> int:
+    """The start of a street core without the sentence's words before the name ("deliver to
+    Puuskakatu 766", "it to Achleitnerstraße 7"): a stop word, or a lower-case word where
+    the text has capitals."""
+    for m in _WORD.finditer(text, start, end):
+        if m.start() != start or not (
+            m[0].casefold() in _STOP or (not caseless and m[0].islower())
+        ):
+            break
+        start = m.end()
+        while start < end and text[start] in " \t":
+            start += 1
+    return start
+
+
+# Words that start the next clause after an address ("... 88, 579 10 Žamberk instead of my old
+# address", "... g. 98 in Panevėžys."): the address ended before them.
+_CLAUSE = _w(
+    """instead because since until please but so if when thanks which while though although
+    as for from with and or not is was will would can could should in"""
+)
+
+
+def _before_next_clause(chunk: str, caseless: bool) -> str:
+    seen_digit = False
+    for m in re.finditer(r"\d|[^\W\d_]+", chunk):
+        if m[0].isdigit():
+            seen_digit = True
+        elif seen_digit and m[0].casefold() in _CLAUSE and (caseless or m[0].islower()):
+            return chunk[: m.start()].rstrip(" \t,;")
+    return chunk
 
 
 def _merge(text: str, cands: list[Cand]) -> list[Cand]:

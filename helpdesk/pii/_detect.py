@@ -132,11 +132,11 @@ def _not_a_name(text: str, cand: Cand) -> bool:
     month beside a date ("Thu, 20 Dec", "6 Jan"), an acronym label ("IBAN:")."""
     _, start, end = cand
     word = text[start:end]
-    if not word.isalpha():
-        return False
     before, after = text[max(0, start - 12) : start], text[end : end + 4]
     if _DETERMINER.search(before):
         return True
+    if not word.isalpha():
+        return False
     if len(word) <= 3 and _NUMBER_BEFORE.search(before):
         return True
     if word.casefold() in P.DATE_WORDS and (
@@ -213,9 +213,23 @@ def detect(text: str, known: KnownIdentifiers | None, kinds: frozenset[str]) -> 
         c += [cand for cand in _tagger.tag(text) if cand[0] in kinds]
     if PERSON in kinds:
         c = [_without_cue(text, cand) if cand[0] == PERSON else cand for cand in c]
+        c = [cand for cand in c if not (cand[0] == PERSON and _a_place(text, cand))]
     if known is not None:
         c += [s for s in _known(text, known) if s[0] in kinds or s[0] == CUSTOMER_ID]
     return c
+
+
+_IN_BEFORE = re.compile(r"(?<![^\W\d_])(?:in|nach|dans|en)[ \t]+$")
+_POSSESSIVE = re.compile(r"['\u2019]s\b")
+
+
+def _a_place(text: str, cand: Cand) -> bool:
+    """A capitalised word after "in" ("... g. 98 in Panevėžys") is a place, not a person;
+    "in Maria's name" still holds one."""
+    _, start, end = cand
+    return bool(_IN_BEFORE.search(text, max(0, start - 8), start)) and not _POSSESSIVE.match(
+        text, end
+    )
 
 
 _LAST_WORD = re.compile(r"\s*(\S+?)[.,:;]?$")

@@ -25,8 +25,9 @@ PHONE_ANY = re.compile(
     r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w-])"
 )
 PHONE_CUE = re.compile(
-    r"(?i)(phone|call|tel|mobile|cell|fax|whatsapp|sms|text me|reach|answering|messages|"
-    r"contact|number|registered|dial|ring|desk)\W{0,3}(?:\w+\W+){0,4}$"
+    r"(?i)\b(phone|call|tel|mobile|cell|fax|whatsapp|sms|text me|reach|answering|messages|"
+    r"contact|number|registered|dial|ring|desk)"
+    r"(?:e?phon\w*|efon\w*|ed|ing|s|ular|nummer|number|no)?\b\W{0,3}(?:\w+\W+){0,4}$"
 )
 NOT_PHONE_CUE = re.compile(r"(?i)\b(?:order|ticket|invoice|reference|ref|tracking|account|case)\b")
 DATEISH = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}")

@@ -269,7 +269,7 @@ def _caseless_name(full: list[str], evidence: bool) -> bool:
     names = [w for w in full if given(w) or surname(w)]
     if not names:
         return evidence and all(rare(w) for w in full)
-    if len(full) > 1 and len(names) >= 1 and all(L.zipf(w) < 5.0 for w in full):
+    if len(full) > 1 and len(names) >= len(full) - 1 and all(L.zipf(w) < 5.0 for w in full):
         return any(L.zipf(w) < 3.8 for w in full) or evidence
     w = full[0]
     return (given(w) and L.zipf(w) < 3.3) or (evidence and L.zipf(w) < 4.6)

@@ -274,9 +274,34 @@ def _plausible(text: str, cand: Cand, words: list[str], confidence: float) -> bo
     if kind == ADDRESS and any(w.casefold() in BUSINESS_WORDS for w in words):
         return False  # "order ZX-99120": a reference, not a house number
     if kind == ADDRESS:
-        named = any(_street_name_word(w, cased) for w in words)
-        return _alone(text, start, end) or named
+        if _alone(text, start, end):
+            return True
+        if not any(_street_name_word(w, cased) for w in words):
+            return False
+        # A street without a number needs a street type or a cue before it ("my new address
+        # is chemin Pascal Robadey"), or it is any phrase ("yhä samaa paikkaa (Loppi)").
+        return (
+            any(c.isdigit() for c in text[start:end])
+            or any(_street_type(w) for w in words)
+            or _after_address_cue(text, start)
+        )
     return True
+
+
+def _street_type(word: str) -> bool:
+    low = word.casefold()
+    return low in US_TYPES or low in EU_TYPES or bool(STREET_END.search(low))
+
+
+_ADDRESS_CUE_BEFORE = re.compile(
+    r"(?i)(?:address(?:e|es)?|adresse?|dirección|indirizzo|adres|cím)\b[^.\n]{0,12}"
+    r"(?:\bis\b|:|\bist\b|\best\b|\bes\b|\bè\b|\bis\b)[ \t]*$|(?:live|lives|living|moved)[ \t]+"
+    r"(?:at|on|to|in)[ \t]+$"
+)
+
+
+def _after_address_cue(text: str, start: int) -> bool:
+    return bool(_ADDRESS_CUE_BEFORE.search(text, max(0, start - 40), start))
 
 
 def _street_name_word(word: str, cased: bool) -> bool:
@@ -313,7 +338,15 @@ def _alone(text: str, start: int, end: int) -> bool:
 
 
 def _next_to_a_place(text: str, start: int, end: int) -> bool:
-    before = TOKEN.findall(text[max(0, start - 40) : start])
+    """A place name beside the postcode: not a word that only starts the sentence, nor a
+    business word ("Bestelling 87399")."""
+    before = list(TOKEN.finditer(text, max(0, start - 40), start))
     after = TOKEN.findall(text[end : end + 40])
-    near = before[-1:] + after[:1]
-    return any(w.istitle() and w.isalpha() and len(w) > 2 and not L.is_common(w) for w in near)
+    near = after[:1]
+    if before and not _starts_sentence(text, before[-1].start()):
+        near.append(before[-1][0])
+    return any(
+        w.istitle() and w.isalpha() and len(w) > 2 and not L.is_common(w)
+        and w.casefold() not in BUSINESS_WORDS
+        for w in near
+    )  # fmt: skip

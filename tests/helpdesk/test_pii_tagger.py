@@ -164,3 +164,41 @@ def test_mail_headers_are_not_names():
 def test_an_address_stops_before_the_next_form_label():
     text = "name: paul manole\naddress: aleea pop 12, 990258 viseu de sus\nphone: 0250 956 131"
     assert "phone:" in redact(text).text
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # the sentence around an address is no part of it
+        (
+            "Please ship it to Achleitnerstraße 7, 2438 Bludenz instead of my old address.",
+            "Please ship it to <ADDRESS_1>, <POSTCODE_1> <ADDRESS_2> instead of my old address.",
+        ),
+        (
+            "Can you deliver to Puuskakatu 766? I'm not home.",
+            "Can you deliver to <ADDRESS_1>? I'm not home.",
+        ),
+        (
+            "my new address is Dariaus ir Girėno g. 98 in Panevėžys. Thanks",
+            "my new address is <ADDRESS_1> in Panevėžys. Thanks",
+        ),
+        # a reference and its sentence are no street, postcode or phone
+        ("Order 90535 still hasn't reached Conrad Ville, it's been 25 days.", None),
+        ("Bestelling 87399 is na 16 dagen nog niet aangekomen in Zwijndrecht.", None),
+        ("Tellimus 9120925 pole ikka veel kohale jõudnud.", None),  # "Tel" inside a word
+        ("Hotel 4930211 was booked twice.", None),
+        # a phrase with a name in brackets is no street; a product after "the" no name
+        ("Paketti lähti 1.8.2026, mutta seuranta näyttää yhä samaa paikkaa (Loppi).", None),
+        ("ok thx, it works now. the atlas backpack syncs fine", None),
+    ],
+)
+def test_what_surrounds_personal_data_stays_readable(text, kept):
+    assert redact(text).text == (kept or text)
+
+
+def test_a_name_after_in_is_a_place_unless_it_owns_something():
+    assert (
+        redact("I live in Panevėžys with Anna Schmidt").text
+        == "I live in Panevėžys with <PERSON_1>"
+    )
+    assert redact("Please put it in Maria's name").text == "Please put it in <PERSON_1>'s name"
