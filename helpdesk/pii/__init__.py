@@ -54,7 +54,9 @@ regular expressions with checksums (``python-stdnum``), ``phonenumbers``, and:
 * a statistical layer (``_tagger``): a CRF sequence tagger trained on Faker text from ten
   locales (``bench/pii_training.py``) adds the names, street addresses, postcodes and phones
   it is sure of and that pass the rules' sanity checks; it finds what the rules were not
-  written for (streets of other countries, signature lines, lower-case names).
+  written for (streets of other countries, signature lines, lower-case names);
+* labelled fields (``_fields``): values under a label that names a person, street, postcode or
+  phone, in forms, JSON, ``key=value`` pairs and pasted tables, in many languages.
 
 ``nomquamgender``, ``wordfreq`` and the tagger's model are optional at run time: without them
 the filter still works with the census lists and rules. No model is downloaded; no Django

@@ -7,7 +7,7 @@ import re
 
 import phonenumbers
 
-from . import _address, _national, _normal, _payment, _person, _regions, _secret, _tagger
+from . import _address, _fields, _national, _normal, _payment, _person, _regions, _secret, _tagger
 from . import _patterns as P
 from ._base import (
     ADDRESS,
@@ -211,6 +211,7 @@ def detect(text: str, known: KnownIdentifiers | None, kinds: frozenset[str]) -> 
         c += _persons(text)
     if kinds & _tagger.KIND_SET:
         c += [cand for cand in _tagger.tag(text) if cand[0] in kinds]
+        c += [cand for cand in _fields.fields(text) if cand[0] in kinds]
     if PERSON in kinds:
         c = [_without_cue(text, cand) if cand[0] == PERSON else cand for cand in c]
         c = [cand for cand in c if not (cand[0] == PERSON and _a_place(text, cand))]
@@ -236,10 +237,14 @@ _LAST_WORD = re.compile(r"\s*(\S+?)[.,:;]?$")
 
 
 def _without_cue(text: str, cand: Cand) -> Cand:
-    """A name without a secret's cue after it: in "Mein Passwort: ..." the cue is no name."""
+    """A name without a secret's cue or a field's label after it: in "Mein Passwort: ..." and
+    "Adresa: ..." the cue is no name."""
     kind, start, end = cand
     last = _LAST_WORD.search(text, start, end)
-    if last is None or not _secret.is_cue_word(last[1]):
+    if last is None:
+        return cand
+    label = _fields.is_key(last[1]) and text[last.end(1) : last.end(1) + 2].lstrip().startswith(":")
+    if not (label or _secret.is_cue_word(last[1])):
         return cand
     rest = text[start : last.start()].split()
     if len(rest) == 1 and not _is_name(rest[0]):
