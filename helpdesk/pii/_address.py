@@ -178,6 +178,19 @@ _CONNECT = _w(
 )
 
 
+_POSTCODE = (
+    r"\d{5}(?:-\d{4}|-\d{3})?|\d{4}-\d{3}|\d{2}-\d{3}|\d{3}[ ]\d{2}|\d{4}[ ]?[A-Z]{2}(?![\w])|\d{4}"
+    r"|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}|[A-Z]\d[A-Z][ ]?\d[A-Z]\d"
+)
+# A street and house number, a comma, a postcode and a place: "Vinohradská 12, 120 00 Praha",
+# "Hämeenkatu 10 A 5, 33100 Tampere", in whatever language the street is named.
+ADDR_BLOCK = re.compile(
+    r"(?<![\w-])[^\W\d_a-z][\w'\u2019.-]*(?:[ \t]+[\w'\u2019.-]+){0,3}?[ \t]+"
+    r"\d{1,5}[a-zA-Z]?(?:[/-]\d{1,4})?(?:[ \t]+[A-Z](?:[ \t]+\d{1,4})?)?,[ \t]*"
+    rf"(?:[A-Z]{{1,2}}-)?(?-i:{_POSTCODE})(?=[ \t]+[^\W\d_a-z])"
+)
+
+
 def _is_caseless(text: str) -> bool:
     return not any(c.isupper() for c in text) or not any(c.islower() for c in text)
 
@@ -264,6 +277,7 @@ def addresses(text: str) -> list[Cand]:
     cores += [m.span() for m in ADDR_US.finditer(text) if _us_core_ok(text, m, caseless)]
     for rx in (ADDR_PREFIX, ADDR_SUFFIX, ADDR_SUFFIX_SPACED, PO_BOX, ADDR_MIL, CORNER):
         cores += [m.span() for m in rx.finditer(text)]
+    cores += [m.span() for m in ADDR_BLOCK.finditer(text)]
     cores = [(_past_lead_in(text, s, e, caseless), e) for s, e in cores]
     for m in ADDR_NUM.finditer(text):
         # "4823 Ringvej 144", not "5700 XT 8" (a product): a street name word is in it.
@@ -360,12 +374,9 @@ def _merge(text: str, cands: list[Cand]) -> list[Cand]:
 
 # --- postcodes ---------------------------------------------------------------------------------
 
-_POSTCODE = (
-    r"\d{5}(?:-\d{4}|-\d{3})?|\d{4}-\d{3}|\d{2}-\d{3}|\d{3}[ ]\d{2}|\d{4}[ ]?[A-Z]{2}(?![\w])|\d{4}"
-    r"|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}|[A-Z]\d[A-Z][ ]?\d[A-Z]\d"
-)
 ZIP_CUE = re.compile(
     r"(?i)\b(?:zip|postal code|post code|postcode|plz|cap|cep)(?: code)?\s*[:#]?\s*"
+    r"(?:(?:is|was|is now|now|changed to|ist|lautet|est|es|è|er|är)\s+)?"
     rf"((?-i:{_POSTCODE})|\d{{3,6}}(?:[- ]\d{{2,4}})?)(?!\w)"
 )
 US_STATE_ZIP = P.US_STATE_ZIP

@@ -22,6 +22,7 @@ from ._base import (
     PHONE,
     SECRET,
     SSN,
+    WEAK_ADDRESS,
     ZIP,
     KnownIdentifiers,
 )  # fmt: skip
@@ -65,7 +66,8 @@ def _phones(text: str) -> list[Cand]:
         for found in phonenumbers.PhoneNumberMatcher(text, region, phonenumbers.Leniency.VALID):
             if _in_url(urls, found.start, found.end):
                 continue
-            if not found.raw_string.isdigit() or _phone_cue(text, found.start):
+            bare = found.raw_string.isdigit() or P.YEAR_REFERENCE.fullmatch(found.raw_string)
+            if not bare or _phone_cue(text, found.start):
                 out.append((PHONE, found.start, found.end))
     for m in P.PHONE_ANY.finditer(text):
         raw = m[0]
@@ -73,6 +75,8 @@ def _phones(text: str) -> list[Cand]:
         if not 7 <= digits <= 15 or P.DATEISH.fullmatch(raw):
             continue
         if _in_url(urls, m.start(), m.end()):
+            continue
+        if P.YEAR_REFERENCE.fullmatch(raw) and not _phone_cue(text, m.start()):
             continue
         if raw.startswith(("+", "(")) or _phone_cue(text, m.start()):
             out.append((PHONE, m.start(), m.end()))
@@ -212,12 +216,22 @@ def detect(text: str, known: KnownIdentifiers | None, kinds: frozenset[str]) -> 
     if kinds & _tagger.KIND_SET:
         c += [cand for cand in _tagger.tag(text) if cand[0] in kinds]
         c += [cand for cand in _fields.fields(text) if cand[0] in kinds]
+    c = [cand for cand in c if not _money(text, cand)]
     if PERSON in kinds:
         c = [_without_cue(text, cand) if cand[0] == PERSON else cand for cand in c]
         c = [cand for cand in c if not (cand[0] == PERSON and _a_place(text, cand))]
     if known is not None:
         c += [s for s in _known(text, known) if s[0] in kinds or s[0] == CUSTOMER_ID]
     return c
+
+
+def _money(text: str, cand: Cand) -> bool:
+    """An address that starts with an amount of money ("CHF 79.00 to CHF 49"), or a
+    currency taken for a name ("AUD")."""
+    kind, start, end = cand
+    if kind in (ADDRESS, WEAK_ADDRESS):
+        return bool(P.AMOUNT.match(text, start, end))
+    return kind == PERSON and text[start:end] in P.CURRENCIES
 
 
 _IN_BEFORE = re.compile(r"(?<![^\W\d_])(?:in|nach|dans|en)[ \t]+$")

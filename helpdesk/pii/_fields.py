@@ -59,6 +59,10 @@ KEYS = {
 }
 
 
+# Labels of a field that holds more than one kind ("Kontakt: Jan Novák, tel. ..."): no name.
+OTHER_LABELS = _words("contact kontakt kontaktdaten coordonnées contacto contatto contactgegevens")
+
+
 def _fold(key: str) -> str:
     return re.sub(r"[\W\d_]", "", key.casefold())
 
@@ -73,8 +77,8 @@ def kind_of(label: str) -> str | None:
 
 
 def is_key(word: str) -> bool:
-    """Whether `word` is a field label ("Adresa", "Telefon"): no name."""
-    return _fold(word) in KEYS
+    """Whether `word` is a field label ("Adresa", "Telefon", "Kontakt"): no name."""
+    return _fold(word) in KEYS or word.casefold() in OTHER_LABELS
 
 
 # "key": "value" (JSON), key: value / key = value (forms, one per line or after ; & ,).

@@ -30,6 +30,18 @@ PHONE_CUE = re.compile(
     r"(?:e?phon\w*|efon\w*|ed|ing|s|ular|nummer|number|no)?\b\W{0,3}(?:\w+\W+){0,4}$"
 )
 NOT_PHONE_CUE = re.compile(r"(?i)\b(?:order|ticket|invoice|reference|ref|tracking|account|case)\b")
+# An amount of money ("CHF 79.00", "49 CAD", "€ 12"): never part of an address or a name.
+CURRENCIES = _words(
+    "USD EUR GBP CHF CAD AUD NZD JPY CNY INR BRL MXN ARS CLP COP PEN UYU SEK NOK DKK ISK PLN "
+    "CZK HUF RON BGN RSD TRY RUB UAH ILS ZAR SGD HKD KRW IDR MYR THB PHP VND AED SAR"
+)
+_CURRENCY = "|".join(sorted(CURRENCIES))
+AMOUNT = re.compile(
+    rf"(?:\b(?:{_CURRENCY})|[€$£¥₹₺₽])[ \t]?\d|\d[ \t]?(?:(?:{_CURRENCY})\b|[€$£¥₹₺₽])"
+)
+
+# "2026-74382": a reference numbered within a year (a case, an order), not a phone number.
+YEAR_REFERENCE = re.compile(r"(?:19|20)\d\d[-/]\d{4,6}")
 DATEISH = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}")
 STREET_SUFFIX = (
     r"street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|blvd|way|court|ct|place|pl|"
@@ -125,9 +137,22 @@ CLOSINGS = _words(
     """grüße grüsse gruß gruss liebe viele beste freundliche herzliche merci cordialement
     salutations saludos atentamente abrazos saluti cordiali distinti groeten groet mvg mvh
     hilsen hälsningar pozdrawiam pozdravy pozdravom pozdrav üdvözlettel salam terima kasih
-    obrigado obrigada cumprimentos gracias grazie danke dank tack kiitos takk"""
+    obrigado obrigada cumprimentos gracias grazie danke dank tack kiitos takk pozdravem
+    pozdravi pozdrowienia děkuji dekuji díky diky köszönöm köszönettel teşekkürler tesekkurler
+    mulțumesc multumesc dziękuję dziekuje ačiū aciu paldies aitäh aitah hvala vriendelijke
+    cordiales cordiali cordialmente ystävällisin terveisin hälsningar venlig grüßen grüssen"""
 )
-STOP |= CLOSINGS
+# Greetings in the languages customers write in ("Dobrý den", "Bună ziua", "Tere!"): several
+# are given names somewhere too, but at a message's start they greet.
+GREETINGS = _words(
+    """hello hi hey hallo hallå hej hei moi terve tere labas laba labdien sveiki dobrý dobry
+    dobrá dobra dobar dobré dzień dzien cześć czesc ahoj zdravo zdravím zdravim bok živjo
+    zivjo pozdravljeni bună buna ziua salut bonjour bonsoir coucou hola buenos buenas olá ola
+    oi bom boa buongiorno buonasera ciao salve goedemorgen goedemiddag goedenavond goedendag
+    moin servus grüezi gruezi grüß griaß goddag hyvää päivää jó napot szia helló merhaba
+    selam g\u00fcnayd\u0131n gunaydin halo hai selamat pagi siang sore malam sawubona"""
+)
+STOP |= CLOSINGS | GREETINGS
 # Weekdays and months written short ("Thu, 20 Dec"): no name beside a date.
 DATE_WORDS = _words(
     """mon tue tues wed thu thur thurs fri sat sun jan feb mar apr jun jul aug sep sept oct

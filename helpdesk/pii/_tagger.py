@@ -259,8 +259,8 @@ def _plausible(text: str, cand: Cand, words: list[str], confidence: float) -> bo
     ("T-000007")."""
     kind, start, end = cand
     cased = any(c.isupper() for c in text) and any(c.islower() for c in text)
-    if kind == PERSON and any(w.casefold() in P.CLOSINGS for w in words):
-        return False  # "S pozdravom", "Liebe Grüße"
+    if kind == PERSON and any(w.casefold() in P.CLOSINGS or w.isdigit() for w in words):
+        return False  # "S pozdravom", "Liebe Grüße", "objednávka č. 48213"
     if kind == PERSON and len(words) == 1:
         if L.is_given(words[0]) or L.is_surname(words[0]):
             return True
@@ -268,7 +268,10 @@ def _plausible(text: str, cand: Cand, words: list[str], confidence: float) -> bo
             return False  # "Wifi drops again": capitalised only because a sentence starts
         return not L.is_common(words[0]) and confidence >= LONE_WORD_CONFIDENCE
     if kind == PHONE:
-        return not REFERENCE.search(text[max(0, start - 8) : start + 2])
+        return not (
+            REFERENCE.search(text[max(0, start - 8) : start + 2])
+            or P.YEAR_REFERENCE.fullmatch(text[start:end])
+        )
     if kind == ZIP:
         return _alone(text, start, end) or _next_to_a_place(text, start, end)
     if kind == ADDRESS and any(w.casefold() in BUSINESS_WORDS for w in words):

@@ -202,3 +202,47 @@ def test_a_name_after_in_is_a_place_unless_it_owns_something():
         == "I live in Panevėžys with <PERSON_1>"
     )
     assert redact("Please put it in Maria's name").text == "Please put it in <PERSON_1>'s name"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dobrý den, objednávka č. 48213 stále nedorazila. Děkuji.",
+        "Bună ziua, comanda 77321 nu a ajuns încă. Mulțumesc!",
+        "Tere! Minu tellimus on hilinenud juba 12 päeva.",
+        "S pozdravem a díky za pomoc",
+        "Vielen Dank für die schnelle Hilfe! Mit freundlichen Grüßen",
+        "The plan went from CHF 79.00 to CHF 49 per month.",
+        "Two at CAD 49 each, total AUD 98",
+        "Re: case 2026-74382 is still open",
+        "My zip code is fine, the app is not.",
+    ],
+)
+def test_greetings_amounts_and_references_in_any_language_stay(text):
+    assert redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("my zip is 10000 and I'm in Zagreb", "my zip is <POSTCODE_1> and I'm in Zagreb"),
+        ("My postal code changed to 00550.", "My postal code changed to <POSTCODE_1>."),
+        ("call me: 2026-743821", "call me: <PHONE_1>"),
+    ],
+)
+def test_cued_postcodes_are_masked(text, masked):
+    assert redact(text).text == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "values"),
+    [
+        ("Kontakt: Jan Novák, Vinohradská 12, 120 00 Praha 2", "Kontakt: <", ["Novák", "12"]),
+        ("I live on Rüütli 12, 51007 Tartu.", "I live on <", ["Rüütli", "51007"]),
+        ("Hämeenkatu 10 A 5, 33100 Tampere", "", ["Hämeenkatu", "33100"]),
+    ],
+)
+def test_a_street_a_comma_and_a_postcode_make_an_address(text, kept, values):
+    masked = redact(text).text
+    assert masked.startswith(kept)
+    assert not any(value in masked for value in values), masked
