@@ -128,7 +128,15 @@ class BackendHealth:
 class MemoryBackendError(Exception):
     """A backend call failed. `retryable` tells the worker whether to try again."""
 
-    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        retry_after: float | None = None,
+        status: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
+        self.status = status  # the HTTP status a remote backend answered, when it answered

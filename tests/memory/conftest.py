@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pytest_django.fixtures import Settings
 
-from helpdesk.memory.backends import evermemos
+from helpdesk.memory.backends.evermemos import v0 as evermemos_v0
 from helpdesk.memory.backends.evermemos import EverMemOSBackend
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.memory.processes import WorkerProcess, start_process, stop_all
@@ -22,7 +22,7 @@ CLIENT_TIMEOUT = 0.3
 def _fresh_global_scene_state(monkeypatch: pytest.MonkeyPatch) -> None:
     """The client sends the global scene once per process and URL; a loopback port can be
     reused by a later test's server, so every test starts as a fresh process would."""
-    monkeypatch.setattr(evermemos, "_scene_configured", set())
+    monkeypatch.setattr(evermemos_v0, "_scene_configured", set())
 
 
 @pytest.fixture
