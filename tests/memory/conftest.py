@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from pytest_django.fixtures import Settings
 
-from helpdesk.memory.backends.evermemos import v0 as evermemos_v0
 from helpdesk.memory.backends.evermemos import EverMemOSBackend
+from helpdesk.memory.backends.evermemos import v0 as evermemos_v0
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.memory.processes import WorkerProcess, start_process, stop_all
 
