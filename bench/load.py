@@ -486,6 +486,7 @@ class Level:
                 env["MEMORY_BACKEND"] = "embedded" if backend == "none" else backend
                 if server is not None:
                     env["EVERMEMOS_BASE_URL"] = server.base_url
+                    env["EVERMEMOS_API_VERSION"] = server.api_version
                 with Gunicorn(env) as gunicorn:
                     served[backend] = self.serve_round(gunicorn, token.key, targets, pages)
             self.say(f"served ({backend}): {served[backend]['post']}")

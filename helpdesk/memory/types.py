@@ -90,6 +90,9 @@ class Source:
 
     ticket_id: int | None = None
     message_id: int | None = None
+    # A memory with no message id (EverMemOS v1) came from the ticket's messages up to
+    # this time: the context service finds them in our own table.
+    until: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,7 @@ class EverMemOSServer(LoopbackServer):
     """The v0 contract; start with `start()` (or as a context manager)."""
 
     api_version = "v0"
+    message_path = "/memories"
 
     def __init__(self, *, api_key: str = "", prefix: str = "/api/v0") -> None:
         super().__init__(api_key=api_key, prefix=prefix)
@@ -106,6 +107,11 @@ class EverMemOSServer(LoopbackServer):
         """Messages stored for a group, in arrival order (duplicates excluded)."""
         with self._lock:
             return [dict(message) for message in self._messages.get(group_id, [])]
+
+    def posted_message_ids(self, request: RecordedRequest) -> list[str]:
+        """The message id one add request carried."""
+        body = request.json if isinstance(request.json, dict) else {}
+        return [str(body.get("message_id"))]
 
     def pending(self, group_id: str) -> list[dict[str, Any]]:
         with self._lock:

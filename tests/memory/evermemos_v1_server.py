@@ -146,7 +146,8 @@ class EverMemOSV1Server(LoopbackServer):
             return [
                 dict(episode)
                 for episode in self._episodes
-                if include_deleted or not self._memcells[episode["parent_id"]]["deleted"]
+                if include_deleted
+                or not (episode["deleted"] or self._memcells[episode["parent_id"]]["deleted"])
             ]
 
     def meta(self, group_id: str) -> dict[str, Any] | None:

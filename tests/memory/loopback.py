@@ -71,6 +71,9 @@ class LoopbackServer:
     `HttpError` for errors) and shape errors in `_error_body`.
     """
 
+    api_version = ""  # what EVERMEMOS_API_VERSION a client of this server needs
+    message_path = ""  # where messages are added (relative to the prefix)
+
     def __init__(self, *, api_key: str = "", prefix: str) -> None:
         self.api_key = api_key
         self.prefix = prefix

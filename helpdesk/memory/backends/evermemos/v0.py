@@ -129,7 +129,7 @@ class EverMemOSBackend:
             return cls(
                 base_url=base_url,
                 api_key=getattr(settings, "EVERMEMOS_API_KEY", ""),
-                path_prefix=getattr(settings, "EVERMEMOS_PATH_PREFIX", DEFAULT_PATH_PREFIX),
+                path_prefix=getattr(settings, "EVERMEMOS_PATH_PREFIX", "") or DEFAULT_PATH_PREFIX,
                 timeout=float(getattr(settings, "EVERMEMOS_TIMEOUT", 60.0)),
                 connect_timeout=float(getattr(settings, "EVERMEMOS_CONNECT_TIMEOUT", 5.0)),
                 read_timeout=float(getattr(settings, "EVERMEMOS_READ_TIMEOUT", 10.0)),
