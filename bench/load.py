@@ -327,7 +327,7 @@ class Level:
         from django.utils import timezone
 
         from helpdesk.memory.backends import get_backend
-        from helpdesk.memory.backends.evermemos import EverMemOSBackend
+        from helpdesk.memory.backends.evermemos import EverMemOSBackend, EverMemOSV1Backend
         from helpdesk.memory.models import MirrorEntry
 
         measured = self.measured_customers()
@@ -335,12 +335,19 @@ class Level:
         self.deliver_customers(measured)
         self.say(f"measured customers delivered in {time.perf_counter() - t0:.0f}s")
         sample = self.mirror_throughput(get_backend(), "embedded", None)
-        with EverMemOSProcess() as server:
+        with EverMemOSProcess("v0") as server:
             backend = EverMemOSBackend(base_url=server.base_url)
             try:
                 self.mirror_throughput(backend, "evermemos", sample)
             finally:
                 backend.close()
+        # v1 takes a ticket's due messages in one request (up to 500).
+        with EverMemOSProcess("v1") as server:
+            v1_backend = EverMemOSV1Backend(base_url=server.base_url)
+            try:
+                self.mirror_throughput(v1_backend, "evermemos-v1", sample)
+            finally:
+                v1_backend.close()
         skipped = MirrorEntry.objects.filter(state=MirrorEntry.State.PENDING).update(
             state=MirrorEntry.State.DELIVERED, outcome="skipped", delivered_at=timezone.now()
         )
@@ -486,6 +493,7 @@ class Level:
                 env["MEMORY_BACKEND"] = "embedded" if backend == "none" else backend
                 if server is not None:
                     env["EVERMEMOS_BASE_URL"] = server.base_url
+                    env["EVERMEMOS_API_VERSION"] = server.version
                 with Gunicorn(env) as gunicorn:
                     served[backend] = self.serve_round(gunicorn, token.key, targets, pages)
             self.say(f"served ({backend}): {served[backend]['post']}")
@@ -657,11 +665,15 @@ def _message_texts() -> list[str]:
 
 
 class EverMemOSProcess:
-    """tests/memory/evermemos_server.py in a process of its own (not sharing our GIL)."""
+    """A loopback EverMemOS (tests/memory/evermemos_server.py for v0, evermemos_v1_server.py
+    for v1) in a process of its own (not sharing our GIL)."""
+
+    def __init__(self, version: str = "v0") -> None:
+        self.version = version
 
     def __enter__(self) -> EverMemOSProcess:
         self.process = subprocess.Popen(  # noqa: S603  # this script, fixed arguments
-            [PYTHON, __file__, "--serve-evermemos"],
+            [PYTHON, __file__, "--serve-evermemos", self.version],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             text=True,
@@ -677,10 +689,11 @@ class EverMemOSProcess:
         self.process.wait(10)
 
 
-def serve_evermemos() -> None:
+def serve_evermemos(version: str) -> None:
     from tests.memory.evermemos_server import EverMemOSServer
+    from tests.memory.evermemos_v1_server import EverMemOSV1Server
 
-    server = EverMemOSServer().start()
+    server = (EverMemOSV1Server() if version == "v1" else EverMemOSServer()).start()
     print(server.base_url, flush=True)
     signal.sigwait({signal.SIGTERM, signal.SIGINT})
     server.stop()
@@ -885,6 +898,10 @@ def tables() -> None:
         lambda r: f"{r['mirror']['evermemos']['messages_per_s']:,}",
     )
     line(
+        "mirror to EverMemOS v1 loopback (batches), messages/s",
+        lambda r: f"{r['mirror']['evermemos-v1']['messages_per_s']:,}",
+    )
+    line(
         "peak RSS, gunicorn worker (embedded / evermemos mirror) MB",
         lambda r: " / ".join(
             str(r["served"][b]["peak_rss_mb"]["worker_max"]) if b in r["served"] else "-"
@@ -937,14 +954,14 @@ def main() -> None:
     )
     parser.add_argument("--table", action="store_true", help="print the README table and exit")
     parser.add_argument("--level", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--serve-evermemos", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-evermemos", choices=["v0", "v1"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.steps = tuple(step for step in STEPS if step in args.only.split(","))
     unknown = set(args.only.split(",")) - set(STEPS)
     if unknown or not args.steps:
         parser.error(f"--only takes steps of {', '.join(STEPS)}, not {args.only!r}")
     if args.serve_evermemos:
-        serve_evermemos()
+        serve_evermemos(args.serve_evermemos)
         return
     if args.table:
         tables()

@@ -351,12 +351,20 @@ if MEMORY_FULL_HISTORY_DOCUMENTS < 0:
     raise ImproperlyConfigured("MEMORY_FULL_HISTORY_DOCUMENTS must be 0 or more.")
 EVERMEMOS_BASE_URL = env.str("EVERMEMOS_BASE_URL", default="")
 EVERMEMOS_API_KEY = _env_secret("EVERMEMOS_API_KEY")
-EVERMEMOS_PATH_PREFIX = env.str("EVERMEMOS_PATH_PREFIX", default="/api/v0")
+# The wire format the server speaks: v1 (EverMemOS `main`, EverOS) or v0 (the frozen
+# `agent_memory` branch). The path prefix defaults to the version's (/api/v1, /api/v0).
+EVERMEMOS_API_VERSION = env.str("EVERMEMOS_API_VERSION", default="v1").strip().lower()
+if EVERMEMOS_API_VERSION not in {"v0", "v1"}:
+    raise ImproperlyConfigured(
+        f"EVERMEMOS_API_VERSION must be 'v1' (the default) or 'v0', not {EVERMEMOS_API_VERSION!r}."
+    )
+EVERMEMOS_PATH_PREFIX = env.str("EVERMEMOS_PATH_PREFIX", default="")
 EVERMEMOS_TIMEOUT = env_float("EVERMEMOS_TIMEOUT", default=60.0)
 EVERMEMOS_CONNECT_TIMEOUT = env_float("EVERMEMOS_CONNECT_TIMEOUT", default=5.0)
 EVERMEMOS_READ_TIMEOUT = env_float("EVERMEMOS_READ_TIMEOUT", default=10.0)
 EVERMEMOS_CONTEXT_METHOD = env.str("EVERMEMOS_CONTEXT_METHOD", default="hybrid")
 EVERMEMOS_RECURRING_METHOD = env.str("EVERMEMOS_RECURRING_METHOD", default="agentic")
+EVERMEMOS_AGENTIC_TIMEOUT = env_float("EVERMEMOS_AGENTIC_TIMEOUT", default=20.0)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # The memory mirror: tries per entry before it is marked failed (with backoff
 # capped at 15 minutes, 20 tries outlast an outage of at least 80 minutes), how

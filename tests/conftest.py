@@ -39,6 +39,13 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
             test["NAME"] = str(settings.VAR_DIR / "test_db.sqlite3")
 
 
+@pytest.fixture(autouse=True)
+def _evermemos_v0_unless_told(settings: Settings) -> None:
+    """The tests written for the v0 loopback server speak v0; the v1 tests say so (the
+    product's default is v1)."""
+    settings.EVERMEMOS_API_VERSION = "v0"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # whitenoise warns once per client when collectstatic has not run; tests never need it.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")

@@ -12,6 +12,7 @@ from helpdesk.memory.models import MirrorEntry
 from helpdesk.memory.services.mirror import DeliveryReport, mirror_deliver_due
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
+from tests.memory.evermemos_v1_server import EverMemOSV1Server
 from tickets import services
 from tickets.models import Message, Ticket
 
@@ -58,6 +59,6 @@ def conversation(subject: str, count: int) -> tuple[Ticket, list[Message]]:
     return ticket, messages
 
 
-def stored_ids(server: EverMemOSServer, ticket: Ticket) -> list[str]:
+def stored_ids(server: EverMemOSServer | EverMemOSV1Server, ticket: Ticket) -> list[str]:
     """The message ids the loopback EverMemOS stored for the ticket's group, in order."""
     return [message["message_id"] for message in server.messages(ids.group_id(ticket.pk))]

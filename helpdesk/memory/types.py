@@ -90,6 +90,9 @@ class Source:
 
     ticket_id: int | None = None
     message_id: int | None = None
+    # A memory with no message id (EverMemOS v1) came from the ticket's messages up to
+    # this time: the context service finds them in our own table.
+    until: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,15 @@ class BackendHealth:
 class MemoryBackendError(Exception):
     """A backend call failed. `retryable` tells the worker whether to try again."""
 
-    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        retry_after: float | None = None,
+        status: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
+        self.status = status  # the HTTP status a remote backend answered, when it answered

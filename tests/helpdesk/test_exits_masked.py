@@ -40,8 +40,8 @@ from pytest_django.fixtures import Settings
 from rest_framework.test import APIClient
 
 from customers.models import Customer
-from helpdesk.memory.backends import evermemos
 from helpdesk.memory.backends.embedded import llm_extraction
+from helpdesk.memory.backends.evermemos import v0 as evermemos_v0
 from helpdesk.memory.models import Memory, MemoryDocument, MemoryGroup
 from helpdesk.memory.selectors.recurring import issue_label
 from helpdesk.replies import prompts
@@ -424,7 +424,7 @@ def memory_service(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[EverMemOSServer]:
     """A loopback EverMemOS as the product's memory backend, recording every request."""
-    monkeypatch.setattr(evermemos, "_scene_configured", set())
+    monkeypatch.setattr(evermemos_v0, "_scene_configured", set())
     server = EverMemOSServer().start()
     settings.MEMORY_BACKEND = "evermemos"
     settings.EVERMEMOS_BASE_URL = server.base_url

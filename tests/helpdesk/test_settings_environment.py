@@ -149,3 +149,13 @@ def test_production_ture_stops_the_start_instead_of_meaning_false() -> None:
     assert started.returncode != 0
     assert "ImproperlyConfigured: PRODUCTION='ture' is not a boolean" in started.stderr
     assert "true, yes, on, 1" in started.stderr
+
+
+def test_evermemos_api_version_defaults_to_v1(load_settings: Any) -> None:
+    assert load_settings()["EVERMEMOS_API_VERSION"] == "v1"
+
+
+@pytest.mark.parametrize("value", ["v2", "1", "api/v1", ""])
+def test_an_unknown_evermemos_api_version_is_refused(load_settings: Any, value: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="EVERMEMOS_API_VERSION must be 'v1'"):
+        load_settings(EVERMEMOS_API_VERSION=value)

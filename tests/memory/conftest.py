@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from pytest_django.fixtures import Settings
 
-from helpdesk.memory.backends import evermemos
-from helpdesk.memory.backends.evermemos import EverMemOSBackend
+from helpdesk.memory.backends.base import MemoryBackend
+from helpdesk.memory.backends.evermemos import EverMemOSBackend, EverMemOSV1Backend
+from helpdesk.memory.backends.evermemos import v0 as evermemos_v0
 from tests.memory.evermemos_server import EverMemOSServer
+from tests.memory.evermemos_v1_server import EverMemOSV1Server
 from tests.memory.processes import WorkerProcess, start_process, stop_all
 
 # Loopback answers take milliseconds; a short timeout keeps the timeout tests fast.
@@ -22,7 +24,7 @@ CLIENT_TIMEOUT = 0.3
 def _fresh_global_scene_state(monkeypatch: pytest.MonkeyPatch) -> None:
     """The client sends the global scene once per process and URL; a loopback port can be
     reused by a later test's server, so every test starts as a fresh process would."""
-    monkeypatch.setattr(evermemos, "_scene_configured", set())
+    monkeypatch.setattr(evermemos_v0, "_scene_configured", set())
 
 
 @pytest.fixture
@@ -100,3 +102,37 @@ def spawn(transactional_db: None, tmp_path: Path) -> Iterator[Spawn]:
 
     yield start
     stop_all(started)
+
+
+@pytest.fixture(params=["v0", "v1"])
+def mirror_server(
+    request: pytest.FixtureRequest, settings: Settings
+) -> Iterator[EverMemOSServer | EverMemOSV1Server]:
+    """A loopback EverMemOS of each API version in turn; the settings speak its version.
+
+    v0 de-duplicates by message id, v1 stores a re-sent message twice: the same tests
+    hold the mirror to exactly once against both."""
+    server: EverMemOSServer | EverMemOSV1Server = (
+        EverMemOSServer() if request.param == "v0" else EverMemOSV1Server()
+    )
+    server.start()
+    settings.EVERMEMOS_API_VERSION = server.api_version
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mirror_backend(mirror_server: EverMemOSServer | EverMemOSV1Server) -> Iterator[MemoryBackend]:
+    """A client of `mirror_server`'s version, with short timeouts."""
+    options: dict[str, Any] = {
+        "base_url": mirror_server.base_url,
+        "timeout": CLIENT_TIMEOUT,
+        "connect_timeout": CLIENT_TIMEOUT,
+    }
+    backend = (
+        EverMemOSBackend(**options)
+        if mirror_server.api_version == "v0"
+        else EverMemOSV1Backend(**options)
+    )
+    yield backend
+    backend.close()

@@ -21,7 +21,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.memory.evermemos_server import EverMemOSServer
+from tests.memory.loopback import LoopbackServer
 
 # Variables of the developer's shell or CI that would change what a worker does.
 _SCRUBBED_PREFIXES = ("DATABASE_URL", "MEMORY_", "EVERMEMOS_", "MIRROR_", "CELERY_", "OPENAI_")
@@ -45,7 +45,7 @@ def database_url() -> str:
     raise RuntimeError(f"no worker process support for {database['ENGINE']}")
 
 
-def worker_environment(server: EverMemOSServer, **overrides: str) -> dict[str, str]:
+def worker_environment(server: LoopbackServer, **overrides: str) -> dict[str, str]:
     """The environment of a worker that mirrors this test database to `server`."""
     environment = {
         name: value for name, value in os.environ.items() if not name.startswith(_SCRUBBED_PREFIXES)
@@ -56,6 +56,7 @@ def worker_environment(server: EverMemOSServer, **overrides: str) -> dict[str, s
         MEMORY_EMBEDDINGS="false",
         MEMORY_QUIET_MINUTES="0",
         EVERMEMOS_BASE_URL=server.base_url,
+        EVERMEMOS_API_VERSION=server.api_version,
         EVERMEMOS_TIMEOUT="5",
         EVERMEMOS_CONNECT_TIMEOUT="1",
         MIRROR_WORKER_AUTOSTART="false",

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from helpdesk.memory import ids
+from helpdesk.memory.backends.base import MemoryBackend
 from helpdesk.memory.backends.evermemos import EverMemOSBackend
 from helpdesk.memory.models import MirrorEntry
 from helpdesk.memory.selectors.sync import mirror_state
@@ -17,11 +18,14 @@ from helpdesk.memory.services.events import mirror_send
 from helpdesk.memory.services.mirror import mirror_claim, mirror_deliver_due
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
+from tests.memory.evermemos_v1_server import EverMemOSV1Server
 from tests.mirror_helpers import deliver_all, stored_ids
 from tickets import services
 from tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
+
+Server = EverMemOSServer | EverMemOSV1Server
 
 
 @pytest.fixture
@@ -49,109 +53,116 @@ def conversation(customer: Customer) -> Callable[[int], tuple[Ticket, list[Messa
 
 
 def test_messages_arrive_once_in_order_with_meta_and_closing_flush(
-    evermemos_server: EverMemOSServer, evermemos_backend: EverMemOSBackend, conversation
+    mirror_server: Server, mirror_backend: MemoryBackend, conversation
 ) -> None:
     ticket, messages = conversation(4)
     services.ticket_close(ticket=ticket, status=Ticket.Status.RESOLVED, actor=None)
 
-    report = deliver_all(evermemos_backend)
+    report = deliver_all(mirror_backend)
 
-    assert report.delivered == 6  # meta, four messages, the closing note
-    expected = [ids.message_id(m.pk) for m in messages] + [ids.closing_message_id(ticket.pk)]
-    assert stored_ids(evermemos_server, ticket) == expected
-    assert evermemos_server.meta(ids.group_id(ticket.pk))["name"].endswith("Router keeps dropping")
+    assert report.delivered == 6  # meta, four messages, the closing (a note in v0, a flush in v1)
+    expected = [ids.message_id(m.pk) for m in messages]
+    if mirror_server.api_version == "v0":
+        expected.append(ids.closing_message_id(ticket.pk))
+    assert stored_ids(mirror_server, ticket) == expected
+    assert mirror_server.pending(ids.group_id(ticket.pk)) == []
+    assert mirror_server.meta(ids.group_id(ticket.pk))["name"].endswith("Router keeps dropping")
     assert mirror_state().pending == 0
 
 
 def test_server_errors_are_retried_until_delivered_once(
-    evermemos_server: EverMemOSServer, evermemos_backend: EverMemOSBackend, conversation
+    mirror_server: Server, mirror_backend: MemoryBackend, conversation
 ) -> None:
     ticket, messages = conversation(3)
-    evermemos_server.fail_next("/memories", 503, times=3, method="POST")
+    mirror_server.fail_next(mirror_server.message_path, 503, times=3, method="POST")
 
-    report = deliver_all(evermemos_backend)
+    report = deliver_all(mirror_backend)
 
     assert report.retrying == 3
-    assert stored_ids(evermemos_server, ticket) == [ids.message_id(m.pk) for m in messages]
+    assert stored_ids(mirror_server, ticket) == [ids.message_id(m.pk) for m in messages]
     assert not MirrorEntry.objects.exclude(state=MirrorEntry.State.DELIVERED).exists()
 
 
 def test_a_timeout_after_the_server_stored_the_message_is_not_a_second_copy(
-    evermemos_server: EverMemOSServer, evermemos_backend: EverMemOSBackend, conversation
+    mirror_server: Server, mirror_backend: MemoryBackend, conversation
 ) -> None:
     ticket, messages = conversation(2)
-    evermemos_server.delay_next("/memories", 0.6, method="POST")  # longer than the client waits
+    mirror_server.process_then_delay_next(
+        mirror_server.message_path, 0.6, method="POST"
+    )  # longer than the client waits
 
-    deliver_all(evermemos_backend)
+    deliver_all(mirror_backend)
 
-    assert stored_ids(evermemos_server, ticket) == [ids.message_id(m.pk) for m in messages]
+    assert stored_ids(mirror_server, ticket) == [ids.message_id(m.pk) for m in messages]
 
 
 def test_duplicate_after_a_processed_5xx_counts_as_delivered_and_is_flagged(
-    evermemos_server: EverMemOSServer, evermemos_backend: EverMemOSBackend, conversation
+    mirror_server: Server, mirror_backend: MemoryBackend, conversation
 ) -> None:
     ticket, (message,) = conversation(1)
-    evermemos_server.process_then_fail_next("/memories", 500, method="POST")
+    mirror_server.process_then_fail_next(mirror_server.message_path, 500, method="POST")
 
-    deliver_all(evermemos_backend)
+    deliver_all(mirror_backend)
 
     entry = MirrorEntry.objects.get(message=message)
     assert entry.state == MirrorEntry.State.DELIVERED
     assert entry.outcome == "duplicate"
     assert entry.needs_verification is True
-    assert stored_ids(evermemos_server, ticket) == [ids.message_id(message.pk)]
+    assert stored_ids(mirror_server, ticket) == [ids.message_id(message.pk)]
 
 
 def test_worker_crash_between_send_and_mark_done_is_resent_once(
-    evermemos_server: EverMemOSServer, evermemos_backend: EverMemOSBackend, conversation
+    mirror_server: Server, mirror_backend: MemoryBackend, conversation
 ) -> None:
     ticket, (message,) = conversation(1)
-    mirror_deliver_due(evermemos_backend)  # the ticket meta; the message waits behind it
+    mirror_deliver_due(mirror_backend)  # the ticket meta; the message waits behind it
     (claimed,) = mirror_claim()
     assert claimed.message_id == message.pk
-    mirror_send(claimed, evermemos_backend)  # the server stores it...
+    mirror_send(claimed, mirror_backend)  # the server stores it...
     # ...and the worker dies before marking it done: its lease runs out.
     MirrorEntry.objects.filter(pk=claimed.pk).update(
         lease_expires_at=timezone.now() - datetime.timedelta(seconds=1)
     )
 
-    deliver_all(evermemos_backend)
+    deliver_all(mirror_backend)
 
     entry = MirrorEntry.objects.get(pk=claimed.pk)
     assert entry.state == MirrorEntry.State.DELIVERED
     assert entry.outcome == "duplicate"
     assert entry.attempts == 2
-    assert stored_ids(evermemos_server, ticket) == [ids.message_id(message.pk)]
+    assert stored_ids(mirror_server, ticket) == [ids.message_id(message.pk)]
 
 
 def test_later_messages_wait_while_an_earlier_one_backs_off(
-    evermemos_server: EverMemOSServer, evermemos_backend: EverMemOSBackend, conversation
+    mirror_server: Server, mirror_backend: MemoryBackend, conversation
 ) -> None:
     ticket, messages = conversation(3)
-    mirror_deliver_due(evermemos_backend)  # the ticket meta
-    evermemos_server.fail_next("/memories", 500, method="POST")
+    mirror_deliver_due(mirror_backend)  # the ticket meta
+    mirror_server.fail_next(mirror_server.message_path, 500, method="POST")
 
-    mirror_deliver_due(evermemos_backend)  # the first message fails and backs off
-    mirror_deliver_due(evermemos_backend)  # nothing else of this ticket may overtake it
+    mirror_deliver_due(mirror_backend)  # the first message fails and backs off
+    mirror_deliver_due(mirror_backend)  # nothing else of this ticket may overtake it
 
-    assert stored_ids(evermemos_server, ticket) == []
+    assert stored_ids(mirror_server, ticket) == []
     assert MirrorEntry.objects.get(message=messages[0]).state == MirrorEntry.State.PENDING
     assert MirrorEntry.objects.get(message=messages[1]).attempts == 0
 
 
 def test_a_ticket_backing_off_does_not_hold_up_other_tickets(
-    evermemos_server: EverMemOSServer, evermemos_backend: EverMemOSBackend, conversation
+    mirror_server: Server, mirror_backend: MemoryBackend, conversation
 ) -> None:
     first, _ = conversation(2)
     second, second_messages = conversation(2)
-    mirror_deliver_due(evermemos_backend)  # both tickets' meta
-    evermemos_server.fail_next("/memories", 500, method="POST")  # the first ticket's message
+    mirror_deliver_due(mirror_backend)  # both tickets' meta
+    mirror_server.fail_next(
+        mirror_server.message_path, 500, method="POST"
+    )  # the first ticket's message
 
     for _ in range(4):
-        mirror_deliver_due(evermemos_backend)
+        mirror_deliver_due(mirror_backend)
 
-    assert stored_ids(evermemos_server, first) == []
-    assert stored_ids(evermemos_server, second) == [ids.message_id(m.pk) for m in second_messages]
+    assert stored_ids(mirror_server, first) == []
+    assert stored_ids(mirror_server, second) == [ids.message_id(m.pk) for m in second_messages]
 
 
 def test_refused_connections_end_failed_after_the_last_try_with_the_error_kept(

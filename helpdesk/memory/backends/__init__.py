@@ -20,9 +20,9 @@ _backend: MemoryBackend | None = None
 
 def _build() -> MemoryBackend:
     if settings.MEMORY_BACKEND == "evermemos":
-        from helpdesk.memory.backends.evermemos import EverMemOSBackend
+        from helpdesk.memory.backends.evermemos import backend_from_settings
 
-        return EverMemOSBackend.from_settings()
+        return backend_from_settings()
     from helpdesk.memory.backends.embedded import ranking
     from helpdesk.memory.backends.embedded.engine import EmbeddedBackend
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
 from helpdesk.memory.types import (
     BackendHealth,
@@ -16,6 +17,22 @@ from helpdesk.memory.types import (
     TicketOpened,
     TicketQuiet,
 )
+
+
+@runtime_checkable
+class BatchDelivery(Protocol):
+    """Optional: a backend that takes one ticket's messages in one call (EverMemOS v1).
+
+    `maybe_sent` says an earlier try of these messages may have reached the backend; one
+    that does not de-duplicate must then check before sending again. Outcomes come back
+    in the order of `events`.
+    """
+
+    batch_limit: int
+
+    def deliver_messages(
+        self, events: Sequence[MessagePosted], *, maybe_sent: bool
+    ) -> list[DeliveryOutcome]: ...
 
 
 class MemoryBackend(Protocol):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 
 from helpdesk.memory import ids
-from helpdesk.memory.backends.base import MemoryBackend
+from helpdesk.memory.backends.base import BatchDelivery, MemoryBackend
 from helpdesk.memory.models import MirrorEntry
 from helpdesk.memory.outgoing import outgoing_customer_name, outgoing_text
 from helpdesk.memory.types import (
@@ -50,6 +50,25 @@ def _sender(message: Message) -> Participant:
     return Participant(id=ids.BOT_SENDER, name=message.display_author, speaker=Speaker.ASSISTANT)
 
 
+def message_event(entry: MirrorEntry) -> MessagePosted:
+    """The event of a message entry (its ticket and message loaded with it)."""
+    ticket, message = entry.ticket, entry.message
+    assert ticket is not None  # guaranteed by a check constraint  # noqa: S101
+    assert message is not None  # guaranteed by a check constraint  # noqa: S101
+    message.ticket = ticket
+    return MessagePosted(
+        message_id=ids.message_id(message.pk),
+        group_id=ids.group_id(ticket.pk),
+        group_name=_group_name(ticket),
+        ticket_id=ticket.pk,
+        customer_id=ids.customer_id(ticket.customer_id),
+        sender=_sender(message),
+        content=outgoing_text(message.body, ticket.customer),
+        created_at=message.created_at,
+        subject=outgoing_text(ticket.subject, ticket.customer),
+    )
+
+
 def mirror_send(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryOutcome:
     """Tell the backend what one entry says; records nothing (see `mirror_deliver`)."""
     if entry.kind == MirrorEntry.Kind.CUSTOMER_ERASED:
@@ -79,22 +98,12 @@ def mirror_send(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryOutcome:
             )
         )
     if entry.kind == MirrorEntry.Kind.MESSAGE:
-        message = entry.message
-        assert message is not None  # guaranteed by a check constraint  # noqa: S101
-        message.ticket = ticket
-        return backend.deliver_message(
-            MessagePosted(
-                message_id=ids.message_id(message.pk),
-                group_id=group,
-                group_name=_group_name(ticket),
-                ticket_id=ticket.pk,
-                customer_id=customer,
-                sender=_sender(message),
-                content=outgoing_text(message.body, ticket.customer),
-                created_at=message.created_at,
-                subject=outgoing_text(ticket.subject, ticket.customer),
+        if isinstance(backend, BatchDelivery):
+            (outcome,) = backend.deliver_messages(
+                [message_event(entry)], maybe_sent=entry.attempts > 1
             )
-        )
+            return outcome
+        return backend.deliver_message(message_event(entry))
     if entry.kind == MirrorEntry.Kind.TICKET_QUIET:
         return backend.deliver_ticket_quiet(
             TicketQuiet(

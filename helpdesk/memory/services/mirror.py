@@ -30,9 +30,9 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Exists, F, Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from helpdesk.memory.backends.base import MemoryBackend
+from helpdesk.memory.backends.base import BatchDelivery, MemoryBackend
 from helpdesk.memory.models import MirrorEntry
-from helpdesk.memory.services.events import mirror_send
+from helpdesk.memory.services.events import message_event, mirror_send
 from helpdesk.memory.types import DeliveryOutcome, MemoryBackendError
 from tickets.models import Message, Ticket
 
@@ -100,8 +100,12 @@ def _due_heads(now: datetime.datetime, limit: int) -> list[int]:
     return list(heads.order_by("id").values_list("id", flat=True)[:limit])
 
 
-def mirror_claim(*, limit: int = 50, now: datetime.datetime | None = None) -> list[MirrorEntry]:
-    """Claim up to `limit` due entries, at most one per ticket, for this worker."""
+def mirror_claim(
+    *, limit: int = 50, now: datetime.datetime | None = None, batch_limit: int = 1
+) -> list[MirrorEntry]:
+    """Claim up to `limit` due entries, at most one per ticket, for this worker; with a
+    `batch_limit` over 1, a message head comes with the pending messages that follow it on
+    its ticket (up to `batch_limit` in all, stopping at any other kind of entry)."""
     now = now or timezone.now()
     _release_expired_leases(now)
     lease = now + datetime.timedelta(seconds=settings.MIRROR_LEASE_SECONDS)
@@ -112,11 +116,97 @@ def mirror_claim(*, limit: int = 50, now: datetime.datetime | None = None) -> li
         )
         if won:
             claimed.append(entry_id)
+            if batch_limit > 1:
+                claimed += _claim_followers(entry_id, lease, batch_limit - 1)
     return list(
         MirrorEntry.objects.filter(id__in=claimed)
         .select_related("ticket__customer", "message__author")
         .order_by("id")
     )
+
+
+def _claim_followers(head_id: int, lease: datetime.datetime, limit: int) -> list[int]:
+    """The pending messages right after a message head on its ticket, claimed in order."""
+    head = MirrorEntry.objects.filter(id=head_id).values("ticket_id", "kind").first()
+    if head is None or head["kind"] != MirrorEntry.Kind.MESSAGE:
+        return []
+    later = (
+        MirrorEntry.objects.filter(ticket_id=head["ticket_id"], id__gt=head_id)
+        .exclude(state=State.DELIVERED)
+        .order_by("id")
+        .values_list("id", "kind", "state")[:limit]
+    )
+    run = []
+    for entry_id, kind, state in later:
+        if kind != MirrorEntry.Kind.MESSAGE or state != State.PENDING:
+            break
+        run.append(entry_id)
+    won = []
+    for entry_id in run:  # one by one: another worker may not take the middle of a run
+        if not MirrorEntry.objects.filter(id=entry_id, state=State.PENDING).update(
+            state=State.SENDING, lease_expires_at=lease, attempts=F("attempts") + 1
+        ):
+            break
+        won.append(entry_id)
+    return won
+
+
+def _runs(entries: list[MirrorEntry]) -> list[list[MirrorEntry]]:
+    """Claimed entries in id order, a ticket's consecutive messages grouped together."""
+    runs: list[list[MirrorEntry]] = []
+    by_ticket: dict[int, list[MirrorEntry]] = {}
+    for entry in entries:
+        run = by_ticket.get(entry.ticket_id) if entry.ticket_id is not None else None
+        if run is not None and entry.kind == run[-1].kind == MirrorEntry.Kind.MESSAGE:
+            run.append(entry)
+            continue
+        run = [entry]
+        runs.append(run)
+        if entry.ticket_id is not None:
+            by_ticket[entry.ticket_id] = run
+    return runs
+
+
+def mirror_deliver_batch(entries: list[MirrorEntry], backend: BatchDelivery) -> DeliveryReport:
+    """Send one ticket's claimed messages in one call and record each one.
+
+    A retryable failure backs off the first entry and hands back the others (they wait
+    behind it). A failure that no retry fixes (a 422 rejects the whole batch) sends them
+    one by one instead, so that only the bad one fails.
+    """
+    try:
+        outcomes = backend.deliver_messages(
+            [message_event(entry) for entry in entries],
+            maybe_sent=any(entry.attempts > 1 for entry in entries),
+        )
+    except MemoryBackendError as error:
+        if error.retryable:
+            _release(entries[1:])
+            return _record_failure(entries[0], error)
+        report = DeliveryReport()
+        for entry in entries:
+            report += mirror_deliver(entry, backend)  # type: ignore[arg-type]  # also a MemoryBackend
+        return report
+    now = timezone.now()
+    for outcome in set(outcomes):
+        for verify in (False, True):
+            chosen = [
+                entry.id
+                for entry, result in zip(entries, outcomes, strict=True)
+                if result == outcome
+                and verify == (outcome == DeliveryOutcome.DUPLICATE and entry.attempts > 1)
+            ]
+            if chosen:
+                MirrorEntry.objects.filter(id__in=chosen).update(
+                    state=State.DELIVERED,
+                    outcome=outcome.value,
+                    delivered_at=now,
+                    lease_expires_at=None,
+                    needs_verification=verify,
+                )
+    if any(entry.attempts > 1 for entry in entries):
+        _retry_backed_off_now(now)
+    return DeliveryReport(delivered=len(entries))
 
 
 def mirror_deliver(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryReport:
@@ -236,14 +326,20 @@ def mirror_deliver_due(
     claimed but not sent go back to the queue unchanged.
     """
     report = DeliveryReport()
-    entries = mirror_claim(limit=limit)
-    for index, entry in enumerate(entries):
+    batches = isinstance(backend, BatchDelivery)
+    limit_per_batch = backend.batch_limit if isinstance(backend, BatchDelivery) else 1
+    runs = _runs(mirror_claim(limit=limit, batch_limit=limit_per_batch))
+    for index, run in enumerate(runs):
+        entry = run[0]
         out_of_time = deadline is not None and time.monotonic() >= deadline
         lease_over = entry.lease_expires_at is not None and timezone.now() >= entry.lease_expires_at
         if out_of_time or lease_over or (should_stop is not None and should_stop()):
-            _release(entries[index:])
+            _release([held for later in runs[index:] for held in later])
             break
-        report += mirror_deliver(entry, backend)
+        if batches and entry.kind == MirrorEntry.Kind.MESSAGE:
+            report += mirror_deliver_batch(run, backend)  # type: ignore[arg-type]  # BatchDelivery
+        else:
+            report += mirror_deliver(entry, backend)
     return report
 
 

@@ -1,8 +1,8 @@
-"""The EverMemOS backend: the only module that knows the EverMemOS v0 wire format.
+"""The EverMemOS v0 wire format (`/api/v0`, the frozen `agent_memory` branch).
 
-Paths, field names, query encoding, both response envelopes and the time
-format all live here, so an adapter for another API version replaces this one
-module. The contract is described in docs/evermemos-api.md (v0, `/api/v0`).
+Paths, field names, query encoding, both response envelopes and the ISO time format of
+v0 live here; the HTTP plumbing is `http`, the shared reading of answers `shapes`. The
+contract is described in docs/evermemos-api.md.
 
 Deliveries are never retried here: the outbox worker retries with backoff and
 uses `MemoryBackendError.retryable` / `retry_after`. Reads retry once when the
@@ -12,11 +12,8 @@ connection breaks before an answer arrives (a stale pooled connection).
 from __future__ import annotations
 
 import datetime
-import email.utils
 import logging
-import math
 import threading
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
@@ -26,6 +23,24 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from helpdesk.memory import ids
+from helpdesk.memory.backends.evermemos.http import (
+    ERROR_DETAIL_CHARS,
+    Connection,
+    QueryParams,
+    describe_exception,
+)
+from helpdesk.memory.backends.evermemos.shapes import (
+    clip_query,
+    dedupe_facts,
+    explicit_kind,
+    first_time,
+    memory_text,
+    profile_data_facts,
+    require,
+    score_of,
+    snippet,
+    text_of,
+)
 from helpdesk.memory.types import (
     BackendHealth,
     DeliveryOutcome,
@@ -54,29 +69,14 @@ SCENE_DESCRIPTION = "customer support helpdesk"
 _MESSAGES_PATH = "/memories"
 _SEARCH_PATH = "/memories/search"
 _META_PATH = "/memories/conversation-meta"
-_HEALTH_PATH = "/health"
 
-_RETRYABLE_STATUSES = frozenset({408, 409, 429})
-_MAX_RETRY_AFTER = 60.0
 _RERANK_FAILED_SCORE = -100.0
-_KEYWORD_READ_TIMEOUT = 10.0
-_HEALTH_READ_TIMEOUT = 5.0
-_MAX_QUERY_CHARS = 500
-_SNIPPET_CHARS = 280
 _PAGE_SIZE = 100
 _MAX_TOP_K = 100
-_ERROR_DETAIL_CHARS = 200
-
-# The connection broke (refused, reset, closed without an answer). A read is
-# idempotent and may be sent once more; a delivery is left to the outbox.
-_CONNECTION_ERRORS = (httpx.NetworkError, httpx.RemoteProtocolError)
-_CONFIGURATION_ERRORS = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
 
 # The global scene is configured once per process and endpoint.
 _scene_lock = threading.Lock()
 _scene_configured: set[str] = set()
-
-QueryParams = list[tuple[str, str]]
 
 
 class EverMemOSBackend:
@@ -99,45 +99,25 @@ class EverMemOSBackend:
         client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        base = base_url.strip().rstrip("/")
-        if not base.startswith(("http://", "https://")):
-            raise ValueError(
-                f"EverMemOS base URL must start with http:// or https://: {base_url!r}"
-            )
-        if timeout <= 0 or connect_timeout <= 0 or read_timeout <= 0:
-            raise ValueError("EverMemOS timeouts must be positive.")
         for method in (context_method, recurring_method):
             if method not in RETRIEVE_METHODS:
                 raise ValueError(
                     f"Unknown EverMemOS retrieve method {method!r}; "
                     f"use one of {', '.join(sorted(RETRIEVE_METHODS))}."
                 )
-        prefix = "/" + path_prefix.strip().strip("/") if path_prefix.strip("/ ") else ""
-        self._base_url = base
-        self._prefix = prefix
-        self._api_key = api_key.strip()
-        self._timeout = httpx.Timeout(timeout, connect=connect_timeout)
-        # Reads serve pages and drafts: they give up long before a delivery would.
-        self._read_timeout = httpx.Timeout(min(timeout, read_timeout), connect=connect_timeout)
-        self._keyword_timeout = httpx.Timeout(
-            min(timeout, read_timeout, _KEYWORD_READ_TIMEOUT), connect=connect_timeout
-        )
-        self._health_timeout = httpx.Timeout(
-            min(timeout, _HEALTH_READ_TIMEOUT), connect=connect_timeout
+        self._http = Connection(
+            base_url=base_url,
+            prefix=path_prefix,
+            api_key=api_key,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            client=client,
+            transport=transport,
         )
         self.context_method = context_method
         self.recurring_method = recurring_method
         self.bot_name = bot_name
-        self._owns_client = client is None
-        self._client = (
-            client
-            if client is not None
-            else httpx.Client(
-                transport=transport,
-                timeout=self._timeout,
-                headers={"Accept": "application/json", "User-Agent": "helpdesk-evermemos/1"},
-            )
-        )
 
     @classmethod
     def from_settings(cls) -> Self:
@@ -149,7 +129,7 @@ class EverMemOSBackend:
             return cls(
                 base_url=base_url,
                 api_key=getattr(settings, "EVERMEMOS_API_KEY", ""),
-                path_prefix=getattr(settings, "EVERMEMOS_PATH_PREFIX", DEFAULT_PATH_PREFIX),
+                path_prefix=getattr(settings, "EVERMEMOS_PATH_PREFIX", "") or DEFAULT_PATH_PREFIX,
                 timeout=float(getattr(settings, "EVERMEMOS_TIMEOUT", 60.0)),
                 connect_timeout=float(getattr(settings, "EVERMEMOS_CONNECT_TIMEOUT", 5.0)),
                 read_timeout=float(getattr(settings, "EVERMEMOS_READ_TIMEOUT", 10.0)),
@@ -160,8 +140,7 @@ class EverMemOSBackend:
             raise ImproperlyConfigured(str(error)) from error
 
     def close(self) -> None:
-        if self._owns_client:
-            self._client.close()
+        self._http.close()
 
     def __enter__(self) -> Self:
         return self
@@ -178,7 +157,7 @@ class EverMemOSBackend:
 
     def ensure_global_scene(self) -> None:
         """POST the global conversation meta (scene `assistant`) once per process."""
-        key = f"{self._base_url}{self._prefix}"
+        key = f"{self._http.base_url}{self._http.prefix}"
         with _scene_lock:
             if key in _scene_configured:
                 return
@@ -194,7 +173,7 @@ class EverMemOSBackend:
     def deliver_ticket_opened(self, event: TicketOpened) -> DeliveryOutcome:
         self.ensure_global_scene()
         body = {
-            "group_id": _require("group_id", event.group_id),
+            "group_id": require("group_id", event.group_id),
             "name": event.name.strip() or f"Ticket {event.ticket_id}",
             "created_at": _wire_time(event.created_at),
             "user_details": {
@@ -209,15 +188,15 @@ class EverMemOSBackend:
     def deliver_message(self, event: MessagePosted) -> DeliveryOutcome:
         speaker = event.sender.speaker
         # The customer's messages are owned by the customer id; ours by `assistant_*` ids.
-        sender = _require("sender", event.customer_id if speaker == "user" else event.sender.id)
+        sender = require("sender", event.customer_id if speaker == "user" else event.sender.id)
         body = {
-            "message_id": _require("message_id", event.message_id),
+            "message_id": require("message_id", event.message_id),
             "create_time": _wire_time(event.created_at),
             "sender": sender,
             "sender_name": event.sender.name or sender,
             "role": str(speaker),
             "content": event.content if event.content.strip() else EMPTY_CONTENT_STAND_IN,
-            "group_id": _require("group_id", event.group_id),
+            "group_id": require("group_id", event.group_id),
             "group_name": event.group_name,
         }
         return self._post_message(body)
@@ -231,7 +210,7 @@ class EverMemOSBackend:
             "sender_name": self.bot_name,
             "role": "assistant",
             "content": f"Ticket closed as {status}." if status else "Ticket closed.",
-            "group_id": _require("group_id", event.group_id),
+            "group_id": require("group_id", event.group_id),
             "flush": True,
         }
         return self._post_message(body)
@@ -239,21 +218,21 @@ class EverMemOSBackend:
     def deliver_ticket_quiet(self, event: TicketQuiet) -> DeliveryOutcome:
         """Flush a quiet ticket's buffered messages so its memories are extracted now."""
         body = {
-            "message_id": _require("message_id", event.message_id),
+            "message_id": require("message_id", event.message_id),
             "create_time": _wire_time(event.quiet_since),
             "sender": ids.BOT_SENDER,
             "sender_name": self.bot_name,
             "role": "assistant",
             "content": "No reply for a while; the conversation is paused.",
-            "group_id": _require("group_id", event.group_id),
+            "group_id": require("group_id", event.group_id),
             "flush": True,
         }
         return self._post_message(body)
 
     def delete_memory(self, *, customer_id: str, memory_id: str) -> None:
         """Soft-delete one segment (`memory_id` is a segment id, a hit's `parent_id`)."""
-        owner = _require("customer_id", customer_id)
-        target = _require("memory_id", memory_id)
+        owner = require("customer_id", customer_id)
+        target = require("memory_id", memory_id)
         _, answer = self._request(
             "DELETE", _MESSAGES_PATH, body={"memory_id": target, "user_id": owner}
         )
@@ -261,15 +240,15 @@ class EverMemOSBackend:
 
     def forget_customer(self, *, customer_id: str) -> None:
         """Delete every segment the customer owns. EverMemOS keeps profiles (no v0 endpoint)."""
-        owner = _require("customer_id", customer_id)
+        owner = require("customer_id", customer_id)
         _, answer = self._request("DELETE", _MESSAGES_PATH, body={"user_id": owner})
         _check_envelope(answer, "DELETE", _MESSAGES_PATH)
 
     # Reads (context service) --------------------------------------------------
 
     def customer_profile(self, *, customer_id: str, query: str = "") -> list[ProfileFact]:
-        owner = _require("customer_id", customer_id)
-        text = _clip_query(query)
+        owner = require("customer_id", customer_id)
+        text = clip_query(query)
         if text:
             params = [("user_id", owner), ("memory_types", "profile"), ("query", text)]
             result = self._read(_SEARCH_PATH, params)
@@ -282,11 +261,11 @@ class EverMemOSBackend:
             ]
             result = self._read(_MESSAGES_PATH, params)
             facts = _facts_from_fetch(result, owner)
-        return _dedupe_facts(facts)
+        return dedupe_facts(facts)
 
     def ticket_memories(self, *, customer_id: str, group_id: str) -> list[TicketMemory]:
-        owner = _require("customer_id", customer_id)
-        group = _require("group_id", group_id)
+        owner = require("customer_id", customer_id)
+        group = require("group_id", group_id)
         params = [
             ("user_id", owner),
             ("group_ids", group),
@@ -298,13 +277,13 @@ class EverMemOSBackend:
         for item in _list_field(result, "memories", _MESSAGES_PATH):
             if not _is_episode_of(item, owner) or item.get("group_id") not in (None, group):
                 continue
-            text = _memory_text(item)
+            text = memory_text(item)
             if not text:
                 continue
             memories.append(
                 TicketMemory(
                     text=text,
-                    created_at=_first_time(item, "timestamp", "start_time", "created_at"),
+                    created_at=first_time(item, "timestamp", "start_time", "created_at"),
                     source=_source_of(item, group),
                     memory_id=_segment_id(item),
                 )
@@ -358,11 +337,10 @@ class EverMemOSBackend:
 
     def health(self) -> BackendHealth:
         """Probe `GET /health` (unauthenticated). Never raises."""
-        url = f"{self._base_url}{_HEALTH_PATH}"
         try:
-            response = self._client.get(url, timeout=self._health_timeout)
+            response = self._http.get_health()
         except Exception as error:  # a probe reports every failure and never raises
-            return BackendHealth(ok=False, backend=self.name, detail=_describe_exception(error))
+            return BackendHealth(ok=False, backend=self.name, detail=describe_exception(error))
         if not response.is_success:
             return BackendHealth(
                 ok=False, backend=self.name, detail=f"HTTP {response.status_code} from /health"
@@ -398,8 +376,8 @@ class EverMemOSBackend:
         exclude_group_id: str | None,
         limit: int,
     ) -> list[TicketMatch]:
-        owner = _require("customer_id", customer_id)
-        text = _clip_query(query)
+        owner = require("customer_id", customer_id)
+        text = clip_query(query)
         if not text or limit <= 0:
             return []
         top_k = min(_MAX_TOP_K, max(limit * 5, 10))
@@ -419,7 +397,7 @@ class EverMemOSBackend:
             ("retrieve_method", method),
             ("top_k", str(top_k)),
         ]
-        timeout = self._keyword_timeout if method == "keyword" else self._read_timeout
+        timeout = self._http.keyword_timeout if method == "keyword" else self._http.read_timeout
         result = self._read(_SEARCH_PATH, params, timeout=timeout)
         return _list_field(result, "memories", _SEARCH_PATH)
 
@@ -427,7 +405,7 @@ class EverMemOSBackend:
         self, path: str, params: QueryParams, *, timeout: httpx.Timeout | None = None
     ) -> dict[str, Any]:
         _, answer = self._request(
-            "GET", path, params=params, timeout=timeout or self._read_timeout, attempts=2
+            "GET", path, params=params, timeout=timeout or self._http.read_timeout, attempts=2
         )
         return _result_of(answer, "GET", path)
 
@@ -441,48 +419,9 @@ class EverMemOSBackend:
         timeout: httpx.Timeout | None = None,
         attempts: int = 1,
     ) -> tuple[int, Any]:
-        """Send one call; return (status, parsed JSON) for a 2xx, else raise MemoryBackendError."""
-        url = f"{self._base_url}{self._prefix}{path}"
-        for attempt in range(1, attempts + 1):
-            request_id = uuid.uuid4().hex
-            headers = {"X-Request-Id": request_id}
-            if self._api_key:
-                headers["Authorization"] = f"Bearer {self._api_key}"
-            label = f"EverMemOS {method} {path} (request {request_id})"
-            try:
-                response = self._client.request(
-                    method,
-                    url,
-                    # The same pairs as a tuple: httpx types a list of them as list[tuple[str,
-                    # str | int | ...]], which a list[tuple[str, str]] is not (list is invariant).
-                    params=tuple(params) if params is not None else None,
-                    json=body,
-                    headers=headers,
-                    timeout=timeout or self._timeout,
-                )
-            except httpx.TimeoutException as error:
-                raise MemoryBackendError(f"{label} timed out", retryable=True) from error
-            except _CONNECTION_ERRORS as error:
-                if attempt < attempts:
-                    logger.info("%s lost its connection; sending it once more", label)
-                    continue
-                raise MemoryBackendError(
-                    f"{label} failed: {_describe_exception(error)}", retryable=True
-                ) from error
-            except _CONFIGURATION_ERRORS as error:
-                raise MemoryBackendError(
-                    f"{label} cannot be sent: {_describe_exception(error)}", retryable=False
-                ) from error
-            except httpx.TransportError as error:
-                raise MemoryBackendError(
-                    f"{label} failed: {_describe_exception(error)}", retryable=True
-                ) from error
-            except (httpx.HTTPError, httpx.InvalidURL) as error:
-                raise MemoryBackendError(
-                    f"{label} failed: {_describe_exception(error)}", retryable=False
-                ) from error
-            return response.status_code, _decode(response, label)
-        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+        return self._http.request(
+            method, path, params=params, body=body, timeout=timeout, attempts=attempts
+        )
 
 
 # Wire helpers: requests -------------------------------------------------------
@@ -498,89 +437,7 @@ def _wire_time(moment: datetime.datetime) -> str:
     return text
 
 
-def _require(field: str, value: str | None) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise MemoryBackendError(f"{field} must not be empty", retryable=False)
-    return text
-
-
-def _clip_query(query: str) -> str:
-    """Collapse whitespace and keep the query short enough for a URL."""
-    text = " ".join((query or "").split())
-    if len(text) <= _MAX_QUERY_CHARS:
-        return text
-    return text[:_MAX_QUERY_CHARS].rsplit(" ", 1)[0] or text[:_MAX_QUERY_CHARS]
-
-
 # Wire helpers: responses ------------------------------------------------------
-
-
-def _decode(response: httpx.Response, label: str) -> Any:
-    if not response.is_success:
-        raise _status_error(response, label)
-    if not response.content.strip():
-        return None
-    try:
-        return response.json()
-    except ValueError as error:
-        raise MemoryBackendError(
-            f"{label} answered {response.status_code} with malformed JSON", retryable=False
-        ) from error
-
-
-def _status_error(response: httpx.Response, label: str) -> MemoryBackendError:
-    status = response.status_code
-    retryable = status in _RETRYABLE_STATUSES or status >= 500
-    should_retry = response.headers.get("x-should-retry", "").strip().lower()
-    if should_retry in {"true", "false"}:
-        retryable = should_retry == "true"
-    retry_after = _retry_after(response.headers) if retryable else None
-    detail = _error_detail(response)
-    message = f"{label} answered {status}" + (f": {detail}" if detail else "")
-    return MemoryBackendError(message, retryable=retryable, retry_after=retry_after)
-
-
-def _error_detail(response: httpx.Response) -> str:
-    """The message of either error envelope (self-hosted `{status: failed, code, message}`,
-    or a framework's `{detail}`), else the start of the body."""
-    try:
-        payload = response.json()
-    except ValueError:
-        return response.text.strip()[:_ERROR_DETAIL_CHARS]
-    if isinstance(payload, dict):
-        message = payload.get("message") or payload.get("detail") or payload.get("error")
-        code = payload.get("code")
-        text = str(message) if message else ""
-        if code:
-            text = f"{code} {text}".strip()
-        return text[:_ERROR_DETAIL_CHARS]
-    return str(payload)[:_ERROR_DETAIL_CHARS]
-
-
-def _retry_after(headers: httpx.Headers) -> float | None:
-    """`retry-after-ms`, else `Retry-After` (seconds or HTTP date), capped at 60 s."""
-    seconds: float | None = None
-    milliseconds = headers.get("retry-after-ms")
-    if milliseconds:
-        try:
-            seconds = float(milliseconds) / 1000
-        except ValueError:
-            seconds = None
-    value = headers.get("retry-after")
-    if seconds is None and value:
-        try:
-            seconds = float(value)
-        except ValueError:
-            try:
-                when = email.utils.parsedate_to_datetime(value)
-            except (TypeError, ValueError, IndexError):
-                when = None
-            if when is not None and when.tzinfo is not None:
-                seconds = (when - datetime.datetime.now(tz=datetime.UTC)).total_seconds()
-    if seconds is None or math.isnan(seconds):
-        return None
-    return min(max(seconds, 0.0), _MAX_RETRY_AFTER)
 
 
 def _check_envelope(answer: Any, method: str, path: str) -> dict[str, Any]:
@@ -592,7 +449,7 @@ def _check_envelope(answer: Any, method: str, path: str) -> dict[str, Any]:
             f"EverMemOS {method} {path} answered an unexpected shape", retryable=False
         )
     if answer.get("status") in {"failed", "error"}:
-        detail = str(answer.get("message") or "")[:_ERROR_DETAIL_CHARS]
+        detail = str(answer.get("message") or "")[:ERROR_DETAIL_CHARS]
         raise MemoryBackendError(
             f"EverMemOS {method} {path} reported failure: {detail}", retryable=False
         )
@@ -623,58 +480,6 @@ def _list_field(result: Mapping[str, Any], key: str, path: str) -> list[dict[str
     if not isinstance(value, list):
         raise MemoryBackendError(f"EverMemOS {path} {key!r} is not a list", retryable=False)
     return [item for item in value if isinstance(item, dict)]
-
-
-def _parse_time(value: Any) -> datetime.datetime | None:
-    """ISO text (a trailing Z allowed) or epoch seconds/milliseconds; naive means UTC."""
-    moment: datetime.datetime | None = None
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float) and math.isfinite(value):
-        seconds = value / 1000 if abs(value) > 1e11 else value
-        try:
-            moment = datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    elif isinstance(value, str) and value.strip():
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            moment = datetime.datetime.fromisoformat(text)
-        except ValueError:
-            return None
-    if moment is not None and moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return moment
-
-
-def _first_time(item: Mapping[str, Any], *keys: str) -> datetime.datetime | None:
-    for key in keys:
-        moment = _parse_time(item.get(key))
-        if moment is not None:
-            return moment
-    return None
-
-
-def _text(value: Any) -> str:
-    return " ".join(value.split()) if isinstance(value, str) else ""
-
-
-def _memory_text(item: Mapping[str, Any]) -> str:
-    """Memories carry text in `episode`, then `summary`, then `subject` (never `memory_content`)."""
-    for key in ("episode", "summary", "subject", "atomic_fact", "foresight"):
-        text = _text(item.get(key))
-        if text:
-            return text
-    return ""
-
-
-def _snippet(text: str) -> str:
-    if len(text) <= _SNIPPET_CHARS:
-        return text
-    cut = text[: _SNIPPET_CHARS - 1].rsplit(" ", 1)[0] or text[: _SNIPPET_CHARS - 1]
-    return cut + "…"
 
 
 def _segment_id(item: Mapping[str, Any]) -> str:
@@ -717,19 +522,9 @@ def _first_message_pk(original_data: Any) -> int | None:
     return None
 
 
-def _score(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return 0.0
-    try:
-        score = float(value)
-    except ValueError:
-        return 0.0
-    return score if math.isfinite(score) else 0.0
-
-
 def _needs_keyword_fallback(hits: Sequence[Mapping[str, Any]]) -> bool:
     """Nothing came back, or a rerank batch failed (its hits score -100)."""
-    return not hits or any(_score(hit.get("score")) <= _RERANK_FAILED_SCORE for hit in hits)
+    return not hits or any(score_of(hit.get("score")) <= _RERANK_FAILED_SCORE for hit in hits)
 
 
 def _group_by_ticket(
@@ -744,16 +539,16 @@ def _group_by_ticket(
         if exclude_group_id and group_id == exclude_group_id:
             continue
         ticket_pk = ids.ticket_pk_from_group(group_id)
-        text = _memory_text(hit)
+        text = memory_text(hit)
         if ticket_pk is None or not text:
             continue
-        score = _score(hit.get("score"))
+        score = score_of(hit.get("score"))
         current = best.get(ticket_pk)
         if current is None or score > current.score:
             best[ticket_pk] = TicketMatch(
                 ticket_id=ticket_pk,
                 score=score,
-                snippet=_snippet(text),
+                snippet=snippet(text),
                 source=_source_of(hit, group_id),
             )
     return sorted(best.values(), key=lambda match: (-match.score, -match.ticket_id))
@@ -762,22 +557,18 @@ def _group_by_ticket(
 # Profiles ---------------------------------------------------------------------
 
 
-def _explicit_kind(category: Any) -> str:
-    return "preference" if "prefer" in _text(category).lower() else "fact"
-
-
 def _facts_from_search(items: Iterable[Mapping[str, Any]]) -> list[ProfileFact]:
     """Search profile hits: `explicit_info` {category, description} or
     `implicit_trait` {trait_name, description}; best score first."""
-    ranked = sorted(items, key=lambda item: -_score(item.get("score")))
+    ranked = sorted(items, key=lambda item: -score_of(item.get("score")))
     facts = []
     for item in ranked:
         if item.get("item_type") == "implicit_trait":
-            text = _text(item.get("description")) or _text(item.get("trait_name"))
+            text = text_of(item.get("description")) or text_of(item.get("trait_name"))
             kind = "trait"
         else:
-            text = _text(item.get("description"))
-            kind = _explicit_kind(item.get("category"))
+            text = text_of(item.get("description"))
+            kind = explicit_kind(item.get("category"))
         if text:
             facts.append(ProfileFact(text=text, kind=kind))
     return facts
@@ -809,59 +600,6 @@ def _facts_from_fetch(result: Mapping[str, Any], owner: str) -> list[ProfileFact
             data = row.get("profile_data", row)
             facts.extend(
                 ProfileFact(text=text, kind=kind, source=source, memory_id=memory_id)
-                for text, kind in _profile_data_facts(data)
+                for text, kind in profile_data_facts(data)
             )
     return facts
-
-
-def _profile_data_facts(data: Any) -> list[tuple[str, str]]:
-    """(text, kind) pairs from a `profile_data` object."""
-    if not isinstance(data, dict):
-        return []
-    facts: list[tuple[str, str]] = []
-    for entry in _as_list(data.get("explicit_info")):
-        if isinstance(entry, dict):
-            text = _text(entry.get("description")) or _text(entry.get("value"))
-            facts.append((text, _explicit_kind(entry.get("category"))))
-        else:
-            facts.append((_text(entry), "fact"))
-    for key in ("implicit_traits", "implicit_trait"):
-        for entry in _as_list(data.get(key)):
-            if isinstance(entry, dict):
-                text = (
-                    _text(entry.get("description"))
-                    or _text(entry.get("trait"))
-                    or _text(entry.get("trait_name"))
-                )
-                facts.append((text, "trait"))
-            else:
-                facts.append((_text(entry), "trait"))
-    # Older profiles keep lists such as `interests: [{value, level, evidences}]`.
-    for key, value in data.items():
-        if key in {"explicit_info", "implicit_traits", "implicit_trait"}:
-            continue
-        for entry in _as_list(value):
-            if isinstance(entry, dict) and isinstance(entry.get("value"), str):
-                facts.append((_text(entry["value"]), key))
-    return [(text, kind) for text, kind in facts if text]
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _dedupe_facts(facts: Iterable[ProfileFact]) -> list[ProfileFact]:
-    """Profiles repeat per ticket: keep the first fact of each text."""
-    seen: set[str] = set()
-    unique = []
-    for fact in facts:
-        key = fact.text.casefold()
-        if key not in seen:
-            seen.add(key)
-            unique.append(fact)
-    return unique
-
-
-def _describe_exception(error: BaseException) -> str:
-    text = str(error).strip()
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
