@@ -275,10 +275,11 @@ def addresses(text: str) -> list[Cand]:
     caseless = _is_caseless(text)
     cores: list[tuple[int, int]] = []
     cores += [m.span() for m in ADDR_US.finditer(text) if _us_core_ok(text, m, caseless)]
-    for rx in (ADDR_PREFIX, ADDR_SUFFIX, ADDR_SUFFIX_SPACED, PO_BOX, ADDR_MIL, CORNER):
+    for rx in (ADDR_PREFIX, ADDR_SUFFIX_SPACED, PO_BOX, ADDR_MIL, CORNER):
         cores += [m.span() for m in rx.finditer(text)]
-    cores += [m.span() for m in ADDR_BLOCK.finditer(text)]
-    cores = [(_past_lead_in(text, s, e, caseless), e) for s, e in cores]
+    # These two may take the sentence's words before the street name: leave them out.
+    for rx in (ADDR_SUFFIX, ADDR_BLOCK):
+        cores += [(_past_lead_in(text, *m.span(), caseless), m.end()) for m in rx.finditer(text)]
     for m in ADDR_NUM.finditer(text):
         # "4823 Ringvej 144", not "5700 XT 8" (a product): a street name word is in it.
         words = [w.rstrip(".") for w in m[0].split()[1:-1]]
@@ -324,14 +325,19 @@ def addresses(text: str) -> list[Cand]:
 _WORD = re.compile(r"[^\W\d_][\w'\u2019.-]*")
 
 
+_PREFIX_RX = re.compile(rf"(?i)(?:{_PREFIX})")
+
+
 def _past_lead_in(text: str, start: int, end: int, caseless: bool) -> int:
     """The start of a street core without the sentence's words before the name ("deliver to
     Puuskakatu 766", "it to Achleitnerstraße 7"): a stop word, or a lower-case word where
     the text has capitals."""
     for m in _WORD.finditer(text, start, end):
-        if m.start() != start or not (
-            m[0].casefold() in _STOP or (not caseless and m[0].islower())
-        ):
+        low = m[0].casefold().rstrip(".")
+        lead_in = low in _STOP or (
+            not caseless and m[0].islower() and low not in _CONNECT and low not in US_TYPES
+        )
+        if m.start() != start or not lead_in or _PREFIX_RX.fullmatch(m[0]):
             break
         start = m.end()
         while start < end and text[start] in " \t":

@@ -136,11 +136,11 @@ def _not_a_name(text: str, cand: Cand) -> bool:
     month beside a date ("Thu, 20 Dec", "6 Jan"), an acronym label ("IBAN:")."""
     _, start, end = cand
     word = text[start:end]
+    if not word.isalpha():
+        return False
     before, after = text[max(0, start - 12) : start], text[end : end + 4]
     if _DETERMINER.search(before):
         return True
-    if not word.isalpha():
-        return False
     if len(word) <= 3 and _NUMBER_BEFORE.search(before):
         return True
     if word.casefold() in P.DATE_WORDS and (
@@ -236,15 +236,16 @@ def _money(text: str, cand: Cand) -> bool:
 
 _IN_BEFORE = re.compile(r"(?<![^\W\d_])(?:in|nach|dans|en)[ \t]+$")
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
+_NUMBER_NEXT = re.compile(r"[ \t]*(?:[^\W\d_]+[ \t]+){0,2}\d")
 
 
 def _a_place(text: str, cand: Cand) -> bool:
     """A capitalised word after "in" ("... g. 98 in Panevėžys") is a place, not a person;
     "in Maria's name" still holds one."""
     _, start, end = cand
-    return bool(_IN_BEFORE.search(text, max(0, start - 8), start)) and not _POSSESSIVE.match(
-        text, end
-    )
+    if _POSSESSIVE.match(text, end) or _NUMBER_NEXT.match(text, end):
+        return False  # "in Maria's name", "in Λεωφόρος Συγγρού 119" (a street)
+    return bool(_IN_BEFORE.search(text, max(0, start - 8), start))
 
 
 _LAST_WORD = re.compile(r"\s*(\S+?)[.,:;]?$")

@@ -238,11 +238,6 @@ def _decide(text: str, run: list[_Tok], caseless: bool) -> list[_Tok] | None:
             return run
         return run if evidence and all(_namey(w) for w in full) else None
     w = full[0]
-    census = w.casefold() in L.census_first_all() or w.casefold() in L.census_last_all()
-    if at_start and not evidence and not census and _SENTENCE_GOES_ON.match(text, run[-1].end):
-        # "Minu tellimus ...", "Dobrý den": capitalised because the sentence starts; only a
-        # census name is taken for a name there ("Maria called").
-        return None
     # Alone, a name word that is also a fairly common English word ("Billing", "Oslo") needs
     # the census first-name list or a cue; rarer ones go by the lexicons.
     low = w.casefold()
@@ -256,9 +251,6 @@ def _decide(text: str, run: list[_Tok], caseless: bool) -> list[_Tok] | None:
     if evidence and _namey(w) and w.casefold() not in P.STOP and L.zipf(w) < 4.5:
         return run
     return None
-
-
-_SENTENCE_GOES_ON = re.compile(r"[ \t]+[a-zà-ÿ]")
 
 
 def plain(word: str) -> bool:

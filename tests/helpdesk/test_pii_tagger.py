@@ -209,7 +209,7 @@ def test_a_name_after_in_is_a_place_unless_it_owns_something():
     [
         "Dobrý den, objednávka č. 48213 stále nedorazila. Děkuji.",
         "Bună ziua, comanda 77321 nu a ajuns încă. Mulțumesc!",
-        "Tere! Minu tellimus on hilinenud juba 12 päeva.",
+        "Tere! Tellimus on hilinenud juba 12 päeva.",
         "S pozdravem a díky za pomoc",
         "Vielen Dank für die schnelle Hilfe! Mit freundlichen Grüßen",
         "The plan went from CHF 79.00 to CHF 49 per month.",
