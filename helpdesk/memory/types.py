@@ -85,6 +85,18 @@ class DeliveryOutcome(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class MessageWindow:
+    """The messages of a ticket a memory came from, when no backend names one message.
+
+    Filled by the context service (`helpdesk.memory.selectors.sources`) from `Source.until`;
+    `first_number` and `last_number` count the ticket's messages from 1, for "messages 3-7"."""
+
+    message_ids: tuple[int, ...]
+    first_number: int
+    last_number: int
+
+
+@dataclass(frozen=True)
 class Source:
     """Where a memory came from, so the page can link to it."""
 
@@ -93,6 +105,8 @@ class Source:
     # A memory with no message id (EverMemOS v1) came from the ticket's messages up to
     # this time: the context service finds them in our own table.
     until: datetime.datetime | None = None
+    # Those messages, once found; `message_id` is then the window's first message.
+    window: MessageWindow | None = None
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,10 @@ class PastTicket:
     snippet: str  # the part that matched this ticket
     score: float = 0.0  # how well it matched, for ordering (higher is better)
     message_id: int | None = None  # the message the snippet comes from, when known
+    # When the memory names a span of the ticket's messages (EverMemOS v1): their ids, and
+    # their numbers in the ticket counted from 1 (first, last); `message_id` is the first.
+    message_ids: tuple[int, ...] = ()
+    message_numbers: tuple[int, int] | None = None
     resolution: str = ""  # our side's last answer on it: what worked then
     summary: str = ""  # its episode memory, when extracted
 

@@ -67,7 +67,11 @@ def _ms_time(value: Any) -> datetime.datetime:
     if not isinstance(value, int | float):
         raise HttpError(422, "Input should be a valid integer: messages -> 0 -> timestamp")
     seconds = value / 1000 if value >= 1e12 else float(value)
-    return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
+    try:
+        return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
+    except (OverflowError, OSError, ValueError):
+        year = int(1970 + seconds // 31_556_952)
+        raise HttpError(422, f"year {year} is out of range") from None
 
 
 def _content_text(content: Any) -> str:
@@ -114,6 +118,16 @@ def _scope(filters: dict[str, Any], key: str, *, first_only: bool) -> list[str] 
     else:
         return None
     return values[:1] if first_only else values
+
+
+def _get_scope(value: Any) -> list[str] | None:
+    """A top-level `/get` scope: a string or `{"in": [...]}` only. `{"eq"}` and a bare list
+    are silently dropped by the real server (§7)."""
+    if isinstance(value, str) and value:
+        return [value]
+    if isinstance(value, dict) and isinstance(value.get("in"), list):
+        return [str(item) for item in value["in"]]
+    return None
 
 
 class EverMemOSV1Server(LoopbackServer):
@@ -237,14 +251,22 @@ class EverMemOSV1Server(LoopbackServer):
             return route(request, body)
 
     def _body(self, request: RecordedRequest, *, bad_json: bool) -> dict[str, Any]:
+        """The body as an object; the contract's answers otherwise (§2, per endpoint)."""
         reads = request.path.endswith(("/memories/get", "/memories/search"))
+        delete = request.path.endswith("/memories/delete")
+        if delete and (not request.body.strip() or (request.json is None and not bad_json)):
+            raise HttpError(422, "Field required")
         if not request.body.strip():
             if reads:
                 raise HttpError(400, "Invalid JSON request body")
             raise HttpError(422, "Expecting value: line 1 column 1 (char 0)")
         if bad_json:
             raise HttpError(422, "JSON decode error: 0")
-        if request.json is None:
+        if request.json is None:  # `null`: the endpoint's own 500
+            if request.path.endswith("/memories/group"):
+                raise HttpError(500, "Failed to store memory, please try again later")
+            if request.path.endswith("/flush"):
+                raise HttpError(500, "Flush failed, please try again later")
             raise HttpError(500, "Internal server error")
         if not isinstance(request.json, dict):
             raise HttpError(
@@ -344,6 +366,8 @@ class EverMemOSV1Server(LoopbackServer):
         group_id = body.get("group_id")
         if not isinstance(group_id, str) or not group_id:
             raise HttpError(422, "Field required: group_id")
+        if group_id.startswith("gen_"):
+            raise HttpError(422, "group_id must not start with reserved prefix 'gen_'.")
         extracted = self._cut(group_id)
         return 200, {
             "data": {
@@ -491,8 +515,8 @@ class EverMemOSV1Server(LoopbackServer):
         filters = self._filters(body)
         users = filters.get("user_id")
         groups = filters.get("group_id")
-        users = _scope({"user_id": users}, "user_id", first_only=False) if users else None
-        groups = _scope({"group_id": groups}, "group_id", first_only=False) if groups else None
+        users = _get_scope(users)
+        groups = _get_scope(groups)
         if users is None and groups is None:
             raise HttpError(
                 422,

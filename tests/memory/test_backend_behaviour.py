@@ -1,43 +1,67 @@
-"""One behaviour suite for both memory backends: what the product relies on, whichever runs.
+"""One behaviour suite for every memory backend: what the product relies on, whichever runs.
 
-The EverMemOS backend runs against the loopback server; the embedded engine on
-the test database. Both are fed through the real mirror (signals, entries,
-delivery), as in production.
+The EverMemOS clients (v0 and v1) run against loopback servers of their version; the
+embedded engine on the test database. Where v1 differs by design (it cannot delete a
+profile, it does not de-duplicate), the test says so.
+All are fed through the real mirror (signals, entries, delivery), as in production.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+from pytest_django.fixtures import Settings
 
 from customers.models import Customer
 from helpdesk.memory import ids
 from helpdesk.memory.backends.base import MemoryBackend
 from helpdesk.memory.backends.embedded.engine import EmbeddedBackend
+from helpdesk.memory.backends.evermemos import EverMemOSBackend, EverMemOSV1Backend
 from helpdesk.memory.models import MirrorEntry
 from helpdesk.memory.services.events import mirror_send
 from helpdesk.memory.services.mirror import mirror_claim
 from helpdesk.memory.types import DeliveryOutcome
 from tests.factories import CustomerFactory
+from tests.memory.conftest import CLIENT_TIMEOUT
 from tests.memory.evermemos_server import EverMemOSServer
+from tests.memory.evermemos_v1_server import EverMemOSV1Server
 from tests.mirror_helpers import deliver_all, ticket_with_messages
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["embedded", "evermemos"])
-def backend(
-    request: pytest.FixtureRequest,
-    evermemos_server: EverMemOSServer,
-    evermemos_backend_factory: Callable[..., MemoryBackend],
-) -> Iterator[MemoryBackend]:
+@pytest.fixture(params=["embedded", "v0", "v1"])
+def backend(request: pytest.FixtureRequest, settings: Settings) -> Iterator[MemoryBackend]:
+    """Each backend in turn: the embedded engine, and a client of a loopback EverMemOS
+    server of each API version (the settings speak that version, as the mirror reads them)."""
     if request.param == "embedded":
         yield EmbeddedBackend(embedder=None)
-    else:
-        yield evermemos_backend_factory(evermemos_server)
+        return
+    server: EverMemOSServer | EverMemOSV1Server = (
+        EverMemOSServer() if request.param == "v0" else EverMemOSV1Server()
+    )
+    with server:
+        settings.EVERMEMOS_API_VERSION = server.api_version
+        options: dict[str, Any] = {
+            "base_url": server.base_url,
+            "timeout": CLIENT_TIMEOUT,
+            "connect_timeout": CLIENT_TIMEOUT,
+        }
+        client = (
+            EverMemOSBackend(**options) if request.param == "v0" else EverMemOSV1Backend(**options)
+        )
+        try:
+            yield client
+        finally:
+            client.close()
+
+
+def is_v1(backend: MemoryBackend) -> bool:
+    return isinstance(backend, EverMemOSV1Backend)
 
 
 @dataclass
@@ -130,14 +154,50 @@ def test_profile_is_learned_and_kept_per_customer(backend: MemoryBackend, histor
     assert all(fact.source.ticket_id in (None, *own) for fact in profile)
 
 
+def resend(backend: MemoryBackend, ticket: Ticket) -> DeliveryOutcome:
+    """Send one of the ticket's delivered messages again, as after a try that may have
+    reached the backend (a timeout, a worker killed before it marked the entry done)."""
+    entry = MirrorEntry.objects.filter(kind=MirrorEntry.Kind.MESSAGE, message__ticket=ticket)[0]
+    MirrorEntry.objects.filter(pk=entry.pk).update(state=MirrorEntry.State.PENDING, attempts=1)
+    (claimed,) = mirror_claim()
+    return mirror_send(claimed, backend)
+
+
 def test_delivering_a_message_again_is_a_duplicate(
     backend: MemoryBackend, history: History
 ) -> None:
-    entry = MirrorEntry.objects.filter(kind=MirrorEntry.Kind.MESSAGE).first()
-    MirrorEntry.objects.filter(pk=entry.pk).update(state=MirrorEntry.State.PENDING)
-    (claimed,) = mirror_claim()
+    # The open ticket's message is still pending: v1 finds it among the raw messages.
+    assert resend(backend, history.current) == DeliveryOutcome.DUPLICATE
 
-    assert mirror_send(claimed, backend) == DeliveryOutcome.DUPLICATE
+
+def test_a_message_sent_again_after_its_ticket_was_extracted(
+    backend: MemoryBackend, history: History
+) -> None:
+    outcome = resend(backend, history.wifi)
+
+    if is_v1(backend):
+        # By design (contract §3.4): v1 does not de-duplicate and only pending messages can
+        # be looked up, so a message re-sent after its segment was extracted is stored
+        # again. The mirror never re-sends an entry it marked delivered.
+        assert outcome == DeliveryOutcome.DELIVERED
+    else:
+        assert outcome == DeliveryOutcome.DUPLICATE
+
+
+def test_forgetting_a_customer_removes_their_profile_only_in_the_embedded_engine(
+    backend: MemoryBackend, history: History
+) -> None:
+    customer = ids.customer_id(history.ada.pk)
+
+    backend.forget_customer(customer_id=customer)
+
+    profile = backend.customer_profile(customer_id=customer)
+    if isinstance(backend, EmbeddedBackend):
+        assert profile == []
+    else:
+        # By design: neither EverMemOS API has a call that deletes a profile (v1 contract
+        # §9; v0 has no profile delete either). Erasure reports what remains.
+        assert profile
 
 
 def test_forgetting_a_customer_leaves_the_other_untouched(

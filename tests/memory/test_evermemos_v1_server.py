@@ -151,3 +151,101 @@ def test_a_message_processed_then_failed_is_stored(server: EverMemOSV1Server) ->
 
     assert response.status_code == 500
     assert len(server.pending("ticket_1")) == 1
+
+
+def post_raw(server: EverMemOSV1Server, path: str, content: bytes) -> httpx.Response:
+    return httpx.post(
+        f"{server.base_url}/api/v1{path}",
+        content=content,
+        headers={"Content-Type": "application/json"},
+        timeout=5,
+    )
+
+
+def test_a_timestamp_beyond_year_9999_is_rejected(server: EverMemOSV1Server) -> None:
+    batch = [message(timestamp=400_000_000_000_000)]
+
+    response = post(server, "/memories/group", {"group_id": "ticket_1", "messages": batch})
+
+    assert response.status_code == 422
+    assert "is out of range" in response.json()["message"]
+    assert server.messages("ticket_1") == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("group_id", "gen_ticket"), ("sender_id", "gen_sdr_1"), ("message_id", "gen_msg_1")],
+)
+def test_reserved_gen_prefixes_are_rejected_on_add(
+    server: EverMemOSV1Server, field: str, value: str
+) -> None:
+    body: dict[str, Any] = {"group_id": "ticket_1", "messages": [message()]}
+    if field == "group_id":
+        body["group_id"] = value
+    else:
+        body["messages"] = [message(**{field: value})]
+
+    response = post(server, "/memories/group", body)
+
+    assert response.status_code == 422
+    assert "reserved prefix 'gen_'" in response.json()["message"]
+
+
+def test_a_gen_group_cannot_be_flushed(server: EverMemOSV1Server) -> None:
+    response = post(server, "/memories/group/flush", {"group_id": "gen_solo_abc"})
+
+    assert response.status_code == 422
+    assert "reserved prefix 'gen_'" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "content", "status", "text"),
+    [
+        ("/memories/group", b"null", 500, "Failed to store memory, please try again later"),
+        ("/memories/group/flush", b"null", 500, "Flush failed, please try again later"),
+        ("/memories/search", b"null", 500, "Internal server error"),
+        ("/memories/search", b"", 400, "Invalid JSON request body"),
+        ("/memories/group", b"", 422, "Expecting value"),
+        ("/memories/delete", b"", 422, "Field required"),
+        ("/memories/delete", b"null", 422, "Field required"),
+        ("/memories/delete", b"[]", 422, "valid dictionary"),
+    ],
+)
+def test_bodies_that_are_not_an_object_get_the_endpoints_own_answer(
+    server: EverMemOSV1Server, path: str, content: bytes, status: int, text: str
+) -> None:
+    response = post_raw(server, path, content)
+
+    assert response.status_code == status
+    assert text in response.json()["message"]
+
+
+def test_delete_by_filter_answers_204_with_no_body_even_when_nothing_matched(
+    server: EverMemOSV1Server,
+) -> None:
+    response = post(server, "/memories/delete", {"group_id": "ticket_nobody"})
+
+    assert (response.status_code, response.content) == (204, b"")
+
+
+@pytest.mark.parametrize("memory_id", ["1234", "not-an-object-id"])
+def test_delete_by_an_id_that_is_no_object_id_is_a_system_error(
+    server: EverMemOSV1Server, memory_id: str
+) -> None:
+    response = post(server, "/memories/delete", {"memory_id": memory_id})
+
+    assert response.status_code == 500
+    assert response.json()["code"] == "SYSTEM_ERROR"
+
+
+def test_get_drops_a_top_level_eq_scope(server: EverMemOSV1Server) -> None:
+    server.add_episode(group_id="ticket_1", user_id="customer_1", episode="printer")
+    body = {"memory_type": "episodic_memory"}
+
+    eq = post(server, "/memories/get", body | {"filters": {"user_id": {"eq": "customer_1"}}})
+    listed = post(server, "/memories/get", body | {"filters": {"user_id": ["customer_1"]}})
+    kept = post(server, "/memories/get", body | {"filters": {"user_id": {"in": ["customer_1"]}}})
+
+    assert (eq.status_code, listed.status_code) == (422, 422)
+    assert "at least one of 'user_id' or 'group_id'" in eq.json()["message"]
+    assert kept.json()["data"]["total_count"] == 1

@@ -6,20 +6,40 @@ from typing import Any
 
 from rest_framework import serializers
 
+SOURCE_MESSAGES_HELP = (
+    "Every message the memory came from: one, or the span of the ticket's messages a "
+    "segment covers when the memory service names a time rather than a message "
+    "(EverMemOS v1). `source_message` is the first of them."
+)
+
+
+def _source_messages(source: Any) -> list[int]:
+    if source.window is not None:
+        return list(source.window.message_ids)
+    return [source.message_id] if source.message_id is not None else []
+
 
 class ProfileFactSerializer(serializers.Serializer):
     text = serializers.CharField()
     kind = serializers.CharField()
     source_ticket = serializers.IntegerField(source="source.ticket_id", allow_null=True)
     source_message = serializers.IntegerField(source="source.message_id", allow_null=True)
+    source_messages = serializers.SerializerMethodField(help_text=SOURCE_MESSAGES_HELP)
     memory_id = serializers.CharField()
+
+    def get_source_messages(self, fact: Any) -> list[int]:
+        return _source_messages(fact.source)
 
 
 class TicketMemorySerializer(serializers.Serializer):
     text = serializers.CharField()
     created_at = serializers.DateTimeField(allow_null=True)
     source_message = serializers.IntegerField(source="source.message_id", allow_null=True)
+    source_messages = serializers.SerializerMethodField(help_text=SOURCE_MESSAGES_HELP)
     memory_id = serializers.CharField()
+
+    def get_source_messages(self, memory: Any) -> list[int]:
+        return _source_messages(memory.source)
 
 
 class RelatedTicketSerializer(serializers.Serializer):
@@ -31,6 +51,12 @@ class RelatedTicketSerializer(serializers.Serializer):
     status = serializers.CharField()
     created_at = serializers.DateTimeField()
     source_message = serializers.IntegerField(source="message_id", allow_null=True)
+    source_messages = serializers.SerializerMethodField(help_text=SOURCE_MESSAGES_HELP)
+
+    def get_source_messages(self, related: Any) -> list[int]:
+        if related.message_ids:
+            return list(related.message_ids)
+        return [related.message_id] if related.message_id is not None else []
 
 
 class RecurringIssueSerializer(serializers.Serializer):

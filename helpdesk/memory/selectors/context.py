@@ -7,6 +7,8 @@ backend that misbehaved still could not show another customer's ticket.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -22,9 +24,11 @@ from helpdesk.memory.selectors.recurring import (
     customer_recurring_issues,
     ticket_recurring_issue,
 )
+from helpdesk.memory.selectors.sources import message_windows, resolve_source, with_windows
 from helpdesk.memory.selectors.sync import mirror_state
 from helpdesk.memory.types import (
     MemoryBackendError,
+    MessageWindow,
     ProfileFact,
     Source,
     TicketMatch,
@@ -88,13 +92,18 @@ def _own_tickets(customer_id: int, ticket_ids: set[int]) -> dict[int, Ticket]:
 
 
 def _related(
-    ticket: Ticket, matches: list[TicketMatch], own: dict[int, Ticket]
+    ticket: Ticket,
+    matches: list[TicketMatch],
+    own: dict[int, Ticket],
+    windows: dict[tuple[int, datetime.datetime], MessageWindow],
 ) -> tuple[PastTicket, ...]:
     related = []
     for match in matches:
         row = own.get(match.ticket_id)
         if row is None or row.pk == ticket.pk:
             continue
+        source = resolve_source(match.source, windows)
+        window = source.window
         related.append(
             PastTicket(
                 ticket_id=row.pk,
@@ -104,7 +113,9 @@ def _related(
                 created_at=row.created_at,
                 score=round(match.score, 4),
                 snippet=match.snippet,
-                message_id=match.source.message_id,
+                message_id=source.message_id,
+                message_ids=window.message_ids if window else (),
+                message_numbers=(window.first_number, window.last_number) if window else None,
             )
         )
     return tuple(related[:RELATED_LIMIT])
@@ -178,11 +189,17 @@ def ticket_context(*, ticket: Ticket, query: str | None = None) -> TicketContext
         ticket.customer_id, _source_tickets(items) | {match.ticket_id for match in matches}
     )
     kept = _own_sources(items, own)
+    # Memories that name a ticket and a time (EverMemOS v1) are shown as that ticket's
+    # messages in the window: our own tickets only, so read after the ownership check.
+    windows = message_windows(
+        [*(item.source for item in kept), *(m.source for m in matches if m.ticket_id in own)]
+    )
+    kept = [dataclasses.replace(item, source=resolve_source(item.source, windows)) for item in kept]
     return TicketContext(
         query=query,
         profile=tuple(item for item in kept if isinstance(item, ProfileFact)),
         ticket_memories=tuple(item for item in kept if isinstance(item, TicketMemory)),
-        related_tickets=_related(ticket, matches, own),
+        related_tickets=_related(ticket, matches, own, windows),
         recurring_issues=(recurring,) if recurring else (),
         pending_sync=sync.pending,
         failed_sync=sync.failed,
@@ -209,7 +226,7 @@ def customer_memory(*, customer_id: int) -> CustomerMemory:
             unavailable="Memory is unavailable right now.",
         )
     merged = _merge(agent_notes(customer_id), learned)
-    profile = _own_sources(merged, _own_tickets(customer_id, _source_tickets(merged)))
+    profile = with_windows(_own_sources(merged, _own_tickets(customer_id, _source_tickets(merged))))
     try:
         recurring = customer_recurring_issues(customer_id=customer_id)
     except MemoryBackendError as error:
