@@ -1,7 +1,8 @@
 """Deliver mirror entries to the memory backend: claimed safely, in order per ticket, once.
 
-A worker claims the oldest due entry of each ticket with a conditional update
-(the row count says whether it won), sends it, and marks it delivered. An
+A worker claims the oldest due entry of each ticket (and, for a batch backend, the
+messages that follow it) in a transaction that locks the rows it reads and updates just
+those, sends them, and marks them delivered. An
 entry whose worker died mid-way is claimed again when its lease expires; the
 backends deduplicate by the message's stable id, so a resend is harmless and a
 "duplicate" answer counts as delivered. A worker never starts sending an entry
@@ -27,7 +28,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import Exists, F, Min, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, Min, OuterRef, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from helpdesk.memory.backends.base import BatchDelivery, MemoryBackend
@@ -105,19 +107,19 @@ def mirror_claim(
 ) -> list[MirrorEntry]:
     """Claim up to `limit` due entries, at most one per ticket, for this worker; with a
     `batch_limit` over 1, a message head comes with the pending messages that follow it on
-    its ticket (up to `batch_limit` in all, stopping at any other kind of entry)."""
+    its ticket (up to `batch_limit` in all, stopping at any other kind of entry).
+
+    Set-based: the heads are read once, then locked and taken in one UPDATE, their
+    followers likewise (a few queries per pass, whatever the number of entries)."""
     now = now or timezone.now()
     _release_expired_leases(now)
     lease = now + datetime.timedelta(seconds=settings.MIRROR_LEASE_SECONDS)
-    claimed = []
-    for entry_id in _due_heads(now, limit):
-        won = MirrorEntry.objects.filter(id=entry_id, state=State.PENDING).update(
-            state=State.SENDING, lease_expires_at=lease, attempts=F("attempts") + 1
+    candidates = _due_heads(now, limit)
+    with transaction.atomic():
+        heads = _take(candidates, lease)
+        claimed = heads + (
+            _claim_followers(heads, lease, batch_limit - 1) if batch_limit > 1 else []
         )
-        if won:
-            claimed.append(entry_id)
-            if batch_limit > 1:
-                claimed += _claim_followers(entry_id, lease, batch_limit - 1)
     return list(
         MirrorEntry.objects.filter(id__in=claimed)
         .select_related("ticket__customer", "message__author")
@@ -125,30 +127,73 @@ def mirror_claim(
     )
 
 
-def _claim_followers(head_id: int, lease: datetime.datetime, limit: int) -> list[int]:
-    """The pending messages right after a message head on its ticket, claimed in order."""
-    head = MirrorEntry.objects.filter(id=head_id).values("ticket_id", "kind").first()
-    if head is None or head["kind"] != MirrorEntry.Kind.MESSAGE:
-        return []
-    later = (
-        MirrorEntry.objects.filter(ticket_id=head["ticket_id"], id__gt=head_id)
-        .exclude(state=State.DELIVERED)
-        .order_by("id")
-        .values_list("id", "kind", "state")[:limit]
-    )
-    run = []
-    for entry_id, kind, state in later:
-        if kind != MirrorEntry.Kind.MESSAGE or state != State.PENDING:
-            break
-        run.append(entry_id)
-    won = []
-    for entry_id in run:  # one by one: another worker may not take the middle of a run
-        if not MirrorEntry.objects.filter(id=entry_id, state=State.PENDING).update(
+_IDS_PER_QUERY = 500  # well under SQLite's limit of bound parameters
+
+
+def _take(entry_ids: list[int], lease: datetime.datetime) -> list[int]:
+    """Claim those of `entry_ids` that are still pending; returns the ids won, in order.
+
+    Call in a transaction: the rows are locked first (PostgreSQL: rows another worker
+    holds are skipped; SQLite: the transaction holds the write lock), so the UPDATE takes
+    exactly the rows read."""
+    won: list[int] = []
+    for start in range(0, len(entry_ids), _IDS_PER_QUERY):
+        chunk = entry_ids[start : start + _IDS_PER_QUERY]
+        ids = list(
+            MirrorEntry.objects.select_for_update(skip_locked=True)
+            .filter(id__in=chunk, state=State.PENDING)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        MirrorEntry.objects.filter(id__in=ids).update(
             state=State.SENDING, lease_expires_at=lease, attempts=F("attempts") + 1
-        ):
-            break
-        won.append(entry_id)
-    return won
+        )
+        won += ids
+    return sorted(won)
+
+
+def _claim_followers(head_ids: list[int], lease: datetime.datetime, limit: int) -> list[int]:
+    """The pending messages right after each message head on its ticket, claimed in order:
+    one read for all the heads' tickets, one UPDATE. Another worker may not take the middle
+    of a run: a run is cut at the first entry not won, and what was won after it is handed
+    back."""
+    heads = dict(
+        MirrorEntry.objects.filter(id__in=head_ids, kind=MirrorEntry.Kind.MESSAGE).values_list(
+            "ticket_id", "id"
+        )
+    )
+    if not heads:
+        return []
+    # Each ticket's first `limit + 1` undelivered entries: its head and what follows it (an
+    # earlier failed entry takes a place too and only shortens the batch).
+    later = (
+        MirrorEntry.objects.filter(ticket_id__in=list(heads))
+        .exclude(state=State.DELIVERED)
+        .annotate(position=Window(RowNumber(), partition_by=F("ticket_id"), order_by=F("id").asc()))
+        .filter(position__lte=limit + 1)
+        .order_by("ticket_id", "id")
+        .values_list("id", "ticket_id", "kind", "state")
+    )
+    runs: dict[int, list[int]] = {}
+    stopped: set[int] = set()
+    for entry_id, ticket_id, kind, state in later:
+        if entry_id <= heads[ticket_id] or ticket_id in stopped:
+            continue
+        run = runs.setdefault(ticket_id, [])
+        if kind != MirrorEntry.Kind.MESSAGE or state != State.PENDING or len(run) >= limit:
+            stopped.add(ticket_id)
+            continue
+        run.append(entry_id)
+    won = set(_take([entry_id for run in runs.values() for entry_id in run], lease))
+    kept: list[int] = []
+    handed_back: list[int] = []
+    for run in runs.values():
+        cut = next((index for index, entry_id in enumerate(run) if entry_id not in won), len(run))
+        kept += run[:cut]
+        handed_back += [entry_id for entry_id in run[cut:] if entry_id in won]
+    if handed_back:
+        _release_ids(handed_back, lease)
+    return kept
 
 
 def _runs(entries: list[MirrorEntry]) -> list[list[MirrorEntry]]:
@@ -345,9 +390,20 @@ def mirror_deliver_due(
 
 def _release(entries: list[MirrorEntry]) -> None:
     """Hand back claimed entries that were not sent, as if they had never been claimed."""
+    by_lease: dict[datetime.datetime | None, list[int]] = {}
     for entry in entries:
+        by_lease.setdefault(entry.lease_expires_at, []).append(entry.id)
+    for lease, entry_ids in by_lease.items():
+        _release_ids(entry_ids, lease)
+
+
+def _release_ids(entry_ids: list[int], lease: datetime.datetime | None) -> None:
+    """Hand back the entries this claim (its `lease`) holds, one UPDATE per few hundred."""
+    for start in range(0, len(entry_ids), _IDS_PER_QUERY):
         MirrorEntry.objects.filter(
-            id=entry.id, state=State.SENDING, lease_expires_at=entry.lease_expires_at
+            id__in=entry_ids[start : start + _IDS_PER_QUERY],
+            state=State.SENDING,
+            lease_expires_at=lease,
         ).update(state=State.PENDING, lease_expires_at=None, attempts=F("attempts") - 1)
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 
 from helpdesk.memory.backends.base import MemoryBackend
-from helpdesk.memory.backends.evermemos.v0 import EMPTY_CONTENT_STAND_IN, EverMemOSBackend
+from helpdesk.memory.backends.evermemos.shapes import EMPTY_CONTENT_STAND_IN
+from helpdesk.memory.backends.evermemos.v0 import EverMemOSBackend
 from helpdesk.memory.backends.evermemos.v1 import EverMemOSV1Backend
 
 __all__ = [

@@ -12,10 +12,13 @@ import email.utils
 import logging
 import math
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import Any, Self
 
 import httpx
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from helpdesk.memory.types import MemoryBackendError
 
@@ -142,6 +145,49 @@ class Connection:
     def get_health(self) -> httpx.Response:
         """`GET /health` (no prefix, no key); transport errors propagate to the caller."""
         return self.client.get(f"{self.base_url}{HEALTH_PATH}", timeout=self.health_timeout)
+
+
+class Client:
+    """What both version clients share around their `Connection`: closing it, `with`."""
+
+    _http: Connection
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def check_methods(methods: Iterable[str], known: frozenset[str], label: str) -> None:
+    for method in methods:
+        if method not in known:
+            raise ValueError(
+                f"Unknown {label} method {method!r}; use one of {', '.join(sorted(known))}."
+            )
+
+
+def connection_settings(default_prefix: str) -> dict[str, Any]:
+    """The `EVERMEMOS_*` settings of the connection, as keyword arguments of a client."""
+    base_url = getattr(settings, "EVERMEMOS_BASE_URL", "")
+    if not base_url:
+        raise ImproperlyConfigured("EVERMEMOS_BASE_URL must be set to use EverMemOS.")
+    return {
+        "base_url": base_url,
+        "api_key": getattr(settings, "EVERMEMOS_API_KEY", ""),
+        "path_prefix": getattr(settings, "EVERMEMOS_PATH_PREFIX", "") or default_prefix,
+        "timeout": float(getattr(settings, "EVERMEMOS_TIMEOUT", 60.0)),
+        "connect_timeout": float(getattr(settings, "EVERMEMOS_CONNECT_TIMEOUT", 5.0)),
+        "read_timeout": float(getattr(settings, "EVERMEMOS_READ_TIMEOUT", 10.0)),
+    }
 
 
 def decode(response: httpx.Response, label: str) -> Any:

@@ -1,21 +1,27 @@
-"""Reading what either EverMemOS version answers: times, texts, scores and profile data.
+"""What both EverMemOS versions share above the wire: reading answers (times, texts, scores,
+profile data), grouping hits by ticket, the recurring-issue rule, the empty-content stand-in.
 
 Both wire formats carry memories with the same field names (`episode`, `summary`,
 `subject`, `profile_data` with `explicit_info` and `implicit_traits`), so their
-lenient parsing lives here once; the request side lives in `v0` and `v1`.
+lenient parsing lives here once; paths, envelopes and request fields live in `v0` and `v1`.
 """
 
 from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from helpdesk.memory.types import MemoryBackendError, ProfileFact
+from helpdesk.memory import ids
+from helpdesk.memory.types import MemoryBackendError, ProfileFact, Source, TicketMatch
 
 MAX_QUERY_CHARS = 500
 SNIPPET_CHARS = 280
+RECURRING_LEAD = 1.5  # the best past ticket's score over the second's, to claim a recurrence
+RECURRING_MIN_SCORE = 0.5  # floor for scores on a 0-1 scale
+# Sent instead of an empty body: v0 answers 400 and v1 422 to empty content.
+EMPTY_CONTENT_STAND_IN = "[message without text]"
 
 
 def require(field: str, value: str | None) -> str:
@@ -23,6 +29,10 @@ def require(field: str, value: str | None) -> str:
     if not text:
         raise MemoryBackendError(f"{field} must not be empty", retryable=False)
     return text
+
+
+def content_or_stand_in(content: str) -> str:
+    return content if content.strip() else EMPTY_CONTENT_STAND_IN
 
 
 def clip_query(query: str) -> str:
@@ -145,3 +155,55 @@ def dedupe_facts(facts: Iterable[ProfileFact]) -> list[ProfileFact]:
             seen.add(key)
             unique.append(fact)
     return unique
+
+
+def group_by_ticket(
+    hits: Iterable[Mapping[str, Any]],
+    *,
+    exclude_group_id: str | None,
+    is_own: Callable[[Mapping[str, Any]], bool],
+    source_of: Callable[[Mapping[str, Any], int], Source],
+) -> list[TicketMatch]:
+    """One match per past ticket, best score first. `is_own` keeps the customer's own hits
+    (each version marks them its way); `source_of` says where a hit came from."""
+    best: dict[int, TicketMatch] = {}
+    for hit in hits:
+        group_id = hit.get("group_id")
+        if not is_own(hit) or not isinstance(group_id, str):
+            continue
+        if exclude_group_id and group_id == exclude_group_id:
+            continue
+        ticket_pk = ids.ticket_pk_from_group(group_id)
+        text = memory_text(hit)
+        if ticket_pk is None or not text:
+            continue
+        score = score_of(hit.get("score"))
+        current = best.get(ticket_pk)
+        if current is None or score > current.score:
+            best[ticket_pk] = TicketMatch(
+                ticket_id=ticket_pk,
+                score=score,
+                snippet=snippet(text),
+                source=source_of(hit, ticket_pk),
+            )
+    return sorted(best.values(), key=lambda match: (-match.score, -match.ticket_id))
+
+
+def recurring_pick(matches: Sequence[TicketMatch], limit: int) -> list[TicketMatch]:
+    """The best past ticket, only when it clearly stands out from the next one.
+
+    EverMemOS scores differ by method, so the rule is relative: the best ticket's score must
+    be at least `RECURRING_LEAD` times the second's (or it is the only one), and a score on
+    a 0-1 scale (vector, hybrid, agentic) must reach `RECURRING_MIN_SCORE`. Not measured
+    against a real server: the figures in bench/recurring.py are the embedded engine's.
+    """
+    if not matches or limit <= 0:
+        return []
+    best = matches[0]
+    if best.score <= 0:
+        return []
+    if len(matches) > 1 and best.score < RECURRING_LEAD * matches[1].score:
+        return []
+    if best.score <= 1 and best.score < RECURRING_MIN_SCORE:
+        return []
+    return [best]

@@ -15,7 +15,6 @@ import datetime
 import logging
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from types import TracebackType
 from typing import Any, Self
 
 import httpx
@@ -25,20 +24,25 @@ from django.core.exceptions import ImproperlyConfigured
 from helpdesk.memory import ids
 from helpdesk.memory.backends.evermemos.http import (
     ERROR_DETAIL_CHARS,
+    Client,
     Connection,
     QueryParams,
+    check_methods,
+    connection_settings,
     describe_exception,
 )
 from helpdesk.memory.backends.evermemos.shapes import (
     clip_query,
+    content_or_stand_in,
     dedupe_facts,
     explicit_kind,
     first_time,
+    group_by_ticket,
     memory_text,
     profile_data_facts,
+    recurring_pick,
     require,
     score_of,
-    snippet,
     text_of,
 )
 from helpdesk.memory.types import (
@@ -57,13 +61,9 @@ from helpdesk.memory.types import (
 
 logger = logging.getLogger(__name__)
 
-RECURRING_LEAD = 1.5  # the best past ticket's score over the second's, to claim a recurrence
-RECURRING_MIN_SCORE = 0.5  # floor for scores on a 0-1 scale
 RETRIEVE_METHODS = frozenset({"keyword", "vector", "hybrid", "rrf", "agentic"})
 DEFAULT_PATH_PREFIX = "/api/v0"
 DEFAULT_BOT_NAME = "Helpdesk bot"
-# Sent instead of an empty body: EverMemOS answers 400 to empty content.
-EMPTY_CONTENT_STAND_IN = "[message without text]"
 SCENE_DESCRIPTION = "customer support helpdesk"
 
 _MESSAGES_PATH = "/memories"
@@ -79,7 +79,7 @@ _scene_lock = threading.Lock()
 _scene_configured: set[str] = set()
 
 
-class EverMemOSBackend:
+class EverMemOSBackend(Client):
     """`MemoryBackend` over the EverMemOS v0 HTTP API, one pooled httpx client per instance."""
 
     name = "evermemos"
@@ -99,12 +99,7 @@ class EverMemOSBackend:
         client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        for method in (context_method, recurring_method):
-            if method not in RETRIEVE_METHODS:
-                raise ValueError(
-                    f"Unknown EverMemOS retrieve method {method!r}; "
-                    f"use one of {', '.join(sorted(RETRIEVE_METHODS))}."
-                )
+        check_methods((context_method, recurring_method), RETRIEVE_METHODS, "EverMemOS retrieve")
         self._http = Connection(
             base_url=base_url,
             prefix=path_prefix,
@@ -122,36 +117,14 @@ class EverMemOSBackend:
     @classmethod
     def from_settings(cls) -> Self:
         """Build the backend from the `EVERMEMOS_*` Django settings."""
-        base_url = getattr(settings, "EVERMEMOS_BASE_URL", "")
-        if not base_url:
-            raise ImproperlyConfigured("EVERMEMOS_BASE_URL must be set to use EverMemOS.")
         try:
             return cls(
-                base_url=base_url,
-                api_key=getattr(settings, "EVERMEMOS_API_KEY", ""),
-                path_prefix=getattr(settings, "EVERMEMOS_PATH_PREFIX", "") or DEFAULT_PATH_PREFIX,
-                timeout=float(getattr(settings, "EVERMEMOS_TIMEOUT", 60.0)),
-                connect_timeout=float(getattr(settings, "EVERMEMOS_CONNECT_TIMEOUT", 5.0)),
-                read_timeout=float(getattr(settings, "EVERMEMOS_READ_TIMEOUT", 10.0)),
+                **connection_settings(DEFAULT_PATH_PREFIX),
                 context_method=getattr(settings, "EVERMEMOS_CONTEXT_METHOD", "hybrid"),
                 recurring_method=getattr(settings, "EVERMEMOS_RECURRING_METHOD", "agentic"),
             )
         except ValueError as error:
             raise ImproperlyConfigured(str(error)) from error
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # Writes (outbox worker) ---------------------------------------------------
 
@@ -166,7 +139,7 @@ class EverMemOSBackend:
                 "scene": "assistant",
                 "scene_desc": {"description": SCENE_DESCRIPTION},
             }
-            _, answer = self._request("POST", _META_PATH, body=body)
+            _, answer = self._http.request("POST", _META_PATH, body=body)
             _check_envelope(answer, "POST", _META_PATH)
             _scene_configured.add(key)
 
@@ -181,7 +154,7 @@ class EverMemOSBackend:
                 for participant in event.participants
             },
         }
-        _, answer = self._request("POST", _META_PATH, body=body)
+        _, answer = self._http.request("POST", _META_PATH, body=body)
         _check_envelope(answer, "POST", _META_PATH)
         return DeliveryOutcome.DELIVERED
 
@@ -195,7 +168,7 @@ class EverMemOSBackend:
             "sender": sender,
             "sender_name": event.sender.name or sender,
             "role": str(speaker),
-            "content": event.content if event.content.strip() else EMPTY_CONTENT_STAND_IN,
+            "content": content_or_stand_in(event.content),
             "group_id": require("group_id", event.group_id),
             "group_name": event.group_name,
         }
@@ -233,7 +206,7 @@ class EverMemOSBackend:
         """Soft-delete one segment (`memory_id` is a segment id, a hit's `parent_id`)."""
         owner = require("customer_id", customer_id)
         target = require("memory_id", memory_id)
-        _, answer = self._request(
+        _, answer = self._http.request(
             "DELETE", _MESSAGES_PATH, body={"memory_id": target, "user_id": owner}
         )
         _check_envelope(answer, "DELETE", _MESSAGES_PATH)
@@ -241,7 +214,7 @@ class EverMemOSBackend:
     def forget_customer(self, *, customer_id: str) -> None:
         """Delete every segment the customer owns. EverMemOS keeps profiles (no v0 endpoint)."""
         owner = require("customer_id", customer_id)
-        _, answer = self._request("DELETE", _MESSAGES_PATH, body={"user_id": owner})
+        _, answer = self._http.request("DELETE", _MESSAGES_PATH, body={"user_id": owner})
         _check_envelope(answer, "DELETE", _MESSAGES_PATH)
 
     # Reads (context service) --------------------------------------------------
@@ -310,13 +283,7 @@ class EverMemOSBackend:
     def recurring_candidates(
         self, *, customer_id: str, query: str, group_id: str | None = None, limit: int = 10
     ) -> list[TicketMatch]:
-        """The best past ticket, only when it clearly stands out from the next one.
-
-        EverMemOS scores differ by method, so the rule is relative: the best ticket's score must
-        be at least `RECURRING_LEAD` times the second's (or it is the only one), and a score on
-        a 0-1 scale (vector, hybrid, agentic) must reach `RECURRING_MIN_SCORE`. Not measured
-        against a real server: the figures in bench/recurring.py are the embedded engine's.
-        """
+        """The best past ticket, when it clearly stands out (`shapes.recurring_pick`)."""
         matches = self._ticket_matches(
             customer_id=customer_id,
             query=query,
@@ -324,16 +291,7 @@ class EverMemOSBackend:
             exclude_group_id=group_id,
             limit=2,
         )
-        if not matches or limit <= 0:
-            return []
-        best = matches[0]
-        if best.score <= 0:
-            return []
-        if len(matches) > 1 and best.score < RECURRING_LEAD * matches[1].score:
-            return []
-        if best.score <= 1 and best.score < RECURRING_MIN_SCORE:
-            return []
-        return [best]
+        return recurring_pick(matches, limit)
 
     def health(self) -> BackendHealth:
         """Probe `GET /health` (unauthenticated). Never raises."""
@@ -356,7 +314,7 @@ class EverMemOSBackend:
     # Internals ----------------------------------------------------------------
 
     def _post_message(self, body: dict[str, Any]) -> DeliveryOutcome:
-        status_code, answer = self._request("POST", _MESSAGES_PATH, body=body)
+        status_code, answer = self._http.request("POST", _MESSAGES_PATH, body=body)
         if status_code == httpx.codes.ACCEPTED:
             # Self-hosted `sync_mode=false` background answer: {message, request_id}.
             return DeliveryOutcome.DELIVERED
@@ -385,7 +343,13 @@ class EverMemOSBackend:
         if method != "keyword" and _needs_keyword_fallback(hits):
             logger.info("EverMemOS %s search was empty or unscored; retrying as keyword", method)
             hits = self._search_episodes(owner=owner, query=text, method="keyword", top_k=top_k)
-        return _group_by_ticket(hits, owner=owner, exclude_group_id=exclude_group_id)[:limit]
+        matches = group_by_ticket(
+            hits,
+            exclude_group_id=exclude_group_id,
+            is_own=lambda hit: _is_episode_of(hit, owner),
+            source_of=lambda hit, _ticket_pk: _source_of(hit, hit.get("group_id")),
+        )
+        return matches[:limit]
 
     def _search_episodes(
         self, *, owner: str, query: str, method: str, top_k: int
@@ -404,24 +368,10 @@ class EverMemOSBackend:
     def _read(
         self, path: str, params: QueryParams, *, timeout: httpx.Timeout | None = None
     ) -> dict[str, Any]:
-        _, answer = self._request(
+        _, answer = self._http.request(
             "GET", path, params=params, timeout=timeout or self._http.read_timeout, attempts=2
         )
         return _result_of(answer, "GET", path)
-
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: QueryParams | None = None,
-        body: Mapping[str, Any] | None = None,
-        timeout: httpx.Timeout | None = None,
-        attempts: int = 1,
-    ) -> tuple[int, Any]:
-        return self._http.request(
-            method, path, params=params, body=body, timeout=timeout, attempts=attempts
-        )
 
 
 # Wire helpers: requests -------------------------------------------------------
@@ -525,33 +475,6 @@ def _first_message_pk(original_data: Any) -> int | None:
 def _needs_keyword_fallback(hits: Sequence[Mapping[str, Any]]) -> bool:
     """Nothing came back, or a rerank batch failed (its hits score -100)."""
     return not hits or any(score_of(hit.get("score")) <= _RERANK_FAILED_SCORE for hit in hits)
-
-
-def _group_by_ticket(
-    hits: Iterable[Mapping[str, Any]], *, owner: str, exclude_group_id: str | None
-) -> list[TicketMatch]:
-    """One match per past ticket of this customer, best score first."""
-    best: dict[int, TicketMatch] = {}
-    for hit in hits:
-        group_id = hit.get("group_id")
-        if not _is_episode_of(hit, owner) or not isinstance(group_id, str):
-            continue
-        if exclude_group_id and group_id == exclude_group_id:
-            continue
-        ticket_pk = ids.ticket_pk_from_group(group_id)
-        text = memory_text(hit)
-        if ticket_pk is None or not text:
-            continue
-        score = score_of(hit.get("score"))
-        current = best.get(ticket_pk)
-        if current is None or score > current.score:
-            best[ticket_pk] = TicketMatch(
-                ticket_id=ticket_pk,
-                score=score,
-                snippet=snippet(text),
-                source=_source_of(hit, group_id),
-            )
-    return sorted(best.values(), key=lambda match: (-match.score, -match.ticket_id))
 
 
 # Profiles ---------------------------------------------------------------------

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from types import TracebackType
 from typing import Any, Self
 
 import httpx
@@ -26,16 +25,23 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from helpdesk.memory import ids
-from helpdesk.memory.backends.evermemos.http import Connection, describe_exception
+from helpdesk.memory.backends.evermemos.http import (
+    Client,
+    Connection,
+    check_methods,
+    connection_settings,
+    describe_exception,
+)
 from helpdesk.memory.backends.evermemos.shapes import (
     clip_query,
+    content_or_stand_in,
     dedupe_facts,
+    group_by_ticket,
     memory_text,
     parse_time,
     profile_data_facts,
+    recurring_pick,
     require,
-    score_of,
-    snippet,
     text_of,
 )
 from helpdesk.memory.types import (
@@ -57,10 +63,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_PATH_PREFIX = "/api/v1"
 SEARCH_METHODS = frozenset({"keyword", "vector", "hybrid", "agentic"})
 MAX_BATCH = 500
-RECURRING_LEAD = 1.5  # the best past ticket's score over the second's, to claim a recurrence
-RECURRING_MIN_SCORE = 0.5  # floor for scores on a 0-1 scale
-# Sent instead of an empty body: v1 answers 422 to empty content.
-EMPTY_CONTENT_STAND_IN = "[message without text]"
 # What no v1 call deletes (docs/evermemos-v1-api.md §9): erasing a customer says so.
 KEPT_AFTER_FORGET = (
     "profiles",
@@ -85,7 +87,7 @@ def _ms(moment: datetime.datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-class EverMemOSV1Backend:
+class EverMemOSV1Backend(Client):
     """`MemoryBackend` over the EverMemOS v1 HTTP API, one pooled httpx client per instance."""
 
     name = "evermemos"
@@ -107,12 +109,7 @@ class EverMemOSV1Backend:
         client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        for method in (context_method, recurring_method):
-            if method not in SEARCH_METHODS:
-                raise ValueError(
-                    f"Unknown EverMemOS v1 search method {method!r}; "
-                    f"use one of {', '.join(sorted(SEARCH_METHODS))}."
-                )
+        check_methods((context_method, recurring_method), SEARCH_METHODS, "EverMemOS v1 search")
         if agentic_timeout <= 0:
             raise ValueError("EverMemOS timeouts must be positive.")
         self._http = Connection(
@@ -134,18 +131,10 @@ class EverMemOSV1Backend:
     @classmethod
     def from_settings(cls) -> Self:
         """Build the backend from the `EVERMEMOS_*` Django settings."""
-        base_url = getattr(settings, "EVERMEMOS_BASE_URL", "")
-        if not base_url:
-            raise ImproperlyConfigured("EVERMEMOS_BASE_URL must be set to use EverMemOS.")
         context_method = getattr(settings, "EVERMEMOS_CONTEXT_METHOD", "hybrid")
         try:
             return cls(
-                base_url=base_url,
-                api_key=getattr(settings, "EVERMEMOS_API_KEY", ""),
-                path_prefix=getattr(settings, "EVERMEMOS_PATH_PREFIX", "") or DEFAULT_PATH_PREFIX,
-                timeout=float(getattr(settings, "EVERMEMOS_TIMEOUT", 60.0)),
-                connect_timeout=float(getattr(settings, "EVERMEMOS_CONNECT_TIMEOUT", 5.0)),
-                read_timeout=float(getattr(settings, "EVERMEMOS_READ_TIMEOUT", 10.0)),
+                **connection_settings(DEFAULT_PATH_PREFIX),
                 agentic_timeout=float(getattr(settings, "EVERMEMOS_AGENTIC_TIMEOUT", 20.0)),
                 # v1 has no `rrf`: its default, hybrid, fuses keyword and vector hits itself.
                 context_method="hybrid" if context_method == "rrf" else context_method,
@@ -153,20 +142,6 @@ class EverMemOSV1Backend:
             )
         except ValueError as error:
             raise ImproperlyConfigured(str(error)) from error
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # Writes (outbox worker) ---------------------------------------------------
 
@@ -224,21 +199,14 @@ class EverMemOSV1Backend:
             "sender_name": event.sender.name.strip() or sender,
             "role": "user" if speaker == "user" else "assistant",
             "timestamp": _ms(event.created_at),
-            "content": event.content if event.content.strip() else EMPTY_CONTENT_STAND_IN,
+            "content": content_or_stand_in(event.content),
         }
 
     def _pending_message_ids(self, group: str) -> set[str]:
         """Message ids among the group's pending raw messages (oldest first, at most 100)."""
-        body = {
-            "query": "pending",
-            "method": "keyword",
-            "memory_types": ["raw_message"],
-            "top_k": _MAX_TOP_K,
-            "filters": {"group_id": group},
-        }
-        data = self._read(_SEARCH, body)
-        found = {str(m.get("message_id")) for m in _items(data, "raw_messages", _SEARCH)}
-        if len(_items(data, "raw_messages", _SEARCH)) >= _MAX_TOP_K:
+        pending = self._pending_messages(group)
+        found = {str(m.get("message_id")) for m in pending}
+        if len(pending) >= _MAX_TOP_K:
             logger.warning(
                 "EverMemOS group %s has %s or more pending messages: a resend may duplicate "
                 "messages beyond them",
@@ -318,14 +286,7 @@ class EverMemOSV1Backend:
                     memory_id=str(item.get("parent_id") or ""),
                 )
             )
-        body = {
-            "query": "pending",
-            "method": "keyword",
-            "memory_types": ["raw_message"],
-            "top_k": _MAX_TOP_K,
-            "filters": {"group_id": group},
-        }
-        for message in _items(self._read(_SEARCH, body), "raw_messages", _SEARCH):
+        for message in self._pending_messages(group):
             text = " ".join(
                 text_of(item.get("text"))
                 for item in message.get("content_items") or []
@@ -377,14 +338,7 @@ class EverMemOSV1Backend:
             exclude_group_id=group_id,
             limit=2,
         )
-        if not matches or limit <= 0 or matches[0].score <= 0:
-            return []
-        best = matches[0]
-        if len(matches) > 1 and best.score < RECURRING_LEAD * matches[1].score:
-            return []
-        if best.score <= 1 and best.score < RECURRING_MIN_SCORE:
-            return []
-        return [best]
+        return recurring_pick(matches, limit)
 
     def health(self) -> BackendHealth:
         """`GET /health`, then whether `/api/v1` exists (a search without a body: 400 on
@@ -456,6 +410,17 @@ class EverMemOSV1Backend:
                 break
         return items
 
+    def _pending_messages(self, group: str) -> list[dict[str, Any]]:
+        """The group's raw messages not extracted yet (oldest first, at most 100)."""
+        body = {
+            "query": "pending",
+            "method": "keyword",
+            "memory_types": ["raw_message"],
+            "top_k": _MAX_TOP_K,
+            "filters": {"group_id": group},
+        }
+        return _items(self._read(_SEARCH, body), "raw_messages", _SEARCH)
+
     def _all_episodes(self, owner: str) -> list[dict[str, Any]]:
         return self._pages("episodic_memory", {"user_id": owner})
 
@@ -495,7 +460,14 @@ class EverMemOSV1Backend:
                 logger.info("EverMemOS agentic search timed out; falling back")
                 continue
             hits = _items(data, "episodes", _SEARCH)
-            matches = _group_by_ticket(hits, owner=owner, exclude_group_id=exclude_group_id)
+            matches = group_by_ticket(
+                hits,
+                exclude_group_id=exclude_group_id,
+                is_own=lambda hit: hit.get("user_id") == owner,
+                source_of=lambda hit, ticket_pk: Source(
+                    ticket_id=ticket_pk, until=parse_time(hit.get("timestamp"))
+                ),
+            )
             if matches:
                 break
         return matches[:limit]
@@ -508,30 +480,3 @@ def _items(data: Mapping[str, Any], key: str, path: str) -> list[dict[str, Any]]
     if not isinstance(value, list):
         raise MemoryBackendError(f"EverMemOS {path} {key!r} is not a list", retryable=False)
     return [item for item in value if isinstance(item, dict)]
-
-
-def _group_by_ticket(
-    hits: Iterable[Mapping[str, Any]], *, owner: str, exclude_group_id: str | None
-) -> list[TicketMatch]:
-    """One match per past ticket of this customer, best score first."""
-    best: dict[int, TicketMatch] = {}
-    for hit in hits:
-        group_id = hit.get("group_id")
-        if hit.get("user_id") != owner or not isinstance(group_id, str):
-            continue
-        if exclude_group_id and group_id == exclude_group_id:
-            continue
-        ticket_pk = ids.ticket_pk_from_group(group_id)
-        text = memory_text(hit)
-        if ticket_pk is None or not text:
-            continue
-        score = score_of(hit.get("score"))
-        current = best.get(ticket_pk)
-        if current is None or score > current.score:
-            best[ticket_pk] = TicketMatch(
-                ticket_id=ticket_pk,
-                score=score,
-                snippet=snippet(text),
-                source=Source(ticket_id=ticket_pk, until=parse_time(hit.get("timestamp"))),
-            )
-    return sorted(best.values(), key=lambda match: (-match.score, -match.ticket_id))
