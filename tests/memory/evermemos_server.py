@@ -7,6 +7,11 @@ error envelope. Memory is simple: a flush turns a group's buffered messages
 into one segment (a group episode, one copy per human sender and a profile
 row), and search scores episodes by keyword overlap.
 
+Answers have the real server's shapes: a segment's source messages are under
+`original_data.messages`, each naming our message id only in `extend.message_id`;
+search returns the buffered messages as `pending_messages`; fetch pages count rows
+(`total_count`), profile rows too, also inside the self-hosted profile wrapper.
+
 The HTTP server, the request log and fault injection are `loopback.LoopbackServer`.
 """
 
