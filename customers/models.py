@@ -108,6 +108,15 @@ class ErasureRecord(models.Model):
     erased_at = models.DateTimeField(_("erased"), default=timezone.now, db_index=True)
     counts = models.JSONField(_("rows erased"), default=dict, blank=True)
     memory_backend = models.CharField(_("memory backend"), max_length=32)
+    memory_kept = models.JSONField(
+        _("kept by the memory service"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "What the memory service could not delete once it forgot the customer (its API "
+            "has no call for it): to be erased on the service itself."
+        ),
+    )
     memory_entry = models.ForeignKey(
         "memory.MirrorEntry",
         on_delete=models.SET_NULL,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from customers.models import Customer
+from customers.models import Customer, ErasureRecord
 from helpdesk.errors import ConflictError
 from helpdesk.text import require_one_line
 
@@ -67,3 +68,11 @@ def customer_update(*, customer: Customer, **fields: str) -> Customer:
         setattr(customer, field, value)
     customer.save(update_fields=[*fields, "updated_at"])
     return customer
+
+
+def erasure_memory_kept(*, memory_entry_id: int, kept: Sequence[str]) -> int:
+    """Write on the erasure record of outbox entry `memory_entry_id` what the memory
+    service kept when it forgot the customer; returns how many records were updated."""
+    return ErasureRecord.objects.filter(memory_entry_id=memory_entry_id).update(
+        memory_kept=[str(item) for item in kept]
+    )

@@ -13,7 +13,10 @@ its own tables like a service. The forgetting happens in the mirror worker, neve
 request or the command: a backend that is down delays it (the entry stays pending,
 visible in /api/health/) but loses nothing. Until then no page shows what it holds: every
 read of memory is filtered by our own ticket rows, which are gone.
-An `ErasureRecord` keeps who erased how much and when, with no personal data in it.
+An `ErasureRecord` keeps who erased how much and when, with no personal data in it; once
+the backend has forgotten, it also says what the memory service could not delete
+(`memory_kept`: EverMemOS has no call that deletes profiles, for one), shown in the admin
+and by `customer_data erase`.
 """
 
 from __future__ import annotations

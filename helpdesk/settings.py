@@ -362,8 +362,26 @@ EVERMEMOS_PATH_PREFIX = env.str("EVERMEMOS_PATH_PREFIX", default="")
 EVERMEMOS_TIMEOUT = env_float("EVERMEMOS_TIMEOUT", default=60.0)
 EVERMEMOS_CONNECT_TIMEOUT = env_float("EVERMEMOS_CONNECT_TIMEOUT", default=5.0)
 EVERMEMOS_READ_TIMEOUT = env_float("EVERMEMOS_READ_TIMEOUT", default=10.0)
-EVERMEMOS_CONTEXT_METHOD = env.str("EVERMEMOS_CONTEXT_METHOD", default="hybrid")
-EVERMEMOS_RECURRING_METHOD = env.str("EVERMEMOS_RECURRING_METHOD", default="agentic")
+# The search methods each EverMemOS API version accepts: v1 answers 422 to `rrf`.
+EVERMEMOS_SEARCH_METHODS = {
+    "v0": ("keyword", "vector", "hybrid", "rrf", "agentic"),
+    "v1": ("keyword", "vector", "hybrid", "agentic"),
+}
+
+
+def _evermemos_search_method(name: str, default: str) -> str:
+    method = env.str(name, default=default).strip().lower()
+    accepted = EVERMEMOS_SEARCH_METHODS[EVERMEMOS_API_VERSION]
+    if method not in accepted:
+        raise ImproperlyConfigured(
+            f"{name}={method!r} is not a search method of EverMemOS {EVERMEMOS_API_VERSION}: "
+            f"use {', '.join(accepted)} (v0 also takes rrf; v1 does not)."
+        )
+    return method
+
+
+EVERMEMOS_CONTEXT_METHOD = _evermemos_search_method("EVERMEMOS_CONTEXT_METHOD", "hybrid")
+EVERMEMOS_RECURRING_METHOD = _evermemos_search_method("EVERMEMOS_RECURRING_METHOD", "agentic")
 EVERMEMOS_AGENTIC_TIMEOUT = env_float("EVERMEMOS_AGENTIC_TIMEOUT", default=20.0)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # The memory mirror: tries per entry before it is marked failed (with backoff

@@ -94,7 +94,14 @@ class CustomerAdmin(admin.ModelAdmin):
 
 @admin.register(ErasureRecord)
 class ErasureRecordAdmin(admin.ModelAdmin):
-    list_display = ["erased_at", "customer_pk", "actor_name", "memory_backend", "memory_state"]
+    list_display = [
+        "erased_at",
+        "customer_pk",
+        "actor_name",
+        "memory_backend",
+        "memory_state",
+        "memory_kept_list",
+    ]
     list_filter = ["memory_backend", "erased_at"]
     search_fields = ["actor_name"]
     search_help_text = "An external id (crm-4711) or a username."
@@ -105,6 +112,10 @@ class ErasureRecordAdmin(admin.ModelAdmin):
     def memory_state(self, record: ErasureRecord) -> str:
         entry = record.memory_entry
         return entry.get_state_display() if entry else "not recorded"
+
+    @admin.display(description="Kept by the memory service")
+    def memory_kept_list(self, record: ErasureRecord) -> str:
+        return "; ".join(record.memory_kept) if record.memory_kept else "-"
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[ErasureRecord], search_term: str

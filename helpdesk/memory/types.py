@@ -142,6 +142,14 @@ class BackendHealth:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class ForgetResult:
+    """What forgetting a customer left on the memory service: kinds of data no call of
+    its API deletes (empty when everything went). Shown on the customer's erasure record."""
+
+    kept: tuple[str, ...] = ()
+
+
 class MemoryBackendError(Exception):
     """A backend call failed. `retryable` tells the worker whether to try again."""
 

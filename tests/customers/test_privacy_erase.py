@@ -101,6 +101,7 @@ def test_erase_reaches_the_embedded_backend_when_delivered(
 
     assert report.delivered == 1
     assert MirrorEntry.objects.get().state == MirrorEntry.State.DELIVERED
+    assert ErasureRecord.objects.get().memory_kept == [], "the embedded engine keeps nothing"
 
 
 def test_erase_waits_for_a_delivery_in_flight_before_forgetting(

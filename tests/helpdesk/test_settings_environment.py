@@ -159,3 +159,29 @@ def test_evermemos_api_version_defaults_to_v1(load_settings: Any) -> None:
 def test_an_unknown_evermemos_api_version_is_refused(load_settings: Any, value: str) -> None:
     with pytest.raises(ImproperlyConfigured, match="EVERMEMOS_API_VERSION must be 'v1'"):
         load_settings(EVERMEMOS_API_VERSION=value)
+
+
+@pytest.mark.parametrize("name", ["EVERMEMOS_CONTEXT_METHOD", "EVERMEMOS_RECURRING_METHOD"])
+def test_rrf_is_a_search_method_of_v0_only(load_settings: Any, name: str) -> None:
+    assert load_settings(**{name: "rrf", "EVERMEMOS_API_VERSION": "v0"})[name] == "rrf"
+    with pytest.raises(
+        ImproperlyConfigured,
+        match=rf"^{name}='rrf' is not a search method of EverMemOS v1: use keyword, vector, "
+        "hybrid, agentic",
+    ):
+        load_settings(**{name: "rrf"})
+
+
+@pytest.mark.parametrize("version", ["v0", "v1"])
+@pytest.mark.parametrize("method", ["keyword", "vector", "hybrid", "agentic"])
+def test_both_versions_take_the_other_search_methods(
+    load_settings: Any, version: str, method: str
+) -> None:
+    loaded = load_settings(EVERMEMOS_API_VERSION=version, EVERMEMOS_CONTEXT_METHOD=method)
+
+    assert loaded["EVERMEMOS_CONTEXT_METHOD"] == method
+
+
+def test_an_unknown_search_method_is_refused(load_settings: Any) -> None:
+    with pytest.raises(ImproperlyConfigured, match="'semantic' is not a search method"):
+        load_settings(EVERMEMOS_API_VERSION="v0", EVERMEMOS_RECURRING_METHOD="semantic")

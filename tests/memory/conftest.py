@@ -22,7 +22,7 @@ CLIENT_TIMEOUT = 0.3
 
 @pytest.fixture(autouse=True)
 def _fresh_global_scene_state(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The client sends the global scene once per process and URL; a loopback port can be
+    """The client looks the global scene up once per process and URL; a loopback port can be
     reused by a later test's server, so every test starts as a fresh process would."""
     monkeypatch.setattr(evermemos_v0, "_scene_configured", set())
 

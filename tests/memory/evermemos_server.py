@@ -7,6 +7,11 @@ error envelope. Memory is simple: a flush turns a group's buffered messages
 into one segment (a group episode, one copy per human sender and a profile
 row), and search scores episodes by keyword overlap.
 
+Answers have the real server's shapes: a segment's source messages are under
+`original_data.messages`, each naming our message id only in `extend.message_id`;
+search returns the buffered messages as `pending_messages`; fetch pages count rows
+(`total_count`), profile rows too, also inside the self-hosted profile wrapper.
+
 The HTTP server, the request log and fault injection are `loopback.LoopbackServer`.
 """
 
@@ -34,6 +39,21 @@ UNSEARCHABLE_TYPES = {"foresight", "event_log"}
 FETCH_TYPES = {"episodic_memory", "profile", "foresight", "event_log", "agent_case", "agent_skill"}
 USER_DETAIL_KEYS = {"full_name", "role", "custom_role", "extra"}
 GLOBAL_ONLY_FIELDS = ("scene", "scene_desc", "llm_custom_setting")
+PENDING_FIELDS = (
+    "id",
+    "request_id",
+    "message_id",
+    "group_id",
+    "user_id",
+    "sender",
+    "sender_name",
+    "group_name",
+    "content",
+    "refer_list",
+    "message_create_time",
+    "created_at",
+    "updated_at",
+)
 MAX_GROUP_IDS = 50
 BUFFER_LIMIT = 50
 ProfileShape = Literal["wrapper", "rows"]
@@ -69,6 +89,21 @@ def strict_time(value: Any, field_name: str) -> datetime.datetime:
     if moment.tzinfo is None:
         raise HttpError(400, f"{field_name} has no UTC offset: {value}")
     return moment
+
+
+def source_message(
+    *, message_id: str, sender: str, sender_name: str, role: str, content: str, create_time: str
+) -> dict[str, Any]:
+    """One source message of a segment, in the real server's shape: no top-level
+    `message_id`, the client's id kept in `extend`."""
+    return {
+        "sender": sender,
+        "sender_name": sender_name,
+        "role": role,
+        "content": content,
+        "create_time": create_time,
+        "extend": {"message_id": message_id},
+    }
 
 
 def words(text: str) -> set[str]:
@@ -145,7 +180,14 @@ class EverMemOSServer(LoopbackServer):
     ) -> str:
         """Store a segment with a group episode and `user_id`'s copy; return the segment id."""
         messages = [
-            {"message_id": message_id, "sender": user_id, "content": episode}
+            source_message(
+                message_id=message_id,
+                sender=user_id,
+                sender_name=user_id,
+                role="user",
+                content=episode,
+                create_time=timestamp or now_iso(),
+            )
             for message_id in message_ids
         ]
         with self._lock:
@@ -336,7 +378,14 @@ class EverMemOSServer(LoopbackServer):
             summary=first_human["content"][:120],
             timestamp=messages[-1]["message_create_time"],
             original_data=[
-                {key: message[key] for key in ("message_id", "sender", "content")}
+                source_message(
+                    message_id=message["message_id"],
+                    sender=message["sender"],
+                    sender_name=message["sender_name"],
+                    role=message["role"],
+                    content=message["content"],
+                    create_time=message["message_create_time"],
+                )
                 for message in messages
             ],
         )
@@ -366,6 +415,9 @@ class EverMemOSServer(LoopbackServer):
         segment = Segment(id=f"seg_{self._counter}", group_id=group_id, owners=list(owners))
         self._segments[segment.id] = segment
         participants = sorted({m["sender"] for m in original_data} | set(owners))
+        # As the real server returns it: the messages under `original_data.messages`, each
+        # with our message id only in `extend.message_id`.
+        source = {"messages": original_data}
         for user_id in [None, *owners]:
             self._counter += 1
             self._episodes.append(
@@ -387,7 +439,7 @@ class EverMemOSServer(LoopbackServer):
                     "keywords": [],
                     "parent_type": "memcell",
                     "parent_id": segment.id,
-                    "original_data": original_data,
+                    "original_data": source,
                     "created_at": now_iso(),
                     "updated_at": now_iso(),
                 }
@@ -478,7 +530,7 @@ class EverMemOSServer(LoopbackServer):
         if "profile" in types and query.strip():
             profiles = self._search_profiles(user_id, group_ids, query)
         pending = [
-            message
+            {key: message[key] for key in PENDING_FIELDS}
             for buffer in self._buffers.values()
             for message in buffer
             if (user_id is None or message["sender"] == user_id)
@@ -580,27 +632,26 @@ class EverMemOSServer(LoopbackServer):
                 reverse=True,
             )
         elif memory_type == "profile":
-            rows = [
+            items = [
                 dict(row)
                 for (owner, group_id), row in self._profiles.items()
                 if (user_id is None or owner == user_id)
                 and (not group_ids or group_id in group_ids)
             ]
-            if self.profile_shape == "rows":
-                items = rows
-            else:
-                items = [
-                    {
-                        "user_id": user_id,
-                        "group_ids": group_ids or [],
-                        "profiles": rows,
-                        "global_profile": None,
-                    }
-                ]
         else:
             items = []
+        # `total_count` counts rows (profiles too); a page holds at most `page_size` of them.
         total = len(items)
         window = items[(page - 1) * page_size : page * page_size]
+        if memory_type == "profile" and self.profile_shape == "wrapper":
+            window = [
+                {
+                    "user_id": user_id,
+                    "group_ids": group_ids or [],
+                    "profiles": window,
+                    "global_profile": None,
+                }
+            ]
         return 200, {
             "status": "ok",
             "message": f"Fetched {len(window)} memories",

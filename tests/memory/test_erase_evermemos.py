@@ -5,15 +5,19 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.test import Client
 from pytest_django.fixtures import Settings
 from rest_framework.test import APIClient
 
 from customers.models import Customer
 from helpdesk.memory import ids
+from helpdesk.memory.backends.evermemos import v0, v1
 from helpdesk.memory.models import MirrorEntry
 from helpdesk.privacy import customer_erase, customer_export
 from tests.customers.privacy_helpers import history_of
+from tests.memory.conftest import CLIENT_TIMEOUT
 from tests.memory.evermemos_server import EverMemOSServer
+from tests.memory.evermemos_v1_server import EverMemOSV1Server
 from tests.mirror_helpers import deliver_all, ticket_with_messages
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +125,48 @@ def test_command_erases_locally_and_queues_the_forgetting_when_evermemos_is_down
     assert "is queued" in out
     entry = MirrorEntry.objects.get(kind=MirrorEntry.Kind.CUSTOMER_ERASED)
     assert entry.state == MirrorEntry.State.PENDING
+
+
+def test_erasure_record_says_what_each_evermemos_version_kept(
+    mirror_server: EverMemOSServer | EverMemOSV1Server,
+    settings: Settings,
+    customer: Customer,
+    agent: User,
+    superuser: User,
+) -> None:
+    settings.MEMORY_BACKEND = "evermemos"
+    settings.EVERMEMOS_BASE_URL = mirror_server.base_url
+    settings.EVERMEMOS_TIMEOUT = CLIENT_TIMEOUT
+    settings.EVERMEMOS_CONNECT_TIMEOUT = CLIENT_TIMEOUT
+    settings.EVERMEMOS_READ_TIMEOUT = CLIENT_TIMEOUT
+    history_of(customer, agent)
+    deliver_all()
+
+    record = customer_erase(customer=customer, actor=superuser)
+    assert record.memory_kept == [], "nothing is known before the service is told"
+    deliver_all()
+    record.refresh_from_db()
+
+    kept = v0.KEPT_AFTER_FORGET if mirror_server.api_version == "v0" else v1.KEPT_AFTER_FORGET
+    assert record.memory_kept == list(kept)
+    assert "profiles" in record.memory_kept
+    client = Client()
+    client.force_login(superuser)
+    page = client.get("/admin/customers/erasurerecord/").content.decode()
+    assert "Kept by the memory service" in page
+    assert "; ".join(kept) in page
+    detail = client.get(f"/admin/customers/erasurerecord/{record.pk}/change/").content.decode()
+    assert "kept by the memory service" in detail.lower()
+    assert "profiles" in detail
+
+
+def test_command_says_what_evermemos_could_not_delete(
+    use_evermemos: EverMemOSServer, customer: Customer, agent: User, capsys
+) -> None:
+    history_of(customer, agent)
+
+    call_command("customer_data", "erase", "crm-4711", "--yes")
+
+    out = capsys.readouterr().out
+    assert "evermemos memory backend has forgotten them" in out
+    assert "could not delete their profiles, pending messages" in out

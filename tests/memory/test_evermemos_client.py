@@ -211,6 +211,7 @@ def test_ticket_memories_fetch_uses_group_ids_user_id_and_memory_type(
         "user_id": [CUSTOMER],
         "group_ids": ["ticket_42"],
         "memory_type": ["episodic_memory"],
+        "page": ["1"],
         "page_size": ["100"],
     }
 

@@ -291,7 +291,7 @@ def test_retry_after_a_processed_500_comes_back_duplicate(
 def test_failed_global_scene_is_sent_again_with_the_next_ticket(
     evermemos_server: EverMemOSServer, evermemos_backend: EverMemOSBackend
 ) -> None:
-    evermemos_server.fail_next("/memories/conversation-meta", 503)
+    evermemos_server.fail_next("/memories/conversation-meta", 503, method="POST")
 
     with pytest.raises(MemoryBackendError):
         evermemos_backend.deliver_ticket_opened(ticket_opened(42))

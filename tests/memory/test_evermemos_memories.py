@@ -41,12 +41,19 @@ def test_ticket_memories_return_the_customers_copy_of_each_segment(
     assert memories[0].memory_id == segment
 
 
-def test_ticket_memories_before_close_are_empty(
-    evermemos_backend: EverMemOSBackend,
+def test_ticket_memories_before_close_are_its_pending_messages(
+    evermemos_server: EverMemOSServer, evermemos_backend: EverMemOSBackend
 ) -> None:
     evermemos_backend.deliver_message(message_posted(981))
 
-    assert evermemos_backend.ticket_memories(customer_id=CUSTOMER, group_id="ticket_42") == []
+    memories = evermemos_backend.ticket_memories(customer_id=CUSTOMER, group_id="ticket_42")
+
+    assert [(m.text, m.source.ticket_id, m.source.message_id) for m in memories] == [
+        ("My printer shows offline since this morning.", 42, 981)
+    ]
+    assert memories[0].memory_id == ""  # nothing to delete on the server yet
+    search = evermemos_server.requests_to("/memories/search", "GET")[-1]
+    assert search.query["group_ids"] == ["ticket_42"]
 
 
 def test_ticket_memory_id_deletes_its_segment(
@@ -153,6 +160,7 @@ def test_profile_fetch_parses_both_shapes(
     assert request.query == {
         "user_id": [CUSTOMER],
         "memory_type": ["profile"],
+        "page": ["1"],
         "page_size": ["100"],
     }
     assert [(fact.text, fact.kind, fact.source) for fact in facts] == [

@@ -111,7 +111,15 @@ class Command(BaseCommand):
         entry = MirrorEntry.objects.filter(pk=entry_id).first() if entry_id is not None else None
         backend = record.memory_backend
         if entry is None or entry.state == MirrorEntry.State.DELIVERED:
+            record.refresh_from_db(fields=["memory_kept"])
             self.stdout.write(f"The {backend} memory backend has forgotten them.")
+            if record.memory_kept:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"It could not delete their {', '.join(record.memory_kept)}: its API "
+                        "has no call for it. Erase those on the memory service itself."
+                    )
+                )
         elif entry.state == MirrorEntry.State.FAILED:
             raise CommandError(
                 f"The {backend} memory backend refused to forget them: {entry.last_error}. "

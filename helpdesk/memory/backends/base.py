@@ -9,6 +9,7 @@ from typing import Protocol, runtime_checkable
 from helpdesk.memory.types import (
     BackendHealth,
     DeliveryOutcome,
+    ForgetResult,
     MessagePosted,
     ProfileFact,
     TicketClosed,
@@ -81,6 +82,8 @@ class MemoryBackend(Protocol):
 
     def delete_memory(self, *, customer_id: str, memory_id: str) -> None: ...
 
-    def forget_customer(self, *, customer_id: str) -> None: ...
+    def forget_customer(self, *, customer_id: str) -> ForgetResult:
+        """Delete what the backend holds about the customer; say what it could not."""
+        ...
 
     def health(self) -> BackendHealth: ...

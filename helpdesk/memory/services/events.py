@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 
+from customers.services import erasure_memory_kept
 from helpdesk.memory import ids
 from helpdesk.memory.backends.base import BatchDelivery, MemoryBackend
 from helpdesk.memory.models import MirrorEntry
@@ -72,7 +73,8 @@ def message_event(entry: MirrorEntry) -> MessagePosted:
 def mirror_send(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryOutcome:
     """Tell the backend what one entry says; records nothing (see `mirror_deliver`)."""
     if entry.kind == MirrorEntry.Kind.CUSTOMER_ERASED:
-        backend.forget_customer(customer_id=entry.payload["customer"])
+        forgotten = backend.forget_customer(customer_id=entry.payload["customer"])
+        erasure_memory_kept(memory_entry_id=entry.pk, kept=forgotten.kept)
         return DeliveryOutcome.DELIVERED
     if entry.kind == MirrorEntry.Kind.MEMORY_DELETED:
         customer_pk = entry.customer_id

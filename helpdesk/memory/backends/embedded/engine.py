@@ -33,6 +33,7 @@ from helpdesk.memory.backends.embedded.models import Memory, MemoryDocument, Mem
 from helpdesk.memory.types import (
     BackendHealth,
     DeliveryOutcome,
+    ForgetResult,
     MemoryBackendError,
     MessagePosted,
     ProfileFact,
@@ -382,12 +383,13 @@ class EmbeddedBackend:
             raise MemoryBackendError(f"Not a memory id: {memory_id!r}", retryable=False)
         Memory.objects.filter(customer_id=_customer_pk(customer_id), pk=int(memory_id)).delete()
 
-    def forget_customer(self, *, customer_id: str) -> None:
+    def forget_customer(self, *, customer_id: str) -> ForgetResult:
         customer_pk = _customer_pk(customer_id)
         with transaction.atomic():
             Memory.objects.filter(customer_id=customer_pk).delete()
             MemoryDocument.objects.filter(customer_id=customer_pk).delete()
             MemoryGroup.objects.filter(customer_id=customer_pk).delete()
+        return ForgetResult()  # its own tables: nothing stays
 
     def health(self) -> BackendHealth:
         detail = "keyword and vector search" if self.embedder else "keyword search"

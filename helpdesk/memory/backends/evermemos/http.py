@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 HEALTH_PATH = "/health"
 _RETRYABLE_STATUSES = frozenset({408, 409, 429})
+# The request itself is wrong: sending it again cannot help, whatever the headers say.
+_INVALID_STATUSES = frozenset({400, 422})
 _MAX_RETRY_AFTER = 60.0
 _KEYWORD_READ_TIMEOUT = 10.0
 _HEALTH_READ_TIMEOUT = 5.0
@@ -205,15 +207,21 @@ def decode(response: httpx.Response, label: str) -> Any:
 
 
 def status_error(response: httpx.Response, label: str) -> MemoryBackendError:
-    """5xx, 408, 409 and 429 are worth retrying (unless `x-should-retry` says otherwise)."""
+    """5xx, 408, 409 and 429 are worth retrying (unless `x-should-retry` says otherwise);
+    a validation answer (400, 422) never is."""
     status = response.status_code
     retryable = status in _RETRYABLE_STATUSES or status >= 500
     should_retry = response.headers.get("x-should-retry", "").strip().lower()
     if should_retry in {"true", "false"}:
         retryable = should_retry == "true"
+    if status in _INVALID_STATUSES:
+        retryable = False
     retry_after = _retry_after(response.headers) if retryable else None
     detail = _error_detail(response)
-    message = f"{label} answered {status}" + (f": {detail}" if detail else "")
+    message = f"{label} answered {status}"
+    if status in _INVALID_STATUSES:
+        message += " (the request is invalid; not retried)"
+    message += f": {detail}" if detail else ""
     return MemoryBackendError(message, retryable=retryable, retry_after=retry_after, status=status)
 
 
@@ -226,12 +234,24 @@ def _error_detail(response: httpx.Response) -> str:
         return response.text.strip()[:ERROR_DETAIL_CHARS]
     if isinstance(payload, dict):
         message = payload.get("message") or payload.get("detail") or payload.get("error")
+        if isinstance(message, list):  # FastAPI's 422: [{loc: [...], msg, type}, ...]
+            message = "; ".join(_validation_item(item) for item in message)
         code = payload.get("code")
         text = str(message) if message else ""
         if code:
             text = f"{code} {text}".strip()
         return text[:ERROR_DETAIL_CHARS]
     return str(payload)[:ERROR_DETAIL_CHARS]
+
+
+def _validation_item(item: Any) -> str:
+    """`body.create_time: Input should be a valid string` from one FastAPI error item."""
+    if not isinstance(item, dict):
+        return str(item)
+    location = item.get("loc")
+    where = ".".join(str(part) for part in location) if isinstance(location, list) else ""
+    text = str(item.get("msg") or item.get("message") or "")
+    return f"{where}: {text}" if where else text
 
 
 def _retry_after(headers: httpx.Headers) -> float | None:

@@ -32,6 +32,7 @@ from helpdesk.memory.backends.evermemos.http import (
     describe_exception,
 )
 from helpdesk.memory.backends.evermemos.shapes import (
+    as_list,
     clip_query,
     content_or_stand_in,
     dedupe_facts,
@@ -48,6 +49,7 @@ from helpdesk.memory.backends.evermemos.shapes import (
 from helpdesk.memory.types import (
     BackendHealth,
     DeliveryOutcome,
+    ForgetResult,
     MemoryBackendError,
     MessagePosted,
     ProfileFact,
@@ -70,11 +72,17 @@ _MESSAGES_PATH = "/memories"
 _SEARCH_PATH = "/memories/search"
 _META_PATH = "/memories/conversation-meta"
 
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 _RERANK_FAILED_SCORE = -100.0
 _PAGE_SIZE = 100
+_MAX_PAGES = 50  # 5,000 rows: a bound, should `total_count` never be reached
 _MAX_TOP_K = 100
 
-# The global scene is configured once per process and endpoint.
+# What `forget_customer` cannot delete: no v0 call removes them (docs: §7).
+KEPT_AFTER_FORGET = ("profiles", "pending messages (not yet extracted)")
+
+# The global scene is looked up (and created only when missing) once per process and
+# endpoint: the server keeps it, so it is created once per deployment.
 _scene_lock = threading.Lock()
 _scene_configured: set[str] = set()
 
@@ -129,10 +137,17 @@ class EverMemOSBackend(Client):
     # Writes (outbox worker) ---------------------------------------------------
 
     def ensure_global_scene(self) -> None:
-        """POST the global conversation meta (scene `assistant`) once per process."""
+        """Create the global conversation meta (scene `assistant`) unless the server has one.
+
+        POST upserts the whole record (a new `created_at` each time), so it is sent only when
+        `GET` without a group answers 404 or a record without a scene: once per deployment.
+        The lookup itself is made once per process and endpoint."""
         key = f"{self._http.base_url}{self._http.prefix}"
         with _scene_lock:
             if key in _scene_configured:
+                return
+            if self._global_scene_exists():
+                _scene_configured.add(key)
                 return
             body = {
                 "created_at": _wire_time(datetime.datetime.now(tz=datetime.UTC)),
@@ -142,6 +157,18 @@ class EverMemOSBackend(Client):
             _, answer = self._http.request("POST", _META_PATH, body=body)
             _check_envelope(answer, "POST", _META_PATH)
             _scene_configured.add(key)
+
+    def _global_scene_exists(self) -> bool:
+        try:
+            _, answer = self._http.request(
+                "GET", _META_PATH, timeout=self._http.read_timeout, attempts=2
+            )
+        except MemoryBackendError as error:
+            if error.status == httpx.codes.NOT_FOUND:
+                return False
+            raise
+        record = _result_of(answer, "GET", _META_PATH)
+        return record.get("group_id") is None and bool(record.get("scene"))
 
     def deliver_ticket_opened(self, event: TicketOpened) -> DeliveryOutcome:
         self.ensure_global_scene()
@@ -211,11 +238,17 @@ class EverMemOSBackend(Client):
         )
         _check_envelope(answer, "DELETE", _MESSAGES_PATH)
 
-    def forget_customer(self, *, customer_id: str) -> None:
-        """Delete every segment the customer owns. EverMemOS keeps profiles (no v0 endpoint)."""
+    def forget_customer(self, *, customer_id: str) -> ForgetResult:
+        """Delete every segment the customer owns; return what v0 cannot delete."""
         owner = require("customer_id", customer_id)
         _, answer = self._http.request("DELETE", _MESSAGES_PATH, body={"user_id": owner})
         _check_envelope(answer, "DELETE", _MESSAGES_PATH)
+        logger.warning(
+            "EverMemOS v0 deleted the segments of %s but cannot delete its %s",
+            owner,
+            ", ".join(KEPT_AFTER_FORGET),
+        )
+        return ForgetResult(kept=KEPT_AFTER_FORGET)
 
     # Reads (context service) --------------------------------------------------
 
@@ -227,27 +260,23 @@ class EverMemOSBackend(Client):
             result = self._read(_SEARCH_PATH, params)
             facts = _facts_from_search(_list_field(result, "profiles", _SEARCH_PATH))
         else:
-            params = [
-                ("user_id", owner),
-                ("memory_type", "profile"),
-                ("page_size", str(_PAGE_SIZE)),
-            ]
-            result = self._read(_MESSAGES_PATH, params)
-            facts = _facts_from_fetch(result, owner)
+            pages = self._fetch_all([("user_id", owner), ("memory_type", "profile")])
+            facts = [fact for result in pages for fact in _facts_from_fetch(result, owner)]
         return dedupe_facts(facts)
 
     def ticket_memories(self, *, customer_id: str, group_id: str) -> list[TicketMemory]:
+        """The customer's episodes of this ticket (every page), then its messages that are
+        not extracted yet (search `pending_messages`), so an open ticket is not empty."""
         owner = require("customer_id", customer_id)
         group = require("group_id", group_id)
-        params = [
-            ("user_id", owner),
-            ("group_ids", group),
-            ("memory_type", "episodic_memory"),
-            ("page_size", str(_PAGE_SIZE)),
+        params = [("user_id", owner), ("group_ids", group), ("memory_type", "episodic_memory")]
+        items = [
+            item
+            for result in self._fetch_all(params)
+            for item in _list_field(result, "memories", _MESSAGES_PATH)
         ]
-        result = self._read(_MESSAGES_PATH, params)
         memories = []
-        for item in _list_field(result, "memories", _MESSAGES_PATH):
+        for item in items:
             if not _is_episode_of(item, owner) or item.get("group_id") not in (None, group):
                 continue
             text = memory_text(item)
@@ -261,6 +290,7 @@ class EverMemOSBackend(Client):
                     memory_id=_segment_id(item),
                 )
             )
+        memories.extend(self._pending_memories(group))
         return memories
 
     def related_tickets(
@@ -324,6 +354,62 @@ class EverMemOSBackend(Client):
         if envelope.get("status") == "duplicate" or status_info == "duplicate":
             return DeliveryOutcome.DUPLICATE
         return DeliveryOutcome.DELIVERED
+
+    def _fetch_all(self, params: QueryParams) -> list[dict[str, Any]]:
+        """Every page of `GET /memories`, read until the rows seen reach `total_count`."""
+        results: list[dict[str, Any]] = []
+        seen = 0
+        for page in range(1, _MAX_PAGES + 1):
+            result = self._read(
+                _MESSAGES_PATH,
+                [*params, ("page", str(page)), ("page_size", str(_PAGE_SIZE))],
+            )
+            results.append(result)
+            rows = _rows_in_page(result)
+            seen += rows
+            total = result.get("total_count")
+            if rows == 0 or not isinstance(total, int) or isinstance(total, bool):
+                break
+            if seen >= total:
+                break
+        else:
+            logger.warning(
+                "EverMemOS %s has more than %s pages; read the first ones only",
+                _MESSAGES_PATH,
+                _MAX_PAGES,
+            )
+        return results
+
+    def _pending_memories(self, group: str) -> list[TicketMemory]:
+        """The group's messages not extracted into a segment yet, oldest first."""
+        params = [
+            ("group_ids", group),
+            ("memory_types", "episodic_memory"),
+            ("retrieve_method", "keyword"),
+            ("top_k", "1"),
+        ]
+        result = self._read(_SEARCH_PATH, params, timeout=self._http.keyword_timeout)
+        pending = result.get("pending_messages")
+        ticket = ids.ticket_pk_from_group(group)
+        memories = []
+        for message in pending if isinstance(pending, list) else []:
+            if not isinstance(message, dict) or message.get("group_id") not in (None, group):
+                continue
+            text = text_of(message.get("content"))
+            if not text:
+                continue
+            memories.append(
+                TicketMemory(
+                    text=text,
+                    created_at=first_time(message, "message_create_time", "created_at"),
+                    source=Source(
+                        ticket_id=ticket,
+                        message_id=ids.message_pk_from_id(str(message.get("message_id") or "")),
+                    ),
+                )
+            )
+        memories.sort(key=lambda memory: memory.created_at or _EPOCH)
+        return memories
 
     def _ticket_matches(
         self,
@@ -457,19 +543,49 @@ def _source_of(item: Mapping[str, Any], group_id: str | None) -> Source:
 
 
 def _first_message_pk(original_data: Any) -> int | None:
-    """The first of the source messages whose id is one of ours (`msg_<pk>`)."""
-    if not isinstance(original_data, list):
-        return None
-    for entry in original_data:
+    """The first of the source messages whose id is one of ours (`msg_<pk>`).
+
+    The real server keeps it in `original_data.messages[i].extend.message_id`; a bare
+    `message_id` on the message (or on a list entry, the older shape) is read too."""
+    for message in _source_messages(original_data):
+        extend = message.get("extend")
+        candidates = [extend.get("message_id") if isinstance(extend, dict) else None]
+        candidates.append(message.get("message_id"))
+        for candidate in candidates:
+            pk = ids.message_pk_from_id(str(candidate or ""))
+            if pk is not None:
+                return pk
+    return None
+
+
+def _source_messages(original_data: Any) -> list[dict[str, Any]]:
+    """The message objects of `original_data`: `{messages: [...]}`, or a list of those, of
+    messages, or of `{data|message: message}` entries."""
+    entries = [original_data] if isinstance(original_data, dict) else as_list(original_data)
+    found: list[dict[str, Any]] = []
+    for entry in entries:
         if not isinstance(entry, dict):
             continue
-        candidates = [entry, entry.get("data"), entry.get("message")]
-        for candidate in candidates:
-            if isinstance(candidate, dict):
-                pk = ids.message_pk_from_id(str(candidate.get("message_id") or ""))
-                if pk is not None:
-                    return pk
-    return None
+        if isinstance(entry.get("messages"), list):
+            found.extend(m for m in entry["messages"] if isinstance(m, dict))
+            continue
+        found.append(entry)
+        found.extend(entry[key] for key in ("data", "message") if isinstance(entry.get(key), dict))
+    return found
+
+
+def _rows_in_page(result: Mapping[str, Any]) -> int:
+    """The rows one fetch page holds; a self-hosted profile wrapper counts its profiles."""
+    memories = result.get("memories")
+    if not isinstance(memories, list):
+        return 0
+    rows = 0
+    for item in memories:
+        if isinstance(item, dict) and "profile_data" not in item and "profiles" in item:
+            rows += len(as_list(item.get("profiles")))
+        else:
+            rows += 1
+    return rows
 
 
 def _needs_keyword_fallback(hits: Sequence[Mapping[str, Any]]) -> bool:

@@ -47,6 +47,7 @@ from helpdesk.memory.backends.evermemos.shapes import (
 from helpdesk.memory.types import (
     BackendHealth,
     DeliveryOutcome,
+    ForgetResult,
     MemoryBackendError,
     MessagePosted,
     ProfileFact,
@@ -229,7 +230,7 @@ class EverMemOSV1Backend(Client):
         require("customer_id", customer_id)
         self._post(_DELETE, {"memory_id": require("memory_id", memory_id)})
 
-    def forget_customer(self, *, customer_id: str) -> None:
+    def forget_customer(self, *, customer_id: str) -> ForgetResult:
         """Delete the customer's episodes and their tickets' group episodes.
 
         v1 cannot delete `KEPT_AFTER_FORGET`; erasing them needs the server's database.
@@ -248,6 +249,7 @@ class EverMemOSV1Backend(Client):
             len(groups),
             ", ".join(KEPT_AFTER_FORGET),
         )
+        return ForgetResult(kept=KEPT_AFTER_FORGET)
 
     # Reads (context service) --------------------------------------------------
 
