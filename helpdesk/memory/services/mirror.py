@@ -23,6 +23,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +36,7 @@ from django.utils import timezone
 from helpdesk.memory.backends.base import BatchDelivery, MemoryBackend
 from helpdesk.memory.models import MirrorEntry
 from helpdesk.memory.services.events import message_events, mirror_send
-from helpdesk.memory.types import DeliveryOutcome, MemoryBackendError
+from helpdesk.memory.types import DeliveryOutcome, MemoryBackendError, MessagePosted
 from tickets.models import Message, Ticket
 
 logger = logging.getLogger(__name__)
@@ -304,6 +305,17 @@ def mirror_deliver_batch(entries: list[MirrorEntry], backend: BatchDelivery) -> 
         for entry in entries:
             report += mirror_deliver(entry, backend)  # type: ignore[arg-type]  # also a MemoryBackend
         return report
+    return _record_batch(entries, messages, outcomes, maybe_sent=maybe_sent)
+
+
+def _record_batch(
+    entries: list[MirrorEntry],
+    messages: list[MirrorEntry],
+    outcomes: list[DeliveryOutcome],
+    *,
+    maybe_sent: bool,
+) -> DeliveryReport:
+    """Mark a sent batch delivered: one UPDATE per outcome (the opened entry with them)."""
     now = timezone.now()
     results = dict(zip((entry.id for entry in messages), outcomes, strict=True))
     by_outcome: dict[tuple[DeliveryOutcome, bool], list[int]] = {}
@@ -342,6 +354,10 @@ def mirror_deliver(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryReport
     except Exception as error:
         logger.exception("Mirror entry %s raised an unexpected error", entry.id)
         return _record_failure(entry, error)
+    return _record_sent(entry, outcome)
+
+
+def _record_sent(entry: MirrorEntry, outcome: DeliveryOutcome) -> DeliveryReport:
     now = timezone.now()
     _record(
         entry.id,
@@ -449,6 +465,13 @@ def mirror_deliver_due(
         limit=limit, batch_limit=limit_per_batch, whole_tickets=_folds_opened(backend)
     )
     runs = _runs(claimed)
+    if _folds_opened(backend) and len(runs) > 1:
+        return _deliver_runs_in_parallel(
+            runs,
+            backend,
+            deadline=deadline,
+            should_stop=should_stop,
+        )
     for index, run in enumerate(runs):
         entry = run[0]
         out_of_time = deadline is not None and time.monotonic() >= deadline
@@ -458,6 +481,128 @@ def mirror_deliver_due(
             break
         report += _deliver_run(run, backend)
     return report
+
+
+SEND_THREADS = 4  # tickets whose requests are in flight at once (a v1 pass)
+
+
+@dataclass
+class _Sent:
+    """What sending one ticket's run did; recorded afterwards, in the worker's thread."""
+
+    skipped: bool = False  # not sent: told to stop, out of time, or the lease ran out
+    outcomes: list[DeliveryOutcome] | None = None
+    error: MemoryBackendError | None = None
+    closing: DeliveryOutcome | None = None
+    closing_error: Exception | None = None
+    closing_skipped: bool = False
+
+
+def _deliver_runs_in_parallel(
+    runs: list[list[MirrorEntry]],
+    backend: MemoryBackend,
+    *,
+    deadline: float | None,
+    should_stop: Callable[[], bool] | None,
+) -> DeliveryReport:
+    """A pass for a backend that takes a ticket's opened entry, messages and closing in two
+    calls (EverMemOS v1): `SEND_THREADS` tickets in flight at once. Each ticket's calls
+    are made in order by one thread; only HTTP happens in the threads, every database
+    write in this one, in id order, once all the sends have come back."""
+
+    def over(run: list[MirrorEntry]) -> bool:
+        lease = run[0].lease_expires_at
+        return (
+            (deadline is not None and time.monotonic() >= deadline)
+            or (lease is not None and timezone.now() >= lease)
+            or (should_stop is not None and should_stop())
+        )
+
+    def send(
+        batch: list[MirrorEntry],
+        events: list[MessagePosted],
+        rest: list[MirrorEntry],
+        maybe_sent: bool,
+    ) -> _Sent:
+        if over(batch):
+            return _Sent(skipped=True)
+        try:
+            outcomes = backend.deliver_messages(events, maybe_sent=maybe_sent)  # type: ignore[attr-defined]
+        except MemoryBackendError as error:
+            return _Sent(error=error)
+        sent = _Sent(outcomes=outcomes)
+        if rest:
+            if over(rest):
+                sent.closing_skipped = True
+                return sent
+            try:
+                sent.closing = mirror_send(rest[0], backend)
+            except Exception as error:  # recorded as this entry's failure, as `mirror_deliver`
+                sent.closing_error = error
+        return sent
+
+    report = DeliveryReport()
+    jobs: list[tuple[list[MirrorEntry], list[MirrorEntry], list[MirrorEntry], bool, Any]] = []
+    with ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="mirror-send") as pool:
+        for run in runs:
+            messages = [entry for entry in run if entry.kind == Kind.MESSAGE]
+            if not messages or len(run) > len(messages) + 2:
+                jobs.append((run, [], [], False, None))  # sent in this thread, below
+                continue
+            batch = run[: run.index(messages[-1]) + 1]
+            rest = run[len(batch) :]
+            maybe_sent = any(entry.attempts > 1 for entry in batch)
+            events = message_events(messages)
+            jobs.append(
+                (run, batch, rest, maybe_sent, pool.submit(send, batch, events, rest, maybe_sent))
+            )
+        for run, batch, rest, maybe_sent, future in jobs:
+            if future is None:
+                if over(run):
+                    _release(run)
+                else:
+                    report += _deliver_run(run, backend)
+                continue
+            report += _record_run(batch, rest, maybe_sent, future.result(), backend)
+    return report
+
+
+def _record_run(
+    batch: list[MirrorEntry],
+    rest: list[MirrorEntry],
+    maybe_sent: bool,
+    sent: _Sent,
+    backend: MemoryBackend,
+) -> DeliveryReport:
+    if sent.skipped:
+        _release(batch + rest)
+        return DeliveryReport()
+    if sent.error is not None:
+        if sent.error.retryable:
+            _release(batch[1:] + rest)
+            return _record_failure(batch[0], sent.error)
+        report = DeliveryReport()
+        for entry in batch:  # a 422 rejects the whole batch: one by one, only the bad one fails
+            report += mirror_deliver(entry, backend)
+        if report.delivered < len(batch):
+            _release(rest)
+            return report
+        return report + _deliver_each(rest, backend)
+    assert sent.outcomes is not None  # noqa: S101  # sent without an error
+    messages = [entry for entry in batch if entry.kind == Kind.MESSAGE]
+    report = _record_batch(batch, messages, sent.outcomes, maybe_sent=maybe_sent)
+    if not rest:
+        return report
+    if sent.closing_skipped:
+        _release(rest)
+        return report
+    if sent.closing_error is not None:
+        error = sent.closing_error
+        if not isinstance(error, MemoryBackendError):
+            logger.error("Mirror entry %s raised an unexpected error: %r", rest[0].id, error)
+        return report + _record_failure(rest[0], error)
+    assert sent.closing is not None  # noqa: S101  # sent without an error
+    return report + _record_sent(rest[0], sent.closing)
 
 
 def _release(entries: list[MirrorEntry]) -> None:
