@@ -15,7 +15,7 @@ from helpdesk.memory.backends.evermemos import EverMemOSBackend
 from helpdesk.memory.models import MirrorEntry
 from helpdesk.memory.selectors.sync import mirror_state
 from helpdesk.memory.services.events import mirror_send
-from helpdesk.memory.services.mirror import mirror_claim, mirror_deliver_due
+from helpdesk.memory.services.mirror import mirror_claim, mirror_deliver, mirror_deliver_due
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
 from tests.memory.evermemos_v1_server import EverMemOSV1Server
@@ -50,6 +50,13 @@ def conversation(customer: Customer) -> Callable[[int], tuple[Ticket, list[Messa
         return ticket, messages
 
     return make
+
+
+def deliver_meta(backend: MemoryBackend) -> None:
+    """Deliver the tickets' opened entries alone (a v1 pass takes the messages with them)."""
+    for entry in mirror_claim():
+        assert entry.kind == MirrorEntry.Kind.TICKET_OPENED
+        mirror_deliver(entry, backend)
 
 
 def test_messages_arrive_once_in_order_with_meta_and_closing_flush(
@@ -115,7 +122,7 @@ def test_worker_crash_between_send_and_mark_done_is_resent_once(
     mirror_server: Server, mirror_backend: MemoryBackend, conversation
 ) -> None:
     ticket, (message,) = conversation(1)
-    mirror_deliver_due(mirror_backend)  # the ticket meta; the message waits behind it
+    deliver_meta(mirror_backend)  # the message waits behind it
     (claimed,) = mirror_claim()
     assert claimed.message_id == message.pk
     mirror_send(claimed, mirror_backend)  # the server stores it...
@@ -137,7 +144,7 @@ def test_later_messages_wait_while_an_earlier_one_backs_off(
     mirror_server: Server, mirror_backend: MemoryBackend, conversation
 ) -> None:
     ticket, messages = conversation(3)
-    mirror_deliver_due(mirror_backend)  # the ticket meta
+    deliver_meta(mirror_backend)
     mirror_server.fail_next(mirror_server.message_path, 500, method="POST")
 
     mirror_deliver_due(mirror_backend)  # the first message fails and backs off
@@ -153,7 +160,7 @@ def test_a_ticket_backing_off_does_not_hold_up_other_tickets(
 ) -> None:
     first, _ = conversation(2)
     second, second_messages = conversation(2)
-    mirror_deliver_due(mirror_backend)  # both tickets' meta
+    deliver_meta(mirror_backend)  # both tickets' meta
     mirror_server.fail_next(
         mirror_server.message_path, 500, method="POST"
     )  # the first ticket's message
@@ -213,3 +220,43 @@ def test_rate_limit_waits_at_least_as_long_as_the_server_asks(
     meta = MirrorEntry.objects.get(kind=MirrorEntry.Kind.TICKET_OPENED)
     assert meta.state == MirrorEntry.State.PENDING
     assert meta.next_attempt_at >= before + datetime.timedelta(seconds=30)
+
+
+def test_v1_sends_a_closed_ticket_in_one_pass_with_its_group_registered_by_the_batch(
+    mirror_server: Server, mirror_backend: MemoryBackend, conversation
+) -> None:
+    if mirror_server.api_version != "v1":
+        pytest.skip("v1 registers the group with its messages (group_meta)")
+    ticket, messages = conversation(3)
+    services.ticket_close(ticket=ticket, status=Ticket.Status.RESOLVED, actor=None)
+
+    report = mirror_deliver_due(mirror_backend)
+
+    assert report.delivered == 5  # opened, three messages, closed
+    assert [request.path for request in mirror_server.requests] == [
+        mirror_server.path("/memories/group"),
+        mirror_server.path("/memories/group/flush"),
+    ]
+    (add,) = mirror_server.requests_to("/memories/group")
+    assert add.json["group_meta"] == {
+        "name": f"{ticket.reference} Router keeps dropping",
+        "description": "Router keeps dropping",
+    }
+    assert stored_ids(mirror_server, ticket) == [ids.message_id(m.pk) for m in messages]
+    assert not MirrorEntry.objects.exclude(state=MirrorEntry.State.DELIVERED).exists()
+
+
+def test_v1_batch_that_failed_with_its_opened_entry_is_checked_before_it_is_resent(
+    mirror_server: Server, mirror_backend: MemoryBackend, conversation
+) -> None:
+    if mirror_server.api_version != "v1":
+        pytest.skip("v1 registers the group with its messages (group_meta)")
+    ticket, messages = conversation(2)
+    mirror_server.process_then_fail_next(mirror_server.message_path, 500, method="POST")
+
+    deliver_all(mirror_backend)
+
+    assert stored_ids(mirror_server, ticket) == [ids.message_id(m.pk) for m in messages]
+    for message in messages:
+        entry = MirrorEntry.objects.get(message=message)
+        assert (entry.outcome, entry.needs_verification) == ("duplicate", True)

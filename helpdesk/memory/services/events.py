@@ -7,6 +7,7 @@ says otherwise. Ids are the backends' opaque strings (`helpdesk.memory.ids`).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 
 from customers.services import erasure_memory_kept
 from helpdesk.memory import ids
@@ -53,21 +54,38 @@ def _sender(message: Message) -> Participant:
 
 def message_event(entry: MirrorEntry) -> MessagePosted:
     """The event of a message entry (its ticket and message loaded with it)."""
-    ticket, message = entry.ticket, entry.message
-    assert ticket is not None  # guaranteed by a check constraint  # noqa: S101
-    assert message is not None  # guaranteed by a check constraint  # noqa: S101
-    message.ticket = ticket
-    return MessagePosted(
-        message_id=ids.message_id(message.pk),
-        group_id=ids.group_id(ticket.pk),
-        group_name=_group_name(ticket),
-        ticket_id=ticket.pk,
-        customer_id=ids.customer_id(ticket.customer_id),
-        sender=_sender(message),
-        content=outgoing_text(message.body, ticket.customer),
-        created_at=message.created_at,
-        subject=outgoing_text(ticket.subject, ticket.customer),
-    )
+    (event,) = message_events([entry])
+    return event
+
+
+def message_events(entries: Sequence[MirrorEntry]) -> list[MessagePosted]:
+    """The events of message entries (each with its ticket and message loaded); a ticket's
+    subject and group name are masked once for all its messages."""
+    masked: dict[int, tuple[str, str]] = {}
+    events = []
+    for entry in entries:
+        ticket, message = entry.ticket, entry.message
+        assert ticket is not None  # guaranteed by a check constraint  # noqa: S101
+        assert message is not None  # guaranteed by a check constraint  # noqa: S101
+        message.ticket = ticket
+        if ticket.pk not in masked:
+            subject = outgoing_text(ticket.subject, ticket.customer)
+            masked[ticket.pk] = (f"{ticket.reference} {subject}", subject)  # `_group_name`
+        group_name, subject = masked[ticket.pk]
+        events.append(
+            MessagePosted(
+                message_id=ids.message_id(message.pk),
+                group_id=ids.group_id(ticket.pk),
+                group_name=group_name,
+                ticket_id=ticket.pk,
+                customer_id=ids.customer_id(ticket.customer_id),
+                sender=_sender(message),
+                content=outgoing_text(message.body, ticket.customer),
+                created_at=message.created_at,
+                subject=subject,
+            )
+        )
+    return events
 
 
 def mirror_send(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryOutcome:

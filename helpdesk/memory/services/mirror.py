@@ -23,6 +23,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,13 +35,15 @@ from django.utils import timezone
 
 from helpdesk.memory.backends.base import BatchDelivery, MemoryBackend
 from helpdesk.memory.models import MirrorEntry
-from helpdesk.memory.services.events import message_event, mirror_send
-from helpdesk.memory.types import DeliveryOutcome, MemoryBackendError
+from helpdesk.memory.services.events import message_events, mirror_send
+from helpdesk.memory.types import DeliveryOutcome, MemoryBackendError, MessagePosted
 from tickets.models import Message, Ticket
 
 logger = logging.getLogger(__name__)
 
 State = MirrorEntry.State
+Kind = MirrorEntry.Kind
+_CLOSING_KINDS = (Kind.TICKET_CLOSED, Kind.TICKET_QUIET)
 MAX_BACKOFF_SECONDS = 15 * 60
 
 
@@ -103,11 +106,18 @@ def _due_heads(now: datetime.datetime, limit: int) -> list[int]:
 
 
 def mirror_claim(
-    *, limit: int = 50, now: datetime.datetime | None = None, batch_limit: int = 1
+    *,
+    limit: int = 50,
+    now: datetime.datetime | None = None,
+    batch_limit: int = 1,
+    whole_tickets: bool = False,
 ) -> list[MirrorEntry]:
     """Claim up to `limit` due entries, at most one per ticket, for this worker; with a
     `batch_limit` over 1, a message head comes with the pending messages that follow it on
-    its ticket (up to `batch_limit` in all, stopping at any other kind of entry).
+    its ticket (up to `batch_limit` in all, stopping at any other kind of entry). With
+    `whole_tickets` too (a backend that registers the group with its messages), an opened
+    head takes the messages after it as well, and a closing (or quiet) entry right after
+    the messages ends the run.
 
     Set-based: the heads are read once, then locked and taken in one UPDATE, their
     followers likewise (a few queries per pass, whatever the number of entries)."""
@@ -118,7 +128,9 @@ def mirror_claim(
     with transaction.atomic():
         heads = _take(candidates, lease)
         claimed = heads + (
-            _claim_followers(heads, lease, batch_limit - 1) if batch_limit > 1 else []
+            _claim_followers(heads, lease, batch_limit - 1, whole_tickets=whole_tickets)
+            if batch_limit > 1
+            else []
         )
     return list(
         MirrorEntry.objects.filter(id__in=claimed)
@@ -152,13 +164,17 @@ def _take(entry_ids: list[int], lease: datetime.datetime) -> list[int]:
     return sorted(won)
 
 
-def _claim_followers(head_ids: list[int], lease: datetime.datetime, limit: int) -> list[int]:
+def _claim_followers(
+    head_ids: list[int], lease: datetime.datetime, limit: int, *, whole_tickets: bool = False
+) -> list[int]:
     """The pending messages right after each message head on its ticket, claimed in order:
     one read for all the heads' tickets, one UPDATE. Another worker may not take the middle
     of a run: a run is cut at the first entry not won, and what was won after it is handed
-    back."""
+    back. `whole_tickets`: opened heads take followers too, and a closing or quiet entry
+    may end a run (see `mirror_claim`)."""
+    head_kinds = [Kind.MESSAGE, Kind.TICKET_OPENED] if whole_tickets else [Kind.MESSAGE]
     heads = dict(
-        MirrorEntry.objects.filter(id__in=head_ids, kind=MirrorEntry.Kind.MESSAGE).values_list(
+        MirrorEntry.objects.filter(id__in=head_ids, kind__in=head_kinds).values_list(
             "ticket_id", "id"
         )
     )
@@ -170,7 +186,7 @@ def _claim_followers(head_ids: list[int], lease: datetime.datetime, limit: int) 
         MirrorEntry.objects.filter(ticket_id__in=list(heads))
         .exclude(state=State.DELIVERED)
         .annotate(position=Window(RowNumber(), partition_by=F("ticket_id"), order_by=F("id").asc()))
-        .filter(position__lte=limit + 1)
+        .filter(position__lte=limit + 2)
         .order_by("ticket_id", "id")
         .values_list("id", "ticket_id", "kind", "state")
     )
@@ -180,8 +196,13 @@ def _claim_followers(head_ids: list[int], lease: datetime.datetime, limit: int) 
         if entry_id <= heads[ticket_id] or ticket_id in stopped:
             continue
         run = runs.setdefault(ticket_id, [])
-        if kind != MirrorEntry.Kind.MESSAGE or state != State.PENDING or len(run) >= limit:
+        if state != State.PENDING:
             stopped.add(ticket_id)
+            continue
+        if kind != Kind.MESSAGE or len(run) >= limit:
+            stopped.add(ticket_id)
+            if whole_tickets and kind in _CLOSING_KINDS and run:
+                run.append(entry_id)
             continue
         run.append(entry_id)
     won = set(_take([entry_id for run in runs.values() for entry_id in run], lease))
@@ -197,12 +218,13 @@ def _claim_followers(head_ids: list[int], lease: datetime.datetime, limit: int) 
 
 
 def _runs(entries: list[MirrorEntry]) -> list[list[MirrorEntry]]:
-    """Claimed entries in id order, a ticket's consecutive messages grouped together."""
+    """Claimed entries in id order, a ticket's entries grouped together (a claim holds one
+    run per ticket: its head and the followers claimed with it)."""
     runs: list[list[MirrorEntry]] = []
     by_ticket: dict[int, list[MirrorEntry]] = {}
     for entry in entries:
         run = by_ticket.get(entry.ticket_id) if entry.ticket_id is not None else None
-        if run is not None and entry.kind == run[-1].kind == MirrorEntry.Kind.MESSAGE:
+        if run is not None:
             run.append(entry)
             continue
         run = [entry]
@@ -212,18 +234,69 @@ def _runs(entries: list[MirrorEntry]) -> list[list[MirrorEntry]]:
     return runs
 
 
+def _folds_opened(backend: object) -> bool:
+    """A batch backend that registers the group with its messages (EverMemOS v1's
+    `group_meta`): a ticket's opened entry then needs no call of its own."""
+    return isinstance(backend, BatchDelivery) and bool(
+        getattr(backend, "registers_group_with_messages", False)
+    )
+
+
+def _deliver_run(run: list[MirrorEntry], backend: MemoryBackend) -> DeliveryReport:
+    """One ticket's claimed run, in order. For a batch backend, its messages (with the
+    opened entry before them when the backend registers the group with them) in one call,
+    then a closing entry after them; otherwise one entry, or each in turn, handing back
+    what follows an entry that was not delivered."""
+    messages = [entry for entry in run if entry.kind == Kind.MESSAGE]
+    if not messages or not isinstance(backend, BatchDelivery):
+        return _deliver_each(run, backend)
+    batch = run[: run.index(messages[-1]) + 1]
+    rest = run[len(batch) :]
+    if batch[0].kind == Kind.TICKET_OPENED and not _folds_opened(backend):
+        report = mirror_deliver(batch[0], backend)
+        if not report.delivered:
+            _release(run[1:])
+            return report
+        batch = batch[1:]
+    report = mirror_deliver_batch(batch, backend)
+    if not rest:
+        return report
+    lease = rest[0].lease_expires_at
+    if report.delivered < len(batch) or (lease is not None and timezone.now() >= lease):
+        _release(rest)
+        return report
+    return report + _deliver_each(rest, backend)
+
+
+def _deliver_each(run: list[MirrorEntry], backend: MemoryBackend) -> DeliveryReport:
+    report = DeliveryReport()
+    for index, entry in enumerate(run):
+        lease = entry.lease_expires_at
+        if index and lease is not None and timezone.now() >= lease:
+            _release(run[index:])
+            break
+        outcome = mirror_deliver(entry, backend)
+        report += outcome
+        if not outcome.delivered:
+            _release(run[index + 1 :])
+            break
+    return report
+
+
 def mirror_deliver_batch(entries: list[MirrorEntry], backend: BatchDelivery) -> DeliveryReport:
-    """Send one ticket's claimed messages in one call and record each one.
+    """Send one ticket's claimed messages in one call and record each one (an opened entry
+    first among them when the backend registers the group with its messages).
 
     A retryable failure backs off the first entry and hands back the others (they wait
     behind it). A failure that no retry fixes (a 422 rejects the whole batch) sends them
     one by one instead, so that only the bad one fails.
     """
+    messages = [entry for entry in entries if entry.kind == Kind.MESSAGE]
+    # A batch whose first entry was tried before (the opened entry too: the messages went
+    # with it) may have reached the backend.
+    maybe_sent = any(entry.attempts > 1 for entry in entries)
     try:
-        outcomes = backend.deliver_messages(
-            [message_event(entry) for entry in entries],
-            maybe_sent=any(entry.attempts > 1 for entry in entries),
-        )
+        outcomes = backend.deliver_messages(message_events(messages), maybe_sent=maybe_sent)
     except MemoryBackendError as error:
         if error.retryable:
             _release(entries[1:])
@@ -232,24 +305,36 @@ def mirror_deliver_batch(entries: list[MirrorEntry], backend: BatchDelivery) -> 
         for entry in entries:
             report += mirror_deliver(entry, backend)  # type: ignore[arg-type]  # also a MemoryBackend
         return report
+    return _record_batch(entries, messages, outcomes, maybe_sent=maybe_sent)
+
+
+def _record_batch(
+    entries: list[MirrorEntry],
+    messages: list[MirrorEntry],
+    outcomes: list[DeliveryOutcome],
+    *,
+    maybe_sent: bool,
+) -> DeliveryReport:
+    """Mark a sent batch delivered: one UPDATE per outcome (the opened entry with them)."""
     now = timezone.now()
-    for outcome in set(outcomes):
-        for verify in (False, True):
-            chosen = [
-                entry.id
-                for entry, result in zip(entries, outcomes, strict=True)
-                if result == outcome
-                and verify == (outcome == DeliveryOutcome.DUPLICATE and entry.attempts > 1)
-            ]
-            if chosen:
-                MirrorEntry.objects.filter(id__in=chosen).update(
-                    state=State.DELIVERED,
-                    outcome=outcome.value,
-                    delivered_at=now,
-                    lease_expires_at=None,
-                    needs_verification=verify,
-                )
-    if any(entry.attempts > 1 for entry in entries):
+    results = dict(zip((entry.id for entry in messages), outcomes, strict=True))
+    by_outcome: dict[tuple[DeliveryOutcome, bool], list[int]] = {}
+    for entry in entries:
+        outcome = results.get(entry.id, DeliveryOutcome.DELIVERED)
+        # A "duplicate" after an earlier failed try may hide a message the backend
+        # recorded but never processed.
+        verify = outcome == DeliveryOutcome.DUPLICATE and maybe_sent
+        by_outcome.setdefault((outcome, verify), []).append(entry.id)
+    for (outcome, verify), chosen in by_outcome.items():
+        for start in range(0, len(chosen), _IDS_PER_QUERY):
+            MirrorEntry.objects.filter(id__in=chosen[start : start + _IDS_PER_QUERY]).update(
+                state=State.DELIVERED,
+                outcome=outcome.value,
+                delivered_at=now,
+                lease_expires_at=None,
+                needs_verification=verify,
+            )
+    if maybe_sent:
         _retry_backed_off_now(now)
     return DeliveryReport(delivered=len(entries))
 
@@ -269,6 +354,10 @@ def mirror_deliver(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryReport
     except Exception as error:
         logger.exception("Mirror entry %s raised an unexpected error", entry.id)
         return _record_failure(entry, error)
+    return _record_sent(entry, outcome)
+
+
+def _record_sent(entry: MirrorEntry, outcome: DeliveryOutcome) -> DeliveryReport:
     now = timezone.now()
     _record(
         entry.id,
@@ -371,9 +460,18 @@ def mirror_deliver_due(
     claimed but not sent go back to the queue unchanged.
     """
     report = DeliveryReport()
-    batches = isinstance(backend, BatchDelivery)
     limit_per_batch = backend.batch_limit if isinstance(backend, BatchDelivery) else 1
-    runs = _runs(mirror_claim(limit=limit, batch_limit=limit_per_batch))
+    claimed = mirror_claim(
+        limit=limit, batch_limit=limit_per_batch, whole_tickets=_folds_opened(backend)
+    )
+    runs = _runs(claimed)
+    if _folds_opened(backend) and len(runs) > 1:
+        return _deliver_runs_in_parallel(
+            runs,
+            backend,
+            deadline=deadline,
+            should_stop=should_stop,
+        )
     for index, run in enumerate(runs):
         entry = run[0]
         out_of_time = deadline is not None and time.monotonic() >= deadline
@@ -381,11 +479,130 @@ def mirror_deliver_due(
         if out_of_time or lease_over or (should_stop is not None and should_stop()):
             _release([held for later in runs[index:] for held in later])
             break
-        if batches and entry.kind == MirrorEntry.Kind.MESSAGE:
-            report += mirror_deliver_batch(run, backend)  # type: ignore[arg-type]  # BatchDelivery
-        else:
-            report += mirror_deliver(entry, backend)
+        report += _deliver_run(run, backend)
     return report
+
+
+SEND_THREADS = 4  # tickets whose requests are in flight at once (a v1 pass)
+
+
+@dataclass
+class _Sent:
+    """What sending one ticket's run did; recorded afterwards, in the worker's thread."""
+
+    skipped: bool = False  # not sent: told to stop, out of time, or the lease ran out
+    outcomes: list[DeliveryOutcome] | None = None
+    error: MemoryBackendError | None = None
+    closing: DeliveryOutcome | None = None
+    closing_error: Exception | None = None
+    closing_skipped: bool = False
+
+
+def _deliver_runs_in_parallel(
+    runs: list[list[MirrorEntry]],
+    backend: MemoryBackend,
+    *,
+    deadline: float | None,
+    should_stop: Callable[[], bool] | None,
+) -> DeliveryReport:
+    """A pass for a backend that takes a ticket's opened entry, messages and closing in two
+    calls (EverMemOS v1): `SEND_THREADS` tickets in flight at once. Each ticket's calls
+    are made in order by one thread; only HTTP happens in the threads, every database
+    write in this one, in id order, once all the sends have come back."""
+
+    def over(run: list[MirrorEntry]) -> bool:
+        lease = run[0].lease_expires_at
+        return (
+            (deadline is not None and time.monotonic() >= deadline)
+            or (lease is not None and timezone.now() >= lease)
+            or (should_stop is not None and should_stop())
+        )
+
+    def send(
+        batch: list[MirrorEntry],
+        events: list[MessagePosted],
+        rest: list[MirrorEntry],
+        maybe_sent: bool,
+    ) -> _Sent:
+        if over(batch):
+            return _Sent(skipped=True)
+        try:
+            outcomes = backend.deliver_messages(events, maybe_sent=maybe_sent)  # type: ignore[attr-defined]
+        except MemoryBackendError as error:
+            return _Sent(error=error)
+        sent = _Sent(outcomes=outcomes)
+        if rest:
+            if over(rest):
+                sent.closing_skipped = True
+                return sent
+            try:
+                sent.closing = mirror_send(rest[0], backend)
+            except Exception as error:  # recorded as this entry's failure, as `mirror_deliver`
+                sent.closing_error = error
+        return sent
+
+    report = DeliveryReport()
+    jobs: list[tuple[list[MirrorEntry], list[MirrorEntry], list[MirrorEntry], bool, Any]] = []
+    with ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="mirror-send") as pool:
+        for run in runs:
+            messages = [entry for entry in run if entry.kind == Kind.MESSAGE]
+            if not messages or len(run) > len(messages) + 2:
+                jobs.append((run, [], [], False, None))  # sent in this thread, below
+                continue
+            batch = run[: run.index(messages[-1]) + 1]
+            rest = run[len(batch) :]
+            maybe_sent = any(entry.attempts > 1 for entry in batch)
+            events = message_events(messages)
+            jobs.append(
+                (run, batch, rest, maybe_sent, pool.submit(send, batch, events, rest, maybe_sent))
+            )
+        for run, batch, rest, maybe_sent, future in jobs:
+            if future is None:
+                if over(run):
+                    _release(run)
+                else:
+                    report += _deliver_run(run, backend)
+                continue
+            report += _record_run(batch, rest, maybe_sent, future.result(), backend)
+    return report
+
+
+def _record_run(
+    batch: list[MirrorEntry],
+    rest: list[MirrorEntry],
+    maybe_sent: bool,
+    sent: _Sent,
+    backend: MemoryBackend,
+) -> DeliveryReport:
+    if sent.skipped:
+        _release(batch + rest)
+        return DeliveryReport()
+    if sent.error is not None:
+        if sent.error.retryable:
+            _release(batch[1:] + rest)
+            return _record_failure(batch[0], sent.error)
+        report = DeliveryReport()
+        for entry in batch:  # a 422 rejects the whole batch: one by one, only the bad one fails
+            report += mirror_deliver(entry, backend)
+        if report.delivered < len(batch):
+            _release(rest)
+            return report
+        return report + _deliver_each(rest, backend)
+    assert sent.outcomes is not None  # noqa: S101  # sent without an error
+    messages = [entry for entry in batch if entry.kind == Kind.MESSAGE]
+    report = _record_batch(batch, messages, sent.outcomes, maybe_sent=maybe_sent)
+    if not rest:
+        return report
+    if sent.closing_skipped:
+        _release(rest)
+        return report
+    if sent.closing_error is not None:
+        error = sent.closing_error
+        if not isinstance(error, MemoryBackendError):
+            logger.error("Mirror entry %s raised an unexpected error: %r", rest[0].id, error)
+        return report + _record_failure(rest[0], error)
+    assert sent.closing is not None  # noqa: S101  # sent without an error
+    return report + _record_sent(rest[0], sent.closing)
 
 
 def _release(entries: list[MirrorEntry]) -> None:

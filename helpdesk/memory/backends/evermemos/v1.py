@@ -94,6 +94,9 @@ class EverMemOSV1Backend(Client):
     name = "evermemos"
     api_version = "v1"
     batch_limit = MAX_BATCH
+    # Every add upserts the group from its `group_meta` (name and description), so a
+    # ticket's opened entry goes with its first batch instead of its own `/groups` call.
+    registers_group_with_messages = True
 
     def __init__(
         self,
@@ -180,9 +183,12 @@ class EverMemOSV1Backend(Client):
         already = self._pending_message_ids(group) if maybe_sent else set()
         to_send = [event for event in events if event.message_id not in already]
         if to_send:
+            meta = {"name": to_send[0].group_name.strip() or group}
+            if to_send[0].subject.strip():
+                meta["description"] = to_send[0].subject.strip()
             body = {
                 "group_id": group,
-                "group_meta": {"name": to_send[0].group_name or group},
+                "group_meta": meta,
                 "messages": [self._wire_message(event) for event in to_send],
             }
             self._post(_ADD, body)
