@@ -222,11 +222,10 @@ def test_rate_limit_waits_at_least_as_long_as_the_server_asks(
     assert meta.next_attempt_at >= before + datetime.timedelta(seconds=30)
 
 
+@pytest.mark.parametrize("mirror_server", ["v1"], indirect=True)  # v1 sends group_meta
 def test_v1_sends_a_closed_ticket_in_one_pass_with_its_group_registered_by_the_batch(
     mirror_server: Server, mirror_backend: MemoryBackend, conversation
 ) -> None:
-    if mirror_server.api_version != "v1":
-        pytest.skip("v1 registers the group with its messages (group_meta)")
     ticket, messages = conversation(3)
     services.ticket_close(ticket=ticket, status=Ticket.Status.RESOLVED, actor=None)
 
@@ -246,11 +245,10 @@ def test_v1_sends_a_closed_ticket_in_one_pass_with_its_group_registered_by_the_b
     assert not MirrorEntry.objects.exclude(state=MirrorEntry.State.DELIVERED).exists()
 
 
+@pytest.mark.parametrize("mirror_server", ["v1"], indirect=True)  # v1 sends group_meta
 def test_v1_batch_that_failed_with_its_opened_entry_is_checked_before_it_is_resent(
     mirror_server: Server, mirror_backend: MemoryBackend, conversation
 ) -> None:
-    if mirror_server.api_version != "v1":
-        pytest.skip("v1 registers the group with its messages (group_meta)")
     ticket, messages = conversation(2)
     mirror_server.process_then_fail_next(mirror_server.message_path, 500, method="POST")
 
