@@ -1,4 +1,4 @@
-"""EverMemOS down for half an hour while messages keep arriving: the outbox fills, the
+"""EverMemOS (v0 and v1) down for half an hour while messages keep arriving: the outbox fills, the
 health endpoint shows the backlog, nothing is given up, and once the server is back every
 message arrives exactly once, in order per ticket.
 
@@ -22,6 +22,7 @@ from helpdesk.memory.models import MirrorEntry
 from helpdesk.memory.services.mirror import MAX_BACKOFF_SECONDS, backoff_seconds, mirror_deliver_due
 from tests.factories import CustomerFactory
 from tests.memory.evermemos_server import EverMemOSServer
+from tests.memory.evermemos_v1_server import EverMemOSV1Server
 from tickets import services
 from tickets.models import Message, Ticket
 
@@ -53,13 +54,23 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return clock
 
 
+Server = EverMemOSServer | EverMemOSV1Server
+# The paths each API version writes to: an outage that answers 503 fails them all.
+WRITE_PATHS = {
+    "v0": ("/memories", "/memories/conversation-meta"),
+    "v1": ("/memories/group", "/memories/group/flush", "/groups"),
+}
+
+
 @pytest.fixture
-def use_evermemos(settings, evermemos_server: EverMemOSServer) -> EverMemOSServer:
+def use_evermemos(settings, mirror_server: Server) -> Server:
+    """The product's own backend (not a test client) against a loopback server of each
+    API version in turn."""
     settings.MEMORY_BACKEND = "evermemos"
-    settings.EVERMEMOS_BASE_URL = evermemos_server.base_url
+    settings.EVERMEMOS_BASE_URL = mirror_server.base_url
     settings.EVERMEMOS_TIMEOUT = 0.5
     settings.EVERMEMOS_CONNECT_TIMEOUT = 0.5
-    return evermemos_server
+    return mirror_server
 
 
 def health() -> dict:
@@ -77,15 +88,15 @@ def post(ticket: Ticket, number: int) -> Message:
     ).message
 
 
-def go_down(server: EverMemOSServer, how: str) -> None:
+def go_down(server: Server, how: str) -> None:
     if how == "refusing":
         server.stop()
     else:
-        for path in ("/memories", "/memories/conversation-meta"):
+        for path in WRITE_PATHS[server.api_version]:
             server.fail_next(path, 503, times=100_000, method="POST")
 
 
-def come_back(server: EverMemOSServer, how: str) -> None:
+def come_back(server: Server, how: str) -> None:
     if how == "refusing":
         server.start()
     else:
@@ -104,7 +115,7 @@ def test_default_tries_outlast_an_hour_of_outage(settings, monkeypatch) -> None:
 
 @pytest.mark.parametrize("how", ["refusing", "answering-503"])
 def test_outage_fills_the_outbox_then_every_message_arrives_once_in_order(
-    use_evermemos: EverMemOSServer, clock: Clock, how: str
+    use_evermemos: Server, clock: Clock, how: str
 ) -> None:
     server = use_evermemos
     tickets = [
