@@ -335,19 +335,18 @@ class Level:
         self.deliver_customers(measured)
         self.say(f"measured customers delivered in {time.perf_counter() - t0:.0f}s")
         sample = self.mirror_throughput(get_backend(), "embedded", None)
-        with EverMemOSProcess("v0") as server:
-            backend = EverMemOSBackend(base_url=server.base_url)
-            try:
-                self.mirror_throughput(backend, "evermemos", sample)
-            finally:
-                backend.close()
         # v1 takes a ticket's due messages in one request (up to 500).
-        with EverMemOSProcess("v1") as server:
-            v1_backend = EverMemOSV1Backend(base_url=server.base_url)
-            try:
-                self.mirror_throughput(v1_backend, "evermemos-v1", sample)
-            finally:
-                v1_backend.close()
+        clients = (
+            ("v0", EverMemOSBackend, "evermemos"),
+            ("v1", EverMemOSV1Backend, "evermemos-v1"),
+        )
+        for version, client, label in clients:
+            with EverMemOSProcess(version) as server:
+                backend = client(base_url=server.base_url)
+                try:
+                    self.mirror_throughput(backend, label, sample)
+                finally:
+                    backend.close()
         skipped = MirrorEntry.objects.filter(state=MirrorEntry.State.PENDING).update(
             state=MirrorEntry.State.DELIVERED, outcome="skipped", delivered_at=timezone.now()
         )
