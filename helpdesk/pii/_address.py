@@ -246,9 +246,7 @@ def _extend(text: str, start: int, end: int, caseless: bool) -> Cand:
 
 
 _BUSINESS_BEFORE = re.compile(
-    r"(?i)\b(?:order|invoice|ticket|case|ref|reference|tracking|receipt|account|bestellung|"
-    r"rechnung|commande|facture|pedido|factura|ordine|fattura|bestelling|factuur|ordre|"
-    r"faktura)\W{0,3}(?:no\.?|nr\.?|#)?[ \t]*$"
+    rf"(?i)\b(?:{'|'.join(sorted(P.BUSINESS_WORDS))})\W{{0,3}}(?:no\.?|nr\.?|#)?[ \t]*$"
 )
 
 

@@ -30,6 +30,13 @@ PHONE_CUE = re.compile(
     r"(?:e?phon\w*|efon\w*|ed|ing|s|ular|nummer|number|no)?\b\W{0,3}(?:\w+\W+){0,4}$"
 )
 NOT_PHONE_CUE = re.compile(r"(?i)\b(?:order|ticket|invoice|reference|ref|tracking|account|case)\b")
+# Words of a business reference, never of a street, postcode or phone ("order ZX-99120",
+# "Bestellung 4471").
+BUSINESS_WORDS = _words(
+    "order invoice ticket case ref reference tracking receipt account bestellung rechnung "
+    "commande facture pedido factura ordine fattura bestelling factuur ordre faktura zamówienie"
+)
+
 # An amount of money ("CHF 79.00", "49 CAD", "€ 12"): never part of an address or a name.
 CURRENCIES = _words(
     "USD EUR GBP CHF CAD AUD NZD JPY CNY INR BRL MXN ARS CLP COP PEN UYU SEK NOK DKK ISK PLN "

@@ -240,11 +240,6 @@ def _pieces(text: str, toks: list[Token], i: int, j: int, kind: str) -> list[tup
 
 
 # "T-000007", "INV-2026-5749": a reference, not a phone number.
-# Words of a business reference, never of a street ("order ZX-99120", "Bestellung 4471").
-BUSINESS_WORDS = _words(
-    "order invoice ticket case ref reference tracking receipt account bestellung rechnung "
-    "commande facture pedido factura ordine fattura bestelling factuur ordre faktura zamówienie"
-)
 REFERENCE = re.compile(r"[A-Za-z]-\d")
 UNIT_WORDS = UNITS | frozenset(
     ("the", "a", "an", "of", "on", "at", "in", "level", "lvl", "no", "nr", "rd", "th", "st", "nd")
@@ -274,7 +269,7 @@ def _plausible(text: str, cand: Cand, words: list[str], confidence: float) -> bo
         )
     if kind == ZIP:
         return _alone(text, start, end) or _next_to_a_place(text, start, end)
-    if kind == ADDRESS and any(w.casefold() in BUSINESS_WORDS for w in words):
+    if kind == ADDRESS and any(w.casefold() in P.BUSINESS_WORDS for w in words):
         return False  # "order ZX-99120": a reference, not a house number
     if kind == ADDRESS:
         if _alone(text, start, end):
@@ -350,6 +345,6 @@ def _next_to_a_place(text: str, start: int, end: int) -> bool:
         near.append(before[-1][0])
     return any(
         w.istitle() and w.isalpha() and len(w) > 2 and not L.is_common(w)
-        and w.casefold() not in BUSINESS_WORDS
+        and w.casefold() not in P.BUSINESS_WORDS
         for w in near
     )  # fmt: skip
