@@ -45,20 +45,26 @@ def _window_key(source: Source) -> tuple[int, datetime.datetime] | None:
 def message_windows(sources: Iterable[Source]) -> Windows:
     """The message window of every (ticket, until) among `sources` that has messages.
 
-    One query per ticket named with a time; sources with a message id need none."""
+    One query for all the tickets named with a time; sources with a message id need none."""
     untils: dict[int, set[datetime.datetime]] = defaultdict(set)
     for source in sources:
         key = _window_key(source)
         if key is not None:
             untils[key[0]].add(key[1])
+    if not untils:
+        return {}
+    latest = max(moment for moments in untils.values() for moment in moments)
+    messages: dict[int, list[tuple[int, datetime.datetime]]] = defaultdict(list)
+    for ticket_id, pk, created_at in (
+        Message.objects.filter(ticket_id__in=untils, created_at__lt=latest + _MS)
+        .order_by("created_at", "id")
+        .values_list("ticket_id", "id", "created_at")
+    ):
+        messages[ticket_id].append((pk, created_at))
     windows: Windows = {}
     for ticket_id, moments in untils.items():
         ordered = sorted(moments)
-        rows = list(
-            Message.objects.filter(ticket_id=ticket_id, created_at__lt=ordered[-1] + _MS)
-            .order_by("created_at", "id")
-            .values_list("id", "created_at")
-        )
+        rows = messages[ticket_id]
         previous: datetime.datetime | None = None
         for moment in ordered:
             inside = [
