@@ -165,12 +165,6 @@ _NOT_POSTCODE = re.compile(
     re.IGNORECASE,
 )
 _DIGITS = re.compile(r"(?<![\d.,])\d+")
-_NOT_POSTCODE = re.compile(
-    r"\d+\s*(?:%|percent|years?|months?|weeks?|days?|hours?|minutes?|mins?|seconds?|am|pm|"
-    r"times|items?|units?|dollars?|euros?|pounds?|usd|eur|gb|mb|tb)\b",
-    re.IGNORECASE,
-)
-_DIGITS = re.compile(r"(?<![\d.,])\d+")
 _CONNECT = _w(
     """
     de del da do dos das du la le u v na nad pod am an im sur en di y i e
@@ -381,11 +375,13 @@ def _merge(text: str, cands: list[Cand]) -> list[Cand]:
 ZIP_CUE = re.compile(
     r"(?i)\b(?:zip|postal code|post code|postcode|plz|cap|cep)(?: code)?\s*[:#]?\s*"
     r"(?:(?:is|was|is now|now|changed to|ist|lautet|est|es|è|er|är)\s+)?"
-    rf"((?-i:{_POSTCODE})|\d{{3,6}}(?:[- ]\d{{2,4}})?)(?!\w)"
+    rf"((?-i:{_POSTCODE}|[A-Z]{{1,3}}-?\d{{3,7}})|\d{{3,6}}(?:[- ]\d{{2,4}})?)(?!\w)"
 )
 US_STATE_ZIP = P.US_STATE_ZIP
-UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b")
-CA_POSTCODE = re.compile(r"\b[A-Z]\d[A-Z] \d[A-Z]\d\b")
+# Postcodes with a national shape, written with one space or two: British, Canadian, Irish.
+UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? {1,2}\d[A-Z]{2}\b")
+CA_POSTCODE = re.compile(r"\b[A-Z]\d[A-Z] {1,2}\d[A-Z]\d\b")
+EIRCODE = re.compile(r"\b(?:[AC-FHKNPRTV-Y]\d{2}|D6W) {1,2}(?=[A-Z]*\d)[0-9AC-FHKNPRTV-Y]{4}\b")
 # A place name (one to four words) then a postcode: "in Arendal 4844", "in Quinta de São Tiago
 # 3610-114". The place stays readable (places are not masked), the postcode goes.
 PLACE_CODE = re.compile(
@@ -397,7 +393,7 @@ PLACE_CODE = re.compile(
 # ("Agent: And the postcode for the delivery?" / "Customer: 4276").
 ZIP_ASKED = re.compile(r"(?i)\b(?:zip|postal code|post code|postcode|plz|cep)\b[^\n]*\?[ \t]*\n")
 ZIP_ANSWER = re.compile(
-    r"(?:[^\W\d_][\w ]{0,20}:[ \t]*)?([A-Za-z]{0,2}\d[\dA-Za-z]{1,3}(?:[ -]?\d?[\dA-Za-z]{2,4})?)"
+    r"(?:[^\W\d_][\w ]{0,20}:[ \t]*)?([A-Za-z]{0,2}\d[\dA-Za-z]{1,3}(?:(?: {1,2}|-)?\d?[\dA-Za-z]{2,4})?)"
     r"[ \t.]*(?=\n|$)"
 )
 
@@ -412,6 +408,7 @@ def postcodes(text: str) -> list[Cand]:
     out += [(ZIP, m.start(1), m.end(1)) for m in US_STATE_ZIP.finditer(text)]
     out += [(ZIP, m.start(), m.end()) for m in UK_POSTCODE.finditer(text)]
     out += [(ZIP, m.start(), m.end()) for m in CA_POSTCODE.finditer(text)]
+    out += [(ZIP, m.start(), m.end()) for m in EIRCODE.finditer(text)]
     for m in PLACE_CODE.finditer(text):
         code = m[0]
         if re.fullmatch(r"(?:19|20)\d\d", code) or _NOT_POSTCODE.match(text, m.start()):

@@ -87,11 +87,6 @@ ADDR_CUE = re.compile(
     r"[ \t]*\n?[ \t]*"
 )
 SENT_END = re.compile(r"[.!?](?=\s+[A-Z]|\s*$)|\?|!|\n\s*\n")
-ZIP_CUE = re.compile(
-    r"(?i)\b(?:zip|postal code|post code|postcode|plz)(?: code)?\s*[:#]?\s*"
-    r"(\d{3,5}(?:[- ]\d{2,4})?|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})\b"
-)
-UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b")
 US_STATE_ZIP = re.compile(
     r"\b(?:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|"
     r"S[CD]|T[NX]|UT|V[AT]|W[AIVY]),?\s+(\d{5}(?:-\d{4})?)\b",
