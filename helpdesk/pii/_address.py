@@ -311,7 +311,41 @@ def addresses(text: str) -> list[Cand]:
         else:
             chunk = _before_next_clause(chunk, caseless)
             out.append((WEAK_ADDRESS, start, start + len(chunk)))  # names found inside win
+    out += _postal_lines(text)
     return _merge(text, out)
+
+
+# The last lines of a postal address in any country: a street line with a house number, then
+# the postcode and the place ("5677 Chandpur", "Tangail 7971", "273031 g. Orsk" in Cyrillic).
+_CODE = r"(?:[A-Z]{1,3}-)?(?:\d{4,6}|\d{3} \d{2}|\d{2}-\d{3}|\d{4}-\d{3})"
+_PLACE_WORD = r"(?:[^\W\d_a-z][\w'\u2019()-]*\.?|[^\W\d_]{1,4}\.)"  # "Orsk", "g."
+_PLACE = rf"{_PLACE_WORD}(?:[ \t]+(?:{_PLACE_WORD}|(?:de|del|la|le|am|an|nad|sur|upon)))" + "{0,3}"
+POSTAL_LINE = re.compile(
+    rf"^[ \t]*(?:(?P<lead>{_CODE})[ \t]+{_PLACE}|{_PLACE}[ \t]+(?P<tail>{_CODE}))[ \t]*$",
+    re.MULTILINE,
+)
+STREET_LINE = re.compile(r"[ \t]*(?=[^\n]*?(?<![\d.,])\d{1,5}[a-zA-Z]?\b)[^\n:?!]{4,60}?[ \t]*$")
+
+
+def _postal_lines(text: str) -> list[Cand]:
+    out: list[Cand] = []
+    for m in POSTAL_LINE.finditer(text):
+        code = "lead" if m["lead"] else "tail"
+        if re.fullmatch(r"(?:19|20)\d\d", m[code]) or _NOT_POSTCODE.match(text, m.start(code)):
+            continue
+        line_start = text.rfind("\n", 0, max(0, m.start() - 1)) + 1
+        street = STREET_LINE.match(text, line_start, max(line_start, m.start() - 1))
+        if (
+            not street
+            or text[street.end() - 1 : street.end()] == "."
+            or len(re.findall(r"\d", street[0])) > 8
+            or not re.search(r"[^\W\d_]{3}", street[0])
+        ):
+            continue
+        if any(w.casefold() in _STOP for w in _WORD.findall(street[0])):
+            continue  # a sentence ("Step 2 of the guide"), not a street
+        out += [(ZIP, m.start(code), m.end(code)), (ADDRESS, street.start(), street.end())]
+    return out
 
 
 _WORD = re.compile(r"[^\W\d_][\w'\u2019.-]*")
@@ -393,7 +427,8 @@ PLACE_CODE = re.compile(
 # ("Agent: And the postcode for the delivery?" / "Customer: 4276").
 ZIP_ASKED = re.compile(r"(?i)\b(?:zip|postal code|post code|postcode|plz|cep)\b[^\n]*\?[ \t]*\n")
 ZIP_ANSWER = re.compile(
-    r"(?:[^\W\d_][\w ]{0,20}:[ \t]*)?([A-Za-z]{0,2}\d[\dA-Za-z]{1,3}(?:(?: {1,2}|-)?\d?[\dA-Za-z]{2,4})?)"
+    r"(?:[^\W\d_][\w ]{0,20}:[ \t]*)?"
+    r"([A-Za-z]{0,2}\d[\dA-Za-z]{1,3}(?:(?: {1,2}|-)?\d?[\dA-Za-z]{2,4})?)"
     r"[ \t.]*(?=\n|$)"
 )
 

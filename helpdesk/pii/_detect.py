@@ -41,10 +41,13 @@ def _group_spans(rx: re.Pattern[str], text: str, kind: str, group: int = 0) -> l
     return [(kind, m.start(group), m.end(group)) for m in rx.finditer(text)]
 
 
-def _phone_cue(text: str, start: int) -> bool:
-    """A phone word shortly before, and no order/ticket word (bare digits are often ids)."""
+def _phone_cue(text: str, start: int, end: int) -> bool:
+    """A phone word shortly before (and no order/ticket word: bare digits are often ids), or
+    right after."""
     before = text[max(0, start - 60) : start]
-    return bool(P.PHONE_CUE.search(before)) and not P.NOT_PHONE_CUE.search(before[-25:])
+    if P.PHONE_CUE.search(before) and not P.NOT_PHONE_CUE.search(before[-25:]):
+        return True
+    return bool(P.PHONE_CUE_AFTER.match(text, end))
 
 
 _URL = re.compile(r"\bhttps?://\S+", re.IGNORECASE)
@@ -67,20 +70,49 @@ def _phones(text: str) -> list[Cand]:
             if _in_url(urls, found.start, found.end):
                 continue
             bare = found.raw_string.isdigit() or P.YEAR_REFERENCE.fullmatch(found.raw_string)
-            if not bare or _phone_cue(text, found.start):
-                out.append((PHONE, found.start, found.end))
+            if not bare or _phone_cue(text, found.start, found.end):
+                out.append((PHONE, _with_trunk(text, found.start), found.end))
     for m in P.PHONE_ANY.finditer(text):
         raw = m[0]
-        digits = sum(c.isdigit() for c in raw)
-        if not 7 <= digits <= 15 or P.DATEISH.fullmatch(raw):
+        extension = P.PHONE_EXTENSION.search(raw)
+        digits = sum(c.isdigit() for c in raw[: extension.start() if extension else None])
+        if not 6 <= digits <= 15 or P.DATEISH.fullmatch(raw):
             continue
+        if digits == 6 and not (
+            re.fullmatch(r"\d\d[ .-]\d\d[ .-]\d\d", raw) and _phone_cue(text, m.start(), m.end())
+        ):
+            continue  # six digits are a phone only in pairs after a phone word ("Tel. 45 12 78")
         if _in_url(urls, m.start(), m.end()):
             continue
-        if P.YEAR_REFERENCE.fullmatch(raw) and not _phone_cue(text, m.start()):
+        if P.YEAR_REFERENCE.fullmatch(raw) and not _phone_cue(text, m.start(), m.end()):
             continue
-        if raw.startswith(("+", "(")) or _phone_cue(text, m.start()):
-            out.append((PHONE, m.start(), m.end()))
+        if (
+            raw.startswith(("+", "("))
+            or extension
+            or _phone_cue(text, m.start(), m.end())
+            or _national_anywhere(raw, digits, text, m.start())
+        ):
+            out.append((PHONE, _with_trunk(text, m.start()), m.end()))
     return out
+
+
+def _national_anywhere(raw: str, digits: int, text: str, start: int) -> bool:
+    """Written in groups as people write phone numbers ("0905 123 456", "22-345 67 89"), and
+    a valid national number of some country, when no order or ticket word comes before."""
+    if not 8 <= digits <= 12 or not re.search(r"\d[ .-]\d", raw) or raw.count(".") > 3:
+        return False
+    if re.match(r"(?:19|20)\d\d[ .-]", raw):
+        return False  # a year, then a time or a count ("2026 16.00")
+    if P.NOT_PHONE_CUE.search(text[max(0, start - 25) : start]):
+        return False
+    return _regions.valid_somewhere(re.sub(r"\D", "", raw))
+
+
+def _with_trunk(text: str, start: int) -> int:
+    """Where a phone starts once the trunk prefix before its bracketed area code is in."""
+    if text.startswith("(", start) and (trunk := P.PHONE_TRUNK.search(text, 0, start)):
+        return trunk.start()
+    return start
 
 
 def _ipv6(text: str) -> list[Cand]:
@@ -120,7 +152,7 @@ def _persons(text: str) -> list[Cand]:
             ):
                 continue
             out.append((PERSON, m.start(1), m.end(1)))
-    out += _person.persons(text)
+    out += _person.persons(text) + _person.signed(text)
     out = [_without_cue(text, c) for c in out if not _not_a_name(text, c)]
     return _person.spread(text, [c for c in out if c[1] < c[2]])
 

@@ -26,10 +26,26 @@ PHONE_ANY = re.compile(
 )
 PHONE_CUE = re.compile(
     r"(?i)\b(phone|call|tel|mobile|cell|fax|whatsapp|sms|text me|reach|answering|messages|"
-    r"contact|number|registered|dial|ring|desk)"
-    r"(?:e?phon\w*|efon\w*|ed|ing|s|ular|nummer|number|no)?\b\W{0,3}(?:\w+\W+){0,4}$"
+    r"contact|number|registered|dial|ring|desk|landline|nummer|numero|número|numéro|numer|mobil|móvil|"
+    r"celular|cellulare|cellulaire|portable|handy|puhelin|tlf|tél|telf)"
+    r"(?:e?phon\w*|efon\w*|[eé]fono|éphone|ed|ing|s|ular|nummer|number|no|e)?\b\W{0,3}"
+    r"(?:\w+\W+){0,4}$"
+    # a one-letter label of a signature line: "M: ", "T. ", "Tel: "
+    r"|(?:^|\n)[ \t]*(?:[MTHWFP]|Mob|Tel)[.:][ \t]*$|[\u260e\u2706\U0001f4de\U0001f4f1][ \t]*$"
 )
-NOT_PHONE_CUE = re.compile(r"(?i)\b(?:order|ticket|invoice|reference|ref|tracking|account|case)\b")
+PHONE_EXTENSION = re.compile(r"(?i)\s?(?:x|ext\.?|extension)\s?\d{1,5}$")
+# A trunk prefix before an area code in brackets: "8 (495) 123-45-67", "0 (212) 555 12 12".
+PHONE_TRUNK = re.compile(r"(?<![\w+.-])[018][ \t]?$")
+# A phone word right after the number: "0573903343 is my cell", "422.289.1563 (mobile)".
+PHONE_CUE_AFTER = re.compile(
+    r"(?i)[ \t]*(?:\((?:mobile|mob|cell|home|work|office|landline|fax|whatsapp|tel|private)\)"
+    r"|(?:is|=)[ \t]+(?:my|our|the|his|her)[ \t]+(?:\w+[ \t]+)?"
+    r"(?:cell|mobile|number|phone|landline|fax|whatsapp|direct line)\b)"
+)
+NOT_PHONE_CUE = re.compile(
+    r"(?i)\b(?:order|ticket|invoice|reference|ref|tracking|account|case|sku|serial|part|model|"
+    r"item|article|artikel|bestellung|rechnung|commande|facture|pedido|factura|ordine|fattura)\b"
+)
 # Words of a business reference, never of a street, postcode or phone ("order ZX-99120",
 # "Bestellung 4471").
 BUSINESS_WORDS = _words(

@@ -292,6 +292,35 @@ def persons(text: str) -> list[Cand]:
     return out
 
 
+# A letter's sign-off alone on its line, then a line of one to three capitalised words: the
+# writer's name, even when its words are ordinary ones ("Regards,\nHunter Mason").
+SIGNED = re.compile(
+    r"(?m)^[ \t]*(?P<closing>[^\W\d_][^\n]{0,38}?|--)[ \t]*[,.!:]?[ \t]*\n"
+    rf"[ \t]*(?P<name>{P.CAP}(?:[ \t]+(?:{P.INITIAL}[ \t]+)?{P.CAP}){{0,2}})[ \t]*$"
+)
+SIGN_OFF_WORDS = P.CLOSINGS | _w(
+    "regards wishes thanks cheers sincerely best truly faithfully yours greetings thank you"
+)
+NOT_SIGNER = (
+    P.BUSINESS_WORDS
+    | P.LABEL_WORDS
+    | _w("the team support service services customer department desk staff group billing sales")
+)
+
+
+def signed(text: str) -> list[Cand]:
+    out: list[Cand] = []
+    for m in SIGNED.finditer(text):
+        closing = m["closing"].casefold().split()
+        if not (m["closing"] == "--" or (closing and closing[-1] in SIGN_OFF_WORDS)):
+            continue
+        words = [w.rstrip(".") for w in m["name"].split()]
+        full = [w for w in words if len(w) > 1]
+        if full and all(_namey(w) and w.casefold() not in NOT_SIGNER for w in full):
+            out.append((PERSON, m.start("name"), m.end("name")))
+    return out
+
+
 def _name_list(text: str, items: list[tuple[int, int]]) -> bool:
     """ "Lamovec and Morales", "Morrison, Rogers and Torres": capitalised name-like words only,
     one of them a given name or surname, at most one a common English word."""

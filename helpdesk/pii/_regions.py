@@ -83,3 +83,26 @@ def regions(text: str) -> tuple[str, ...]:
             found.append(region)
     found += _language_regions(words)
     return tuple(dict.fromkeys(found))[:MAX_REGIONS]
+
+
+# Where a national number written without a country code is looked up when the text does
+# not say where it comes from: the countries of Europe, the Americas and Oceania and a few more.
+FALLBACK_REGIONS = (
+    "US", "CA", "MX", "BR", "AR", "CL", "CO", "PE", "GB", "IE", "FR", "BE", "NL", "LU", "DE",
+    "AT", "CH", "LI", "IT", "ES", "PT", "DK", "NO", "SE", "FI", "IS", "EE", "LV", "LT", "PL",
+    "CZ", "SK", "HU", "SI", "HR", "BA", "RS", "RO", "BG", "GR", "CY", "MT", "TR", "UA", "AU",
+    "NZ", "ZA", "IN", "SG", "MY", "PH", "ID",
+)  # fmt: skip
+
+
+@cache
+def valid_somewhere(national: str) -> bool:
+    """Is ``national`` (digits only, with its trunk prefix) a valid number of some country?"""
+    for region in FALLBACK_REGIONS:
+        try:
+            number = phonenumbers.parse(national, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return True
+    return False

@@ -266,6 +266,7 @@ def _plausible(text: str, cand: Cand, words: list[str], confidence: float) -> bo
         return not (
             REFERENCE.search(text[max(0, start - 8) : start + 2])
             or P.YEAR_REFERENCE.fullmatch(text[start:end])
+            or P.NOT_PHONE_CUE.search(text[max(0, start - 25) : start])
         )
     if kind == ZIP:
         return _alone(text, start, end) or _next_to_a_place(text, start, end)
