@@ -54,14 +54,16 @@ PERSON_AFTER = re.compile(
     r"(?i)^(?:'s\b|\u2019s\b|\s+(?:said|says|shouted|asked|told|replied|wrote|writes|lives|lived|"
     r"works|worked|began|begins|was born|died|married|smiled|laughed|called|emailed|texted|"
     r"thinks|thought|knows|knew|wants|wanted|gave|gives|had given|has given|is my|was my|"
-    r"is from|was from|is very|was very|is a huge|was a huge|and i|and me|himself|herself)\b)"
+    r"is from|was from|is very|was very|is a huge|was a huge|and i|and me|himself|herself|"
+    r"here again|here,|here\.)(?!\w))"
 )
 PERSON_BEFORE = re.compile(
     r"(?i)(?:\b(?:says|said|told|asked|ask|tell|met|meet|thank|thanks|named|called|"
     r"kid|son|daughter|wife|husband|mother|father|mom|dad|brother|sister|friend|colleague|"
     r"boss|manager|agent|gender of|name is|surname is|maiden name is|follow up with|"
     r"speak to|speak with|talk to|talk with|talked to|talked with|spoke to|spoke with|"
-    r"contact|cc|attn|attention|ex-\w+)|\bby)\s+$"
+    r"contact|cc|attn|attention|ex-\w+|account holder|holder|kontoinhaber|titular|titulaire|"
+    r"intestatario|rekeninghouder)|\bby)\s+$"
 )
 ORG_AFTER = re.compile(
     r"^\s*(?:,\s*)?(?:inc|llc|ltd|corp|corporation|company|co|group|gmbh|ag|plc|sa|bv|oy|ab|"
@@ -170,7 +172,7 @@ def _runs(text: str, toks: list[_Tok], caseless: bool) -> list[list[_Tok]]:
     return out
 
 
-def _weak(word: str) -> bool:
+def is_weak(word: str) -> bool:
     """A cue, label or common word that is no name by itself."""
     w = word.casefold()
     return w in P.STOP or w in P.LABEL_WORDS or w in P.ORDINARY or (L.is_common(w) and not given(w))
@@ -201,7 +203,7 @@ def _decide(text: str, run: list[_Tok], caseless: bool) -> list[_Tok] | None:
         return run if full and _caseless_name(full, evidence) else None
     # Cue and common words at the edges ("The", "Hi", "Thanks") are not part of the name,
     # except a name-like one next to an initial or a surname ("Ken N. Fukuda", "Zoe Young").
-    while len(run) > 1 and _weak(run[0].word):
+    while len(run) > 1 and is_weak(run[0].word):
         nxt = run[1].word
         first = run[0].word.casefold()
         name_like = (
@@ -216,10 +218,13 @@ def _decide(text: str, run: list[_Tok], caseless: bool) -> list[_Tok] | None:
     while len(run) > 1 and len(run[-1].word) == 1 and not text.startswith(".", run[-1].end):
         run = run[:-1]
     while (
-        len(run) > 1 and _weak(run[-1].word) and run[-1].word.casefold() not in L.census_last_all()
+        len(run) > 1
+        and is_weak(run[-1].word)
+        and run[-1].word.casefold() not in L.census_last_all()
+        and run[-2].word.casefold() not in PARTICLES  # "Pierre De Cock"
     ):
         run = run[:-1]
-    if not run or (len(run) == 1 and _weak(run[0].word) and not _evidence(text, run)):
+    if not run or (len(run) == 1 and is_weak(run[0].word) and not _evidence(text, run)):
         return None
     words = [t.word for t in run]
     full = [w for w in words if len(w) > 1 and w.casefold() not in PARTICLES]
@@ -248,8 +253,8 @@ def _decide(text: str, run: list[_Tok], caseless: bool) -> list[_Tok] | None:
         return run
     if foreign(w) and (not at_start or evidence):
         return run
-    if evidence and _namey(w) and w.casefold() not in P.STOP and L.zipf(w) < 4.5:
-        return run
+    if evidence and _namey(w) and low not in P.STOP - P.GREETINGS and L.zipf(w) < 4.5:
+        return run  # "Hi, Ola here again": a greeting elsewhere, a name here
     return None
 
 
@@ -308,8 +313,38 @@ NOT_SIGNER = (
 )
 
 
+# A greeting and a given name, then a comma or "!" ending the line ("Hi Line,", "Dear Faith,").
+GREETED = re.compile(
+    rf"(?m)^[ \t>]*(?i:hi|hello|hey|dear|hallo|hej|hei|moi|bonjour|hola|ciao|olá|cześć|ahoj)"
+    rf"[ \t]+(?P<name>{P.CAP})[ \t]*[,!][ \t]*$"
+)
+NOT_GREETED = NOT_SIGNER | _w("sir madam all everyone everybody guys there friend friends folks")
+# A given name alone on the last line of a message or of a quoted message ("> Dean").
+LAST_LINE = re.compile(rf"(?m)^[ \t]*(?P<quote>>[ \t]*)?(?P<name>{P.CAP})[ \t]*$")
+
+
+def _first_name(word: str) -> bool:
+    """In a given-name list, even if also a word ("Faith", "Dean"), and no way to address a
+    group ("Team", "All")."""
+    low = word.casefold()
+    return (L.is_given(low) or low in L.census_first_all()) and low not in NOT_GREETED
+
+
+def _given_alone(text: str, m: re.Match[str]) -> bool:
+    if not _first_name(m["name"]):
+        return False
+    rest = text[m.end() :].lstrip("\n")
+    return not rest.strip() or (bool(m["quote"]) and not rest.lstrip().startswith(">"))
+
+
 def signed(text: str) -> list[Cand]:
     out: list[Cand] = []
+    for m in GREETED.finditer(text):
+        if _first_name(m["name"]):
+            out.append((PERSON, m.start("name"), m.end("name")))
+    for m in LAST_LINE.finditer(text):
+        if text[: m.start()].strip() and _given_alone(text, m):
+            out.append((PERSON, m.start("name"), m.end("name")))
     for m in SIGNED.finditer(text):
         closing = m["closing"].casefold().split()
         if not (m["closing"] == "--" or (closing and closing[-1] in SIGN_OFF_WORDS)):

@@ -117,3 +117,30 @@ def test_the_name_under_a_sign_off(text: str, name: str) -> None:
 )
 def test_a_team_under_a_sign_off_stays(text: str) -> None:
     assert redact(text).count == 0, redact(text).text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Hi, Ola here again. Any news on my ticket?", "Ola"),
+        ("Dear Faith,\n\nthanks for the quick answer.", "Faith"),
+        ("> Hi Maria,\n> we have checked order 24421.\n> Francisco\n\nThanks!", "Francisco"),
+        ("It works now.\nDean", "Dean"),
+        ("Please refund it, account holder Pierre De Cock.", "De Cock"),
+    ],
+)
+def test_names_by_their_place_in_a_message(text: str, name: str) -> None:
+    assert masked(text, name), redact(text).text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hi Team,\nthe app crashes", "Dear Sir,\nplease help", "It crashed again.\nWindows"],
+)
+def test_greeted_or_last_words_that_are_no_name(text: str) -> None:
+    assert "PERSON" not in redact(text).text, redact(text).text
+
+
+def test_country_code_in_brackets() -> None:
+    text = "You can reach me on (+57) 306 201 35 84 between 5pm and 6pm."
+    assert masked(text, "(+57) 306 201 35 84"), redact(text).text
