@@ -69,7 +69,8 @@ _PREFIX = (
     r"Via|Viale|Vicolo|Piazza|Piazzale|Piazzetta|Corso|Largo|Strada|Rue|Avenue|Boulevard|Chemin|"
     r"Allée|Impasse|Quai|Place|Calle|Avenida|Avda\.?|Av\.|Paseo|Camino|Carrer|Passeig|Rambla|"
     r"Plaza|Ronda|Travesía|Rua|Travessa|Praça|Estrada|Alameda|Ulica|ul\.|al\.|os\.|pl\.|"
-    r"trg|Trg|Cesta|Ulice|Náměstí|nám\.|Bulevardi|Odos|Leoforos|Plateia|C/|R\."
+    r"trg|Trg|Cesta|Ulice|Náměstí|nám\.|Bulevardi|Odos|Leoforos|Plateia|C/|R\.|Jalan|Jln\.?|"
+    r"Lorong|Persiaran|Lebuh|Lebuhraya"
 )
 # Street-type endings or words written after the name (Germanic, Nordic, Finnic, Hungarian...).
 # Street-type words written apart from the name, in several languages.
@@ -185,6 +186,20 @@ ADDR_BLOCK = re.compile(
 )
 
 
+# A lot, flat or house number and a comma before the street: "Lot 8, ", "No. 187, ", "2-6, ".
+UNIT_BEFORE = re.compile(
+    r"(?<![\w-])(?:(?:Lot|No\.?|Unit|Blk|Block|Flat|Studio|Apt\.?|Apartment|Suite)[ \t]*"
+    r"[\w-]*\d[\w/-]*,[ \t]*)+$|(?<![\w-])\w{0,3}\d{1,4}(?:-\d{1,4}){1,2}[A-Za-z]?,[ \t]*$"
+)
+# "House No. 82, South Borhan Road": a house numbered so, and the street after the comma.
+HOUSE_NO = re.compile(
+    r"(?:\b(?:Flat|Studio|Apartment|Apt\.?|Unit)[ \t]+\d{1,4}[A-Za-z]?,[ \t]*)*"
+    r"\b(?:House|Holding|Building|Plot)[ \t]+No\.?[ \t]*\d{1,5}[A-Za-z]?"
+    r"(?:,[ \t]*(?:(?:North|South|East|West|Middle|Old|New)[ \t]+)?[^\W\d_a-z][\w'-]*"
+    r"(?:[ \t]+[^\W\d_a-z][\w'-]*){0,3})?"
+)
+
+
 def _is_caseless(text: str) -> bool:
     return not any(c.isupper() for c in text) or not any(c.islower() for c in text)
 
@@ -195,6 +210,8 @@ def _extend(text: str, start: int, end: int, caseless: bool) -> Cand:
     start -= len(before[0]) if before else 0
     slash = re.search(r"\d{1,5}[/-]$", text[max(0, start - 6) : start])  # "3/12 Kirova St."
     start -= len(slash[0]) if slash else 0
+    unit = UNIT_BEFORE.search(text, max(0, start - 40), start)  # "Lot 8, Jln 5", "2-6, Jalan"
+    start = unit.start() if unit else start
     initials = re.search(r"(?<!\w)(?:[A-Z]\.[ \t]*){1,2}$", text[max(0, start - 6) : start])
     start -= len(initials[0]) if initials else 0
     corner = re.search(r"(?i)the corner of[ \t]+$", text[max(0, start - 16) : start])
@@ -267,7 +284,7 @@ def addresses(text: str) -> list[Cand]:
     caseless = _is_caseless(text)
     cores: list[tuple[int, int]] = []
     cores += [m.span() for m in ADDR_US.finditer(text) if _us_core_ok(text, m, caseless)]
-    for rx in (ADDR_PREFIX, ADDR_SUFFIX_SPACED, PO_BOX, ADDR_MIL, CORNER):
+    for rx in (ADDR_PREFIX, ADDR_SUFFIX_SPACED, PO_BOX, ADDR_MIL, CORNER, HOUSE_NO):
         cores += [m.span() for m in rx.finditer(text)]
     # These two may take the sentence's words before the street name: leave them out.
     for rx in (ADDR_SUFFIX, ADDR_BLOCK):

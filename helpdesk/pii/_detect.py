@@ -109,7 +109,10 @@ def _national_anywhere(raw: str, digits: int, text: str, start: int) -> bool:
 
 
 def _with_trunk(text: str, start: int) -> int:
-    """Where a phone starts once the trunk prefix before its bracketed area code is in."""
+    """Where a phone starts once a "+" or "(" right before it and the trunk prefix before its
+    bracketed area code are in."""
+    if start and text[start - 1] in "+(":
+        start -= 1
     if text.startswith("(", start) and (trunk := P.PHONE_TRUNK.search(text, 0, start)):
         return trunk.start()
     return start

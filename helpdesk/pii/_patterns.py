@@ -26,7 +26,7 @@ PHONE_ANY = re.compile(
 )
 PHONE_CUE = re.compile(
     r"(?i)\b(phone|call|tel|mobile|cell|fax|whatsapp|sms|text me|reach|answering|messages|"
-    r"contact|number|registered|dial|ring|desk|landline|nummer|numero|número|numéro|numer|mobil|móvil|"
+    r"contact|number|registered|dial|ring|desk|landline|extension|nummer|numero|número|numéro|numer|mobil|móvil|"
     r"celular|cellulare|cellulaire|portable|handy|puhelin|tlf|tél|telf)"
     r"(?:e?phon\w*|efon\w*|[eé]fono|éphone|ed|ing|s|ular|nummer|number|no|e)?\b\W{0,3}"
     r"(?:\w+\W+){0,4}$"
@@ -99,7 +99,8 @@ ADDR_NEXT = re.compile(
 )
 ADDR_CUE = re.compile(
     r"(?i)\b(?:address(?:es)?\b[^.\n:]{0,40}?(?:\bis\b|:(?=\s))|located at|lives? at|living at|"
-    r"drops? you off at|ship(?:ped)? (?:it )?to|deliver(?:ed)? (?:it )?to|send it to|moved to)"
+    r"drops? you off at|ship(?:ped)? (?:it )?to|deliver(?:ed)? (?:it )?to|send it to|moved to|"
+    r"(?:drop|come|stop|swing) by|pick (?:it )?up (?:at|from))"
     r"[ \t]*\n?[ \t]*"
 )
 SENT_END = re.compile(r"[.!?](?=\s+[A-Z]|\s*$)|\?|!|\n\s*\n")

@@ -55,15 +55,16 @@ PERSON_AFTER = re.compile(
     r"works|worked|began|begins|was born|died|married|smiled|laughed|called|emailed|texted|"
     r"thinks|thought|knows|knew|wants|wanted|gave|gives|had given|has given|is my|was my|"
     r"is from|was from|is very|was very|is a huge|was a huge|and i|and me|himself|herself|"
-    r"here again|here,|here\.)(?!\w))"
+    r"here again|here,|here\.|back\b(?=[ \t]*[?.!,]|[ \t]+(?:on|at|today|tomorrow|asap))"
+    r")(?!\w))"
 )
 PERSON_BEFORE = re.compile(
     r"(?i)(?:\b(?:says|said|told|asked|ask|tell|met|meet|thank|thanks|named|called|"
     r"kid|son|daughter|wife|husband|mother|father|mom|dad|brother|sister|friend|colleague|"
     r"boss|manager|agent|gender of|name is|surname is|maiden name is|follow up with|"
     r"speak to|speak with|talk to|talk with|talked to|talked with|spoke to|spoke with|"
-    r"contact|cc|attn|attention|ex-\w+|account holder|holder|kontoinhaber|titular|titulaire|"
-    r"intestatario|rekeninghouder)|\bby)\s+$"
+    r"contact|cc|attn|attention|ex-\w+|call|ask for|account holder|holder|kontoinhaber|"
+    r"titular|titulaire|intestatario|rekeninghouder)|\bby)\s+$"
 )
 ORG_AFTER = re.compile(
     r"^\s*(?:,\s*)?(?:inc|llc|ltd|corp|corporation|company|co|group|gmbh|ag|plc|sa|bv|oy|ab|"
@@ -187,6 +188,18 @@ def _namey(word: str) -> bool:
     )  # fmt: skip
 
 
+_NEXT_WORD = re.compile(r"[ \t]+([^\W\d_]+)")
+
+
+def _with_surname_before_verb(text: str, run: list[_Tok]) -> list[_Tok]:
+    """A given name, then a word the lexicons call common, then a person verb: the word is
+    the surname ("lisa green wrote:")."""
+    nxt = _NEXT_WORD.match(text, run[-1].end)
+    if not nxt or not given(run[-1].word) or not PERSON_AFTER.match(text[nxt.end() :]):
+        return run
+    return [*run, _Tok(TOKEN.match(text, nxt.start(1)))]  # type: ignore[arg-type]
+
+
 def _decide(text: str, run: list[_Tok], caseless: bool) -> list[_Tok] | None:
     """The part of a run that is a person's name, or None."""
     low_words = [t.word.casefold().rstrip(".") for t in run]
@@ -196,6 +209,7 @@ def _decide(text: str, run: list[_Tok], caseless: bool) -> list[_Tok] | None:
             return None  # "Inna Loop St" is a street, not a person
         run = run[: cut[0]]
     if caseless:
+        run = _with_surname_before_verb(text, run)
         full = [t.word for t in run if len(t.word) > 1 and t.word.casefold() not in PARTICLES]
         before = text[max(0, run[0].start - 40) : run[0].start]
         after = text[run[-1].end : run[-1].end + 24]
@@ -274,10 +288,14 @@ def _caseless_name(full: list[str], evidence: bool) -> bool:
     names = [w for w in full if given(w) or surname(w)]
     if not names:
         return evidence and all(rare(w) for w in full)
-    if len(full) > 1 and len(names) >= len(full) - 1 and all(L.zipf(w) < 5.0 for w in full):
-        return any(L.zipf(w) < 3.8 for w in full) or evidence
+    if len(full) > 1 and len(names) >= len(full) - 1:
+        if evidence and given(full[0]):
+            return True  # "on monday lisa green wrote:"
+        if all(L.zipf(w) < 5.0 for w in full):
+            return any(L.zipf(w) < 3.8 for w in full) or evidence
     w = full[0]
-    return (given(w) and L.zipf(w) < 3.3) or (evidence and L.zipf(w) < 4.6)
+    # After "my wife", before "wrote": any given name, however common a word it also is.
+    return (given(w) and (L.zipf(w) < 3.3 or evidence)) or (evidence and L.zipf(w) < 4.6)
 
 
 def _caseless(text: str) -> bool:
@@ -301,7 +319,8 @@ def persons(text: str) -> list[Cand]:
 # writer's name, even when its words are ordinary ones ("Regards,\nHunter Mason").
 SIGNED = re.compile(
     r"(?m)^[ \t]*(?P<closing>[^\W\d_][^\n]{0,38}?|--)[ \t]*[,.!:]?[ \t]*\n"
-    rf"[ \t]*(?P<name>{P.CAP}(?:[ \t]+(?:{P.INITIAL}[ \t]+)?{P.CAP}){{0,2}})[ \t]*$"
+    rf"[ \t]*(?P<name>{P.CAP}(?:[ \t]+(?:{P.INITIAL}[ \t]+)?{P.CAP}){{0,2}})"
+    r"[ \t]*(?:$|[|,\u00b7\u2022\u2013/][^\n]*$)"
 )
 SIGN_OFF_WORDS = P.CLOSINGS | _w(
     "regards wishes thanks cheers sincerely best truly faithfully yours greetings thank you"

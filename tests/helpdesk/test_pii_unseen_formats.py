@@ -144,3 +144,29 @@ def test_greeted_or_last_words_that_are_no_name(text: str) -> None:
 def test_country_code_in_brackets() -> None:
     text = "You can reach me on (+57) 306 201 35 84 between 5pm and 6pm."
     assert masked(text, "(+57) 306 201 35 84"), redact(text).text
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("> on monday lisa green wrote:\n> my phone is 0176 1234567", "lisa green"),
+        ("my wife michael ordered it, her number is 0176 1234567", "michael"),
+        ("Could someone call Blessing back? 0803 123 4567 works best.", "Blessing"),
+        ("Please ask for Ann at reception, extension 8433555796", "8433555796"),
+        ("Thanks\n-- \nHope Obasanjo | 0803 123 4567 | hope@example.ng", "Hope Obasanjo"),
+        ("new address Lot 8, Jln 5/44Z, 47000 Sungai Buloh", "Lot 8, Jln 5/44Z"),
+        ("Addr: o-21-36, Jalan Keliling, 50450 Kuala Lumpur", "o-21-36, Jalan Keliling"),
+        ("Studio 6, Building No. 49, North Sundar Para, 3300 Habiganj", "Building No. 49, North"),
+        ("hey its me, drop by 12 harbour view road later", "12 harbour view road"),
+        ("Tel: +41 (0)67 273 03 11", "+41 (0)67 273 03 11"),
+    ],
+)
+def test_shapes_of_more_countries_and_chats(text: str, value: str) -> None:
+    assert masked(text, value), redact(text).text
+
+
+@pytest.mark.parametrize(
+    "text", ["Unit 3 of the pack was broken, the other 11 are fine.", "Order 12345, paid twice."]
+)
+def test_units_and_orders_are_no_address(text: str) -> None:
+    assert redact(text).count == 0, redact(text).text
