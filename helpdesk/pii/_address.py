@@ -95,7 +95,8 @@ ADDR_US = re.compile(
 )
 ADDR_PREFIX = re.compile(
     rf"(?:\b\d{{1,6}}[ \t]+)?(?<![\w])(?:{_PREFIX})[ \t]+(?:{_CAPWORD}[ \t]+){{0,4}}?{_NUM}\b"
-    rf"|\b\d{{1,6}}[ \t]+(?:{_PREFIX})[ \t]+{_CAPWORD}(?:[ \t]+{_CAPWORD}){{0,4}}"
+    rf"|\b\d{{1,6}}[ \t]+(?i:{_PREFIX}|montée|rang|côte|promenade|ruelle|croissant)[ \t]+"
+    rf"{_CAPWORD}(?:[ \t]+{_CAPWORD}){{0,4}}"
 )
 ADDR_SUFFIX = re.compile(
     rf"(?i)\b(?:[^\W\d_][\w'\u2019-]*[ \t]+){{0,2}}?[^\W\d_][\w'\u2019-]*?(?:{_SUFFIX_WORD})"

@@ -356,8 +356,15 @@ def _given_alone(text: str, m: re.Match[str]) -> bool:
     return not rest.strip() or (bool(m["quote"]) and not rest.lstrip().startswith(">"))
 
 
+# "it's mark here", "this is hope here": a given name however common a word it also is.
+SELF_INTRO = re.compile(r"(?i)\b(?:it'?s|it\u2019s|this is)[ \t]+([^\W\d_]+)[ \t]+here\b")
+
+
 def signed(text: str) -> list[Cand]:
     out: list[Cand] = []
+    for m in SELF_INTRO.finditer(text):
+        if _first_name(m[1]):
+            out.append((PERSON, m.start(1), m.end(1)))
     for m in GREETED.finditer(text):
         if _first_name(m["name"]):
             out.append((PERSON, m.start("name"), m.end("name")))

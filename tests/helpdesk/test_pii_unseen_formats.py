@@ -159,6 +159,8 @@ def test_country_code_in_brackets() -> None:
         ("Studio 6, Building No. 49, North Sundar Para, 3300 Habiganj", "Building No. 49, North"),
         ("hey its me, drop by 12 harbour view road later", "12 harbour view road"),
         ("Tel: +41 (0)67 273 03 11", "+41 (0)67 273 03 11"),
+        ("new address 0691 boulevard Hugues Suite 422, Montréal", "0691 boulevard Hugues"),
+        ("hey its mark here, call me later", "mark"),
     ],
 )
 def test_shapes_of_more_countries_and_chats(text: str, value: str) -> None:
