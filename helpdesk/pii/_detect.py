@@ -146,6 +146,8 @@ def _persons(text: str) -> list[Cand]:
             words = m[1].split()
             if words[0].casefold() in P.STOP | P.LABEL_WORDS | P.COMMON:
                 continue
+            if len(words) == 1 and words[0].isupper() and len(words[0]) <= 4:
+                continue  # an acronym ("export to CSV"), not a name
             if rx is P.SPEAKER and len(words) == 1 and _person.plain(words[0]):
                 continue  # "Urgent: ...", "Reason: ...": a heading, not who speaks
             if rx is P.CUE_NAME and not (

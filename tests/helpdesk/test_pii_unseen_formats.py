@@ -167,6 +167,11 @@ def test_shapes_of_more_countries_and_chats(text: str, value: str) -> None:
     assert masked(text, value), redact(text).text
 
 
+def test_an_acronym_after_a_cue_word_is_no_name() -> None:
+    text = "Hi Team, the export to CSV fails with error 0x80070005."
+    assert redact(text).count == 0, redact(text).text
+
+
 @pytest.mark.parametrize(
     "text", ["Unit 3 of the pack was broken, the other 11 are fine.", "Order 12345, paid twice."]
 )
