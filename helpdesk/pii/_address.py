@@ -437,7 +437,7 @@ EIRCODE = re.compile(r"\b(?:[AC-FHKNPRTV-Y]\d{2}|D6W) {1,2}(?=[A-Z]*\d)[0-9AC-FH
 # A place name (one to four words) then a postcode: "in Arendal 4844", "in Quinta de São Tiago
 # 3610-114". The place stays readable (places are not masked), the postcode goes.
 PLACE_CODE = re.compile(
-    r"(?<![\w.,/-])(?:\d{5}|\d{4}|\d{4}-\d{3}|\d{2}-\d{3}|\d{3} \d{2})(?![\w%/-])"
+    r"(?<![\w.,/-])(?:\d{5}|\d{4}|\d{4}-\d{3}|\d{2}-\d{3}|\d{3} \d{2})(?![\w%/-]|[.,]\d)"
 )
 
 
@@ -476,6 +476,8 @@ def postcodes(text: str) -> list[Cand]:
                 break
             if not (w[0].isalpha() and (caseless or w[0].isupper() or w in _CONNECT)):
                 break
+            if w.upper() in P.CURRENCIES:
+                break  # "to CHF 1299": an amount
             place.insert(0, w)
         if not found:
             continue

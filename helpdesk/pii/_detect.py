@@ -67,7 +67,7 @@ def _phones(text: str) -> list[Cand]:
     urls = _url_spans(text)
     for region in _regions.regions(text):
         for found in phonenumbers.PhoneNumberMatcher(text, region, phonenumbers.Leniency.VALID):
-            if _in_url(urls, found.start, found.end):
+            if _in_url(urls, found.start, found.end) or P.DATEISH.fullmatch(found.raw_string):
                 continue
             bare = found.raw_string.isdigit() or P.YEAR_REFERENCE.fullmatch(found.raw_string)
             if not bare or _phone_cue(text, found.start, found.end):

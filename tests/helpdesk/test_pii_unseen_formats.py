@@ -49,6 +49,7 @@ def test_phones_in_other_shapes(text: str, phone: str) -> None:
         "SKU 4711 2233 01 is out of stock",
         "Tracking 0905 123 456 shows delivered",
         "It weighs 12 kg and costs 1 299 000 dong",
+        "Your parcel left the depot on 3.10.2026, tracking 4411.",
     ],
 )
 def test_numbers_that_are_not_phones(text: str) -> None:
@@ -165,6 +166,11 @@ def test_country_code_in_brackets() -> None:
 )
 def test_shapes_of_more_countries_and_chats(text: str, value: str) -> None:
     assert masked(text, value), redact(text).text
+
+
+def test_an_amount_is_no_postcode() -> None:
+    text = "Why did the plan go from CHF 49.99 to CHF 1299.99? Nothing changed."
+    assert redact(text).count == 0, redact(text).text
 
 
 def test_an_acronym_after_a_cue_word_is_no_name() -> None:
