@@ -17,7 +17,7 @@ from typing import TypeVar
 from customers.models import Customer
 from helpdesk.memory import ids
 from helpdesk.memory.backends import get_backend
-from helpdesk.memory.models import AgentNote
+from helpdesk.memory.models import AgentNote, MirrorEntry
 from helpdesk.memory.outgoing import outgoing_text
 from helpdesk.memory.selectors.recurring import (
     RecurringIssue,
@@ -144,9 +144,26 @@ def _source_tickets(items: Sequence[ProfileFact | TicketMemory]) -> set[int]:
     return {item.source.ticket_id for item in items if item.source.ticket_id is not None}
 
 
-def _own_sources(items: Sequence[_Item], own: dict[int, Ticket]) -> list[_Item]:
-    """Keep items whose source ticket, if any, is this customer's."""
-    return [item for item in items if item.source.ticket_id in own or item.source.ticket_id is None]
+def _own_sources(
+    items: Sequence[_Item], own: dict[int, Ticket], forgotten: frozenset[str] = frozenset()
+) -> list[_Item]:
+    """Keep items whose source ticket, if any, is this customer's, and that no agent deleted."""
+    return [
+        item
+        for item in items
+        if (item.source.ticket_id in own or item.source.ticket_id is None)
+        and item.memory_id not in forgotten
+    ]
+
+
+def forgotten_memories(customer_id: int) -> frozenset[str]:
+    """Ids of the customer's memories an agent deleted, whether the backend has been told yet
+    or not: a deletion shows at once, and EverMemOS v1's search, which may still return a
+    soft-deleted segment (docs/evermemos-v1-api.md §9), is filtered here."""
+    rows = MirrorEntry.objects.filter(
+        customer_id=customer_id, kind=MirrorEntry.Kind.MEMORY_DELETED
+    ).values_list("payload__memory_id", flat=True)
+    return frozenset(str(memory_id) for memory_id in rows if memory_id)
 
 
 def ticket_context(*, ticket: Ticket, query: str | None = None) -> TicketContext:
@@ -188,7 +205,7 @@ def ticket_context(*, ticket: Ticket, query: str | None = None) -> TicketContext
     own = _own_tickets(
         ticket.customer_id, _source_tickets(items) | {match.ticket_id for match in matches}
     )
-    kept = _own_sources(items, own)
+    kept = _own_sources(items, own, forgotten_memories(ticket.customer_id))
     # Memories that name a ticket and a time (EverMemOS v1) are shown as that ticket's
     # messages in the window: our own tickets only, so read after the ownership check.
     windows = message_windows(
@@ -226,7 +243,13 @@ def customer_memory(*, customer_id: int) -> CustomerMemory:
             unavailable="Memory is unavailable right now.",
         )
     merged = _merge(agent_notes(customer_id), learned)
-    profile = with_windows(_own_sources(merged, _own_tickets(customer_id, _source_tickets(merged))))
+    profile = with_windows(
+        _own_sources(
+            merged,
+            _own_tickets(customer_id, _source_tickets(merged)),
+            forgotten_memories(customer_id),
+        )
+    )
     try:
         recurring = customer_recurring_issues(customer_id=customer_id)
     except MemoryBackendError as error:
@@ -270,8 +293,9 @@ def customer_memory_text(
     if note_pk is not None:
         notes = AgentNote.objects.filter(customer_id=customer_id, pk=note_pk)
         return notes.values_list("text", flat=True).first()
+    forgotten = forgotten_memories(customer_id)
     for items in _backend_memories(customer_id=customer_id, hint=hint, ticket_id=ticket_id):
-        own = _own_sources(items, _own_tickets(customer_id, _source_tickets(items)))
+        own = _own_sources(items, _own_tickets(customer_id, _source_tickets(items)), forgotten)
         for item in own:
             if item.memory_id == memory_id:
                 return item.text
