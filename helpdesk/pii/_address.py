@@ -70,14 +70,18 @@ _PREFIX = (
     r"Allée|Impasse|Quai|Place|Calle|Avenida|Avda\.?|Av\.|Paseo|Camino|Carrer|Passeig|Rambla|"
     r"Plaza|Ronda|Travesía|Rua|Travessa|Praça|Estrada|Alameda|Ulica|ul\.|al\.|os\.|pl\.|"
     r"trg|Trg|Cesta|Ulice|Náměstí|nám\.|Bulevardi|Odos|Leoforos|Plateia|C/|R\.|Jalan|Jln\.?|"
-    r"Lorong|Persiaran|Lebuh|Lebuhraya"
+    r"Lorong|Persiaran|Lebuh|Lebuhraya|Carrera|Cra\.|Cr\.|Kr\.|Tv\.|"
+    r"Dg\.|Blv\.|Bv\.|Bulevar|Pasaje|Psje\.|Retorno|Privada|Cerrada|Circuito|Andador|"
+    r"Callejón|Prolongación|Calzada|Drumul|Str\.|Bulevardul|Bd\.|Aleea|Calea|Șoseaua|Soseaua|"
+    r"Splaiul|Intrarea"
 )
 # Street-type endings or words written after the name (Germanic, Nordic, Finnic, Hungarian...).
 # Street-type words written apart from the name, in several languages.
 EU_TYPES = _w(
     """strasse straße gasse weg allee platz vej gade gata gatan vägen veien gate utca út tér
     körút rakpart sor fasor straat laan plein iela ulica cesta ulice terrasse rue via viale
-    piazza piazzetta calle avenida rua travessa praça vicolo largo corso chemin"""
+    piazza piazzetta calle avenida rua travessa praça vicolo largo corso chemin caddesi
+    sokak sokağı bulvarı mahallesi"""  # noqa: RUF001
 )
 _SUFFIX_WORD = (
     r"stra(?:ss|ß)e|str\.|strasse|gasse|weg|allee|platz|ring|damm|ufer|steig|pfad|vej|gade|"
@@ -85,7 +89,13 @@ _SUFFIX_WORD = (
     r"straat|laan|plein|gracht|kade|dreef|singel|utca|út|útja|u\.|tér|körút|krt\.|rakpart|rkp\.|"
     r"köz|sor|sétány|fasor|iela|gatvė|ulica|cesta|ulice|terrasse|vägen|bakken|haugen"
 )
-_NUM = r"\d{1,5}[a-zA-Z]?(?:[/-]\d{1,4}[a-zA-Z]?)?"
+# A house number, with its marker ("Nr. 741", "N° 44", "No:86") and, in Colombia, the cross
+# street's ("Calle 90 # 5-7", "Cr. 49 # 23-2 Este").
+_MARK = r"(?:Nr\.?|No\.?|N°|Nº|Nro\.?|No:|#)[ \t]*"
+_NUM = (
+    rf"(?:{_MARK})?\d{{1,5}}[a-zA-Z]?(?:[/-]\d{{1,4}}[a-zA-Z]?)?"
+    rf"(?:[ \t]+{_MARK}\d{{1,5}}[A-Za-z]?(?:-\d{{1,4}})?(?:[ \t]+(?:Sur|Este|Norte|Oeste|Bis))?)?"
+)
 _CAPWORD = r"[^\W\d_][\w'\u2019.-]*"
 _UNIT = r"(?:apt|apartment|suite|ste|unit|box|fl|floor|room|rm|bldg|building|flat|dept)\.?"
 
@@ -104,7 +114,8 @@ ADDR_SUFFIX = re.compile(
 )
 ADDR_SUFFIX_SPACED = re.compile(
     rf"(?i)\b[^\W\d_][\w'\u2019-]*[ \t]+(?:[^\W\d_][\w'\u2019-]*[ \t]+)?"
-    rf"(?:{'|'.join(sorted(EU_TYPES))}|str\.|u\.|krt\.|rkp\.)[ \t]+{_NUM}\b\.?"
+    rf"(?:{'|'.join(sorted(EU_TYPES))}|str\.|u\.|krt\.|rkp\.|cad\.|sok\.|sk\.|mah\.)[ \t]+"
+    rf"{_NUM}\b\.?"
 )
 PO_BOX = re.compile(
     r"(?i)\b(?:P\.?\s?O\.?\s*Box|Post(?:al)?\s*(?:Office\s*)?Box|Postbox)\s+\d{1,6}"
@@ -176,6 +187,7 @@ _CONNECT = _w(
 
 _POSTCODE = (
     r"\d{5}(?:-\d{4}|-\d{3})?|\d{4}-\d{3}|\d{2}-\d{3}|\d{3}[ ]\d{2}|\d{4}[ ]?[A-Z]{2}(?![\w])|\d{4}"
+    r"|[A-Z]\d{4}(?:[A-Z]{3})?"
     r"|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}|[A-Z]\d[A-Z][ ]?\d[A-Z]\d"
 )
 # A street and house number, a comma, a postcode and a place: "Vinohradská 12, 120 00 Praha",
@@ -285,10 +297,10 @@ def addresses(text: str) -> list[Cand]:
     caseless = _is_caseless(text)
     cores: list[tuple[int, int]] = []
     cores += [m.span() for m in ADDR_US.finditer(text) if _us_core_ok(text, m, caseless)]
-    for rx in (ADDR_PREFIX, ADDR_SUFFIX_SPACED, PO_BOX, ADDR_MIL, CORNER, HOUSE_NO):
+    for rx in (ADDR_PREFIX, PO_BOX, ADDR_MIL, CORNER, HOUSE_NO):
         cores += [m.span() for m in rx.finditer(text)]
-    # These two may take the sentence's words before the street name: leave them out.
-    for rx in (ADDR_SUFFIX, ADDR_BLOCK):
+    # These may take the sentence's words before the street name: leave them out.
+    for rx in (ADDR_SUFFIX, ADDR_SUFFIX_SPACED, ADDR_BLOCK):
         cores += [(_past_lead_in(text, *m.span(), caseless), m.end()) for m in rx.finditer(text)]
     for m in ADDR_NUM.finditer(text):
         # "4823 Ringvej 144", not "5700 XT 8" (a product): a street name word is in it.
@@ -335,7 +347,7 @@ def addresses(text: str) -> list[Cand]:
 
 # The last lines of a postal address in any country: a street line with a house number, then
 # the postcode and the place ("5677 Chandpur", "Tangail 7971", "273031 g. Orsk" in Cyrillic).
-_CODE = r"(?:[A-Z]{1,3}-)?(?:\d{4,6}|\d{3} \d{2}|\d{2}-\d{3}|\d{4}-\d{3})"
+_CODE = r"(?:[A-Z]{1,3}-)?(?:\d{4,6}|\d{3} \d{2}|\d{2}-\d{3}|\d{4,5}-\d{3}|[A-Z]\d{4}(?:[A-Z]{3})?)"
 _PLACE_WORD = r"(?:[^\W\d_a-z][\w'\u2019()-]*\.?|[^\W\d_]{1,4}\.)"  # "Orsk", "g."
 _PLACE = rf"{_PLACE_WORD}(?:[ \t]+(?:{_PLACE_WORD}|(?:de|del|la|le|am|an|nad|sur|upon)))" + "{0,3}"
 POSTAL_LINE = re.compile(
@@ -425,7 +437,7 @@ def _merge(text: str, cands: list[Cand]) -> list[Cand]:
 # --- postcodes ---------------------------------------------------------------------------------
 
 ZIP_CUE = re.compile(
-    r"(?i)\b(?:zip|postal code|post code|postcode|plz|cap|cep)(?: code)?\s*[:#]?\s*"
+    r"(?i)\b(?:zip|postal code|post code|postcode|plz|cap|cep|c\.p\.?)(?: code)?\s*[:#]?\s*"
     r"(?:(?:is|was|is now|now|changed to|ist|lautet|est|es|è|er|är)\s+)?"
     rf"((?-i:{_POSTCODE}|[A-Z]{{1,3}}-?\d{{3,7}})|\d{{3,6}}(?:[- ]\d{{2,4}})?)(?!\w)"
 )

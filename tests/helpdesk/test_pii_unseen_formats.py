@@ -162,6 +162,14 @@ def test_country_code_in_brackets() -> None:
         ("Tel: +41 (0)67 273 03 11", "+41 (0)67 273 03 11"),
         ("new address 0691 boulevard Hugues Suite 422, Montréal", "0691 boulevard Hugues"),
         ("hey its mark here, call me later", "mark"),
+        # house numbers with their marker, cross streets, Latin American postcodes
+        ("Please ship it to Calle 8 N° 435, B7628 Paraná instead", "Calle 8 N° 435, B7628"),
+        ("my new address is Calle 90 # 5-7 in Chaparral.", "Calle 90 # 5-7"),
+        ("Alejandra\nCr. 49 # 23-2 Este\nAnsermanuevo, 233750", "Cr. 49 # 23-2 Este"),
+        ("noua mea adresă este Drumul Pamfil Georgescu Nr. 741, 272174 Magurele.", "Nr. 741"),
+        ("Ahmet\nCumhuriyet Caddesi No:86 D:38\n93060 Beşiktaş", "Cumhuriyet Caddesi No:86"),
+        ("Saludos,\nIsrael\nRetorno Rivera 229\nC.P. 18728, San Lilia", "18728"),
+        ("Julieta\nDiagonal San Miguel N° 44\nC7383 Mar del Plata", "C7383"),
     ],
 )
 def test_shapes_of_more_countries_and_chats(text: str, value: str) -> None:
@@ -179,7 +187,13 @@ def test_an_acronym_after_a_cue_word_is_no_name() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["Unit 3 of the pack was broken, the other 11 are fine.", "Order 12345, paid twice."]
+    "text",
+    [
+        "Unit 3 of the pack was broken, the other 11 are fine.",
+        "Order 12345, paid twice.",
+        "The Diagonal 5 cable is broken",
+        "Error E1234 on boot",
+    ],
 )
 def test_units_and_orders_are_no_address(text: str) -> None:
     assert redact(text).count == 0, redact(text).text
