@@ -1,11 +1,13 @@
 """The one send-and-record path of the mirror, against the v1 loopback server (which stores a
-re-sent message twice): what a rejected or broken batch does."""
+re-sent message twice): what a rejected or broken batch does, and the pass's recording."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from helpdesk.memory import ids
 from helpdesk.memory.backends.base import MemoryBackend
@@ -14,6 +16,8 @@ from helpdesk.memory.services.mirror import mirror_claim, mirror_deliver, mirror
 from helpdesk.memory.types import DeliveryOutcome, MessagePosted
 from tests.memory.evermemos_v1_server import EverMemOSV1Server
 from tests.mirror_helpers import conversation, deliver_all, stored_ids
+from tickets import services
+from tickets.models import Ticket
 
 pytestmark = [
     pytest.mark.django_db,
@@ -92,3 +96,24 @@ def test_an_unexpected_error_in_a_batch_fails_only_the_entry_that_raises_it(
     failed = MirrorEntry.objects.get(message=messages[1])
     assert failed.state == State.FAILED
     assert "RuntimeError: a bug in the client" in failed.last_error
+
+
+def test_a_pass_records_every_ticket_once_with_one_update_per_outcome(
+    mirror_server: EverMemOSV1Server,
+    mirror_backend: MemoryBackend,
+) -> None:
+    tickets = [conversation(f"Subject {index}", 2)[0] for index in range(6)]
+    for ticket in tickets:
+        services.ticket_close(ticket=ticket, status=Ticket.Status.RESOLVED, actor=None)
+
+    with CaptureQueriesContext(connection) as queries:
+        report = mirror_deliver_due(mirror_backend, limit=50)
+
+    marked = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "memory_mirrorentry"')]
+    assert len([sql for sql in marked if "'delivered'" in sql]) == 1  # one outcome: one UPDATE
+    assert report.delivered == 6 * 4  # opened, two messages, closing: every ticket whole
+    for ticket in tickets:
+        assert len(stored_ids(mirror_server, ticket)) == 2
+        assert mirror_server.pending(ids.group_id(ticket.pk)) == []  # flushed
+    assert set(MirrorEntry.objects.values_list("state", flat=True)) == {State.DELIVERED}
+    assert adds(mirror_server) == 6
