@@ -499,8 +499,10 @@ class _Recorder:
 def _deliver_run(run: list[MirrorEntry], backend: MemoryBackend, stop: StopRule) -> DeliveryReport:
     """One ticket's claimed run (or one entry), sent and recorded in this thread, in order."""
     recorder = _Recorder()
-    recorder.run(run, _send_steps(_plan(run, backend), backend, stop))
-    recorder.flush()
+    try:
+        recorder.run(run, _send_steps(_plan(run, backend), backend, stop))
+    finally:  # what was sent is written down even if the pass stops on an error
+        recorder.flush()
     return recorder.report
 
 
@@ -631,11 +633,13 @@ def _deliver_runs_in_threads(
                 sends.append((False, pool.submit(_sent_list, steps, backend, stop).result))
             else:
                 sends.append((True, functools.partial(_send_steps, steps, backend, stop)))
-        for run, (sent_here, sent) in zip(runs, sends, strict=True):
-            if sent_here:
-                recorder.flush()  # its send may write to the database itself, or fail to
-            recorder.run(run, sent())
-        recorder.flush()
+        try:
+            for run, (sent_here, sent) in zip(runs, sends, strict=True):
+                if sent_here:
+                    recorder.flush()  # its send may write to the database itself, or fail to
+                recorder.run(run, sent())
+        finally:  # what was sent is written down even if the pass stops on an error
+            recorder.flush()
     return recorder.report
 
 
