@@ -88,6 +88,27 @@ def message_events(entries: Sequence[MirrorEntry]) -> list[MessagePosted]:
     return events
 
 
+def maybe_sent(entries: Sequence[MirrorEntry]) -> bool:
+    """Whether an earlier try of these entries may have reached the backend: one of them was
+    claimed before (its send failed, maybe after the request went out, or its worker died).
+    A backend that does not de-duplicate then looks for them before sending them again; a
+    batch counts as a whole (an opened entry too: the messages went with it)."""
+    return any(entry.attempts > 1 for entry in entries)
+
+
+def ticket_opened_event(ticket: Ticket, *, group_name: str, subject: str) -> TicketOpened:
+    """The event of a ticket's opened entry; `group_name` and `subject` already masked."""
+    return TicketOpened(
+        group_id=ids.group_id(ticket.pk),
+        ticket_id=ticket.pk,
+        customer_id=ids.customer_id(ticket.customer_id),
+        name=group_name,
+        created_at=ticket.created_at,
+        participants=(_customer_participant(ticket),),
+        subject=subject,
+    )
+
+
 def mirror_send(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryOutcome:
     """Tell the backend what one entry says; records nothing (see `mirror_deliver`)."""
     if entry.kind == MirrorEntry.Kind.CUSTOMER_ERASED:
@@ -106,21 +127,14 @@ def mirror_send(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryOutcome:
     group = ids.group_id(ticket.pk)
     customer = ids.customer_id(ticket.customer_id)
     if entry.kind == MirrorEntry.Kind.TICKET_OPENED:
+        subject = outgoing_text(ticket.subject, ticket.customer)
         return backend.deliver_ticket_opened(
-            TicketOpened(
-                group_id=group,
-                ticket_id=ticket.pk,
-                customer_id=customer,
-                name=_group_name(ticket),
-                created_at=ticket.created_at,
-                participants=(_customer_participant(ticket),),
-                subject=outgoing_text(ticket.subject, ticket.customer),
-            )
+            ticket_opened_event(ticket, group_name=_group_name(ticket), subject=subject)
         )
     if entry.kind == MirrorEntry.Kind.MESSAGE:
         if isinstance(backend, BatchDelivery):
             (outcome,) = backend.deliver_messages(
-                [message_event(entry)], maybe_sent=entry.attempts > 1
+                [message_event(entry)], maybe_sent=maybe_sent([entry])
             )
             return outcome
         return backend.deliver_message(message_event(entry))

@@ -4,8 +4,11 @@ A worker claims the oldest due entry of each ticket (and, for a batch backend, t
 messages that follow it) in a transaction that locks the rows it reads and updates just
 those, sends them, and marks them delivered. An
 entry whose worker died mid-way is claimed again when its lease expires; the
-backends deduplicate by the message's stable id, so a resend is harmless and a
-"duplicate" answer counts as delivered. A worker never starts sending an entry
+embedded engine and EverMemOS v0 deduplicate by the message's stable id, so a resend is
+harmless and a "duplicate" answer counts as delivered; v1 does not, so entries that may
+have gone out already (`maybe_sent`) are looked for first. Every claimed run goes
+through one path: planned into calls, sent, each call's result recorded, what was not
+sent handed back. A worker never starts sending an entry
 whose lease has run out, and hands back the entries it claimed but will not
 send (told to stop, or out of time). Retryable failures back off
 exponentially with jitter, capped at 15 minutes; after `MIRROR_MAX_ATTEMPTS`
@@ -19,10 +22,11 @@ drains as soon as the backend is back.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -35,8 +39,18 @@ from django.utils import timezone
 
 from helpdesk.memory.backends.base import BatchDelivery, MemoryBackend
 from helpdesk.memory.models import MirrorEntry
-from helpdesk.memory.services.events import message_events, mirror_send
-from helpdesk.memory.types import DeliveryOutcome, MemoryBackendError, MessagePosted
+from helpdesk.memory.services.events import (
+    maybe_sent,
+    message_events,
+    mirror_send,
+    ticket_opened_event,
+)
+from helpdesk.memory.types import (
+    DeliveryOutcome,
+    MemoryBackendError,
+    MessagePosted,
+    TicketOpened,
+)
 from tickets.models import Message, Ticket
 
 logger = logging.getLogger(__name__)
@@ -132,11 +146,36 @@ def mirror_claim(
             if batch_limit > 1
             else []
         )
-    return list(
-        MirrorEntry.objects.filter(id__in=claimed)
-        .select_related("ticket__customer", "message__author")
-        .order_by("id")
+    return _claimed_entries(claimed)
+
+
+def _claimed_entries(entry_ids: list[int]) -> list[MirrorEntry]:
+    """The claimed entries in id order, each with its ticket (and customer) and its message
+    (and author). A ticket and its customer are read once for all the entries of its run,
+    not once per entry: three queries, and a fifth of the rows built (`bench/load.py`)."""
+    entries = list(MirrorEntry.objects.filter(id__in=entry_ids).order_by("id"))
+    tickets = Ticket.objects.select_related("customer").in_bulk(
+        {entry.ticket_id for entry in entries if entry.ticket_id is not None}
     )
+    messages = Message.objects.select_related("author").in_bulk(
+        {entry.message_id for entry in entries if entry.message_id is not None}
+    )
+    found = []
+    for entry in entries:
+        ticket = tickets.get(entry.ticket_id) if entry.ticket_id is not None else None
+        message = messages.get(entry.message_id) if entry.message_id is not None else None
+        if (entry.ticket_id is not None and ticket is None) or (
+            entry.message_id is not None and message is None
+        ):
+            continue  # deleted since it was claimed: its entries went with it
+        if ticket is not None:
+            entry.ticket = ticket
+            if message is not None:
+                message.ticket = ticket
+        if message is not None:
+            entry.message = message
+        found.append(entry)
+    return found
 
 
 _IDS_PER_QUERY = 500  # well under SQLite's limit of bound parameters
@@ -242,155 +281,255 @@ def _folds_opened(backend: object) -> bool:
     )
 
 
-def _deliver_run(run: list[MirrorEntry], backend: MemoryBackend) -> DeliveryReport:
-    """One ticket's claimed run, in order. For a batch backend, its messages (with the
-    opened entry before them when the backend registers the group with them) in one call,
-    then a closing entry after them; otherwise one entry, or each in turn, handing back
-    what follows an entry that was not delivered."""
+# One path for every claimed run: planned into calls (here), sent (here or in a thread),
+# each call's result recorded (here), and whatever was not sent handed back.
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One call to the backend: one entry, or one ticket's messages in one batch (with its
+    opened entry when the backend registers the group with them)."""
+
+    entries: list[MirrorEntry]
+    events: list[MessagePosted] | None = None  # a batch: its messages' events, masked
+    opened: TicketOpened | None = None  # a batch's opened entry, should it have to go alone
+
+    @property
+    def is_batch(self) -> bool:
+        return self.events is not None
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """What one call did: an outcome for each of `entries`, or the `error` of the first
+    (its only entry, or the first of a batch whose others were not sent)."""
+
+    entries: list[MirrorEntry]
+    maybe_sent: bool
+    outcomes: list[DeliveryOutcome] | None = None
+    error: Exception | None = None
+
+
+StopRule = Callable[[MirrorEntry], bool]
+
+
+def _never_stop(entry: MirrorEntry) -> bool:
+    return False
+
+
+def _stop_rule(deadline: float | None, should_stop: Callable[[], bool] | None) -> StopRule:
+    """Whether to stop before sending `entry`: out of time, its claim's lease over, or told
+    to stop. Once out of time or told to stop, it stays so for the rest of the pass."""
+    stopped = False
+
+    def reached(entry: MirrorEntry) -> bool:
+        nonlocal stopped
+        stopped = stopped or (deadline is not None and time.monotonic() >= deadline)
+        lease = entry.lease_expires_at
+        if stopped or (lease is not None and timezone.now() >= lease):
+            return True
+        stopped = should_stop is not None and should_stop()
+        return stopped
+
+    return reached
+
+
+def _plan(run: list[MirrorEntry], backend: MemoryBackend) -> list[_Step]:
+    """A run's calls, in order. A batch backend takes the messages in one call (the opened
+    entry before them with them: a run holds one only when the backend registers the group
+    with its messages), then the entry after them (a closing) in its own; otherwise one
+    call per entry. Masking happens here, in the worker's thread."""
     messages = [entry for entry in run if entry.kind == Kind.MESSAGE]
     if not messages or not isinstance(backend, BatchDelivery):
-        return _deliver_each(run, backend)
+        return [_Step([entry]) for entry in run]
     batch = run[: run.index(messages[-1]) + 1]
-    rest = run[len(batch) :]
-    if batch[0].kind == Kind.TICKET_OPENED and not _folds_opened(backend):
-        report = mirror_deliver(batch[0], backend)
-        if not report.delivered:
-            _release(run[1:])
-            return report
-        batch = batch[1:]
-    report = mirror_deliver_batch(batch, backend)
-    if not rest:
-        return report
-    lease = rest[0].lease_expires_at
-    if report.delivered < len(batch) or (lease is not None and timezone.now() >= lease):
-        _release(rest)
-        return report
-    return report + _deliver_each(rest, backend)
+    events = message_events(messages)
+    opened = next((entry for entry in batch if entry.kind == Kind.TICKET_OPENED), None)
+    opened_event = None
+    if opened is not None and opened.ticket is not None:
+        opened_event = ticket_opened_event(
+            opened.ticket, group_name=events[0].group_name, subject=events[0].subject
+        )
+    rest = [_Step([entry]) for entry in run[len(batch) :]]
+    return [_Step(batch, events, opened_event), *rest]
 
 
-def _deliver_each(run: list[MirrorEntry], backend: MemoryBackend) -> DeliveryReport:
-    report = DeliveryReport()
-    for index, entry in enumerate(run):
-        lease = entry.lease_expires_at
-        if index and lease is not None and timezone.now() >= lease:
-            _release(run[index:])
-            break
-        outcome = mirror_deliver(entry, backend)
-        report += outcome
-        if not outcome.delivered:
-            _release(run[index + 1 :])
-            break
-    return report
+def _send_steps(steps: list[_Step], backend: MemoryBackend, stop: StopRule) -> Iterator[_Sent]:
+    """Make a run's calls in order, stopping before a call once `stop` says so, and after
+    a call that was not delivered whole (what follows waits behind it). No database write:
+    this may run in a thread."""
+    for step in steps:
+        if stop(step.entries[0]):
+            return
+        failed = False
+        for sent in _send_step(step, backend):
+            failed = failed or sent.error is not None
+            yield sent
+        if failed:
+            return
 
 
-def mirror_deliver_batch(entries: list[MirrorEntry], backend: BatchDelivery) -> DeliveryReport:
-    """Send one ticket's claimed messages in one call and record each one (an opened entry
-    first among them when the backend registers the group with its messages).
+def _send_step(step: _Step, backend: MemoryBackend) -> Iterator[_Sent]:
+    """One call. A batch that fails with an error a retry may fix is the first entry's
+    failure (the others wait behind it); one that no retry fixes (a 422 rejects the whole
+    batch) is sent again one entry at a time, so that only the bad one fails."""
+    maybe = maybe_sent(step.entries)
+    events = step.events
+    if events is None or not isinstance(backend, BatchDelivery):
+        entry = step.entries[0]
+        yield _call(step.entries, maybe, lambda: [mirror_send(entry, backend)])
+        return
+    sent = _call(step.entries, maybe, lambda: _batch_outcomes(step.entries, events, backend))
+    if sent.error is None or _retryable(sent.error) or len(step.entries) == 1:
+        yield sent
+        return
+    for entry in step.entries:
+        yield _call([entry], maybe, _alone(entry, step, events, backend, maybe=maybe))
 
-    A retryable failure backs off the first entry and hands back the others (they wait
-    behind it). A failure that no retry fixes (a 422 rejects the whole batch) sends them
-    one by one instead, so that only the bad one fails.
-    """
-    messages = [entry for entry in entries if entry.kind == Kind.MESSAGE]
-    # A batch whose first entry was tried before (the opened entry too: the messages went
-    # with it) may have reached the backend.
-    maybe_sent = any(entry.attempts > 1 for entry in entries)
+
+def _call(
+    entries: list[MirrorEntry], maybe: bool, send: Callable[[], list[DeliveryOutcome]]
+) -> _Sent:
+    """Whatever a call raises is the first entry's error, so one bad entry cannot stop a
+    pass; only a lost database connection stops it, for its caller to reconnect."""
     try:
-        outcomes = backend.deliver_messages(message_events(messages), maybe_sent=maybe_sent)
-    except MemoryBackendError as error:
-        if error.retryable:
-            _release(entries[1:])
-            return _record_failure(entries[0], error)
-        report = DeliveryReport()
-        for entry in entries:
-            report += mirror_deliver(entry, backend)  # type: ignore[arg-type]  # also a MemoryBackend
-        return report
-    return _record_batch(entries, messages, outcomes, maybe_sent=maybe_sent)
+        outcomes = send()
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as error:
+        if not isinstance(error, MemoryBackendError):
+            logger.exception("Mirror entry %s raised an unexpected error", entries[0].id)
+        return _Sent(entries[:1], maybe, error=error)
+    return _Sent(entries, maybe, outcomes=outcomes)
 
 
-def _record_batch(
-    entries: list[MirrorEntry],
-    messages: list[MirrorEntry],
-    outcomes: list[DeliveryOutcome],
+def _batch_outcomes(
+    entries: list[MirrorEntry], events: list[MessagePosted], backend: BatchDelivery
+) -> list[DeliveryOutcome]:
+    """Send a batch; an outcome for each of its entries (the opened entry's is `DELIVERED`:
+    it went with the messages)."""
+    outcomes = backend.deliver_messages(events, maybe_sent=maybe_sent(entries))
+    if len(outcomes) != len(events):
+        raise MemoryBackendError(
+            f"{len(outcomes)} outcomes for {len(events)} messages", retryable=False
+        )
+    answers = iter(outcomes)
+    return [
+        next(answers) if entry.kind == Kind.MESSAGE else DeliveryOutcome.DELIVERED
+        for entry in entries
+    ]
+
+
+def _alone(
+    entry: MirrorEntry,
+    step: _Step,
+    events: list[MessagePosted],
+    backend: MemoryBackend,
     *,
-    maybe_sent: bool,
-) -> DeliveryReport:
-    """Mark a sent batch delivered: one UPDATE per outcome (the opened entry with them)."""
-    now = timezone.now()
-    results = dict(zip((entry.id for entry in messages), outcomes, strict=True))
-    by_outcome: dict[tuple[DeliveryOutcome, bool], list[int]] = {}
-    for entry in entries:
-        outcome = results.get(entry.id, DeliveryOutcome.DELIVERED)
-        # A "duplicate" after an earlier failed try may hide a message the backend
-        # recorded but never processed.
-        verify = outcome == DeliveryOutcome.DUPLICATE and maybe_sent
-        by_outcome.setdefault((outcome, verify), []).append(entry.id)
-    for (outcome, verify), chosen in by_outcome.items():
-        for start in range(0, len(chosen), _IDS_PER_QUERY):
-            MirrorEntry.objects.filter(id__in=chosen[start : start + _IDS_PER_QUERY]).update(
+    maybe: bool,
+) -> Callable[[], list[DeliveryOutcome]]:
+    """The call that sends one entry of a rejected batch by itself, with the events already
+    built (and masked) for the batch."""
+    if entry.kind == Kind.MESSAGE and isinstance(backend, BatchDelivery):
+        messages = [held for held in step.entries if held.kind == Kind.MESSAGE]
+        event = events[messages.index(entry)]
+        return lambda: backend.deliver_messages([event], maybe_sent=maybe)
+    opened = step.opened
+    if entry.kind == Kind.TICKET_OPENED and opened is not None:
+        return lambda: [backend.deliver_ticket_opened(opened)]
+    return lambda: [mirror_send(entry, backend)]
+
+
+def _retryable(error: Exception) -> bool:
+    """An error that is no MemoryBackendError is not retryable."""
+    return isinstance(error, MemoryBackendError) and error.retryable
+
+
+class _Recorder:
+    """Writes down what the sends did, in id order. Deliveries are gathered and written one
+    UPDATE per outcome (`flush`): before any failure is written, so that waking the
+    backed-off entries keeps its place among the failures, and at the end of a run or of a
+    pass. Entries that were not sent are handed back at the flush too."""
+
+    def __init__(self) -> None:
+        self.report = DeliveryReport()
+        self._delivered: dict[tuple[DeliveryOutcome, bool], list[int]] = {}
+        self._wake = False
+        self._unsent: list[MirrorEntry] = []
+
+    def run(self, run: list[MirrorEntry], sends: Iterable[_Sent]) -> None:
+        """Record each call's result of one run as it comes; what was not sent waits."""
+        recorded: set[int] = set()
+        for sent in sends:
+            self._sent(sent)
+            recorded.update(entry.id for entry in sent.entries)
+        self._unsent += [entry for entry in run if entry.id not in recorded]
+
+    def _sent(self, sent: _Sent) -> None:
+        if sent.error is not None:
+            self.flush()
+            self.report += _record_failure(sent.entries[0], sent.error)
+            return
+        assert sent.outcomes is not None  # noqa: S101  # sent without an error
+        for entry, outcome in zip(sent.entries, sent.outcomes, strict=True):
+            # A "duplicate" after an earlier try may hide a message the backend recorded
+            # but never processed: it is flagged.
+            verify = outcome == DeliveryOutcome.DUPLICATE and sent.maybe_sent
+            self._delivered.setdefault((outcome, verify), []).append(entry.id)
+        self._wake = self._wake or sent.maybe_sent
+        self.report += DeliveryReport(delivered=len(sent.entries))
+
+    def flush(self) -> None:
+        now = timezone.now()
+        for (outcome, verify), chosen in self._delivered.items():
+            _record(
+                chosen,
                 state=State.DELIVERED,
                 outcome=outcome.value,
                 delivered_at=now,
                 lease_expires_at=None,
                 needs_verification=verify,
             )
-    if maybe_sent:
-        _retry_backed_off_now(now)
-    return DeliveryReport(delivered=len(entries))
+        if self._wake:
+            _retry_backed_off_now(now)
+        _release(self._unsent)
+        self._delivered, self._wake, self._unsent = {}, False, []
+
+
+def _deliver_run(run: list[MirrorEntry], backend: MemoryBackend, stop: StopRule) -> DeliveryReport:
+    """One ticket's claimed run (or one entry), sent and recorded in this thread, in order."""
+    recorder = _Recorder()
+    try:
+        recorder.run(run, _send_steps(_plan(run, backend), backend, stop))
+    finally:  # what was sent is written down even if the pass stops on an error
+        recorder.flush()
+    return recorder.report
 
 
 def mirror_deliver(entry: MirrorEntry, backend: MemoryBackend) -> DeliveryReport:
-    """Send one claimed entry and record what happened.
-
-    Whatever sending raises is this entry's failure, so one bad entry cannot stop a pass
-    and strand the others it claimed; only a lost database connection stops the pass,
-    for its caller to reconnect."""
-    try:
-        outcome = mirror_send(entry, backend)
-    except MemoryBackendError as error:
-        return _record_failure(entry, error)
-    except (OperationalError, InterfaceError):
-        raise
-    except Exception as error:
-        logger.exception("Mirror entry %s raised an unexpected error", entry.id)
-        return _record_failure(entry, error)
-    return _record_sent(entry, outcome)
+    """Send one claimed entry and record what happened (see `_call` for what it raises)."""
+    return _deliver_run([entry], backend, _never_stop)
 
 
-def _record_sent(entry: MirrorEntry, outcome: DeliveryOutcome) -> DeliveryReport:
-    now = timezone.now()
-    _record(
-        entry.id,
-        state=State.DELIVERED,
-        outcome=outcome.value,
-        delivered_at=now,
-        lease_expires_at=None,
-        # A "duplicate" after an earlier failed try may hide a message the
-        # backend recorded but never processed.
-        needs_verification=outcome == DeliveryOutcome.DUPLICATE and entry.attempts > 1,
-    )
-    if entry.attempts > 1:
-        _retry_backed_off_now(now)
-    return DeliveryReport(delivered=1)
-
-
-def _record(entry_id: int, *, sending_only: bool = False, **fields: Any) -> None:
+def _record(entry_ids: list[int], *, sending_only: bool = False, **fields: Any) -> None:
     """Write down what a send did. The send already happened, so a database connection
     that dropped meanwhile (a restart, a failover) gets one reconnect rather than
-    leaving the entry to be resent when its lease runs out."""
-    entries = MirrorEntry.objects.filter(id=entry_id)
-    if sending_only:  # a failure must not undo another worker's delivery after our lease
-        entries = entries.filter(state=State.SENDING)
-    try:
-        entries.update(**fields)
-    except (OperationalError, InterfaceError):
-        if connection.in_atomic_block:
-            raise
-        logger.warning(
-            "Lost the database connection recording mirror entry %s; reconnecting", entry_id
-        )
-        connection.close()
-        entries.update(**fields)
+    leaving the entries to be resent when their lease runs out."""
+    for start in range(0, len(entry_ids), _IDS_PER_QUERY):
+        entries = MirrorEntry.objects.filter(id__in=entry_ids[start : start + _IDS_PER_QUERY])
+        if sending_only:  # a failure must not undo another worker's delivery after our lease
+            entries = entries.filter(state=State.SENDING)
+        try:
+            entries.update(**fields)
+        except (OperationalError, InterfaceError):
+            if connection.in_atomic_block:
+                raise
+            logger.warning(
+                "Lost the database connection recording mirror entries %s; reconnecting",
+                entry_ids[start],
+            )
+            connection.close()
+            entries.update(**fields)
 
 
 def _retry_backed_off_now(now: datetime.datetime) -> None:
@@ -405,11 +544,10 @@ def _retry_backed_off_now(now: datetime.datetime) -> None:
 def _record_failure(entry: MirrorEntry, error: Exception) -> DeliveryReport:
     """Back off, or fail for good; an error that is no MemoryBackendError is not retryable."""
     message = f"{type(error).__name__}: {error}"[:2000]
-    retryable = isinstance(error, MemoryBackendError) and error.retryable
-    gives_up = not retryable or entry.attempts >= settings.MIRROR_MAX_ATTEMPTS
+    gives_up = not _retryable(error) or entry.attempts >= settings.MIRROR_MAX_ATTEMPTS
     if gives_up:
         _record(
-            entry.id,
+            [entry.id],
             sending_only=True,
             state=State.FAILED,
             last_error=message,
@@ -420,7 +558,7 @@ def _record_failure(entry: MirrorEntry, error: Exception) -> DeliveryReport:
     retry_after = error.retry_after if isinstance(error, MemoryBackendError) else None
     wait = max(backoff_seconds(entry.attempts), retry_after or 0.0)
     _record(
-        entry.id,
+        [entry.id],
         sending_only=True,
         state=State.PENDING,
         last_error=message,
@@ -446,6 +584,9 @@ def mirror_deliver_entry(*, entry_id: int, backend: MemoryBackend) -> DeliveryRe
     return mirror_deliver(MirrorEntry.objects.get(id=entry_id), backend)
 
 
+SEND_THREADS = 4  # tickets whose requests are in flight at once (a v1 pass)
+
+
 def mirror_deliver_due(
     backend: MemoryBackend,
     *,
@@ -457,152 +598,53 @@ def mirror_deliver_due(
 
     Stops early, after the entry in hand, once `should_stop()` says so, the
     monotonic `deadline` has passed or the claim's lease has run out; entries
-    claimed but not sent go back to the queue unchanged.
+    claimed but not sent go back to the queue unchanged. For a backend that takes a
+    ticket's opened entry, messages and closing in two calls (EverMemOS v1),
+    `SEND_THREADS` tickets are in flight at once.
     """
-    report = DeliveryReport()
     limit_per_batch = backend.batch_limit if isinstance(backend, BatchDelivery) else 1
     claimed = mirror_claim(
         limit=limit, batch_limit=limit_per_batch, whole_tickets=_folds_opened(backend)
     )
     runs = _runs(claimed)
+    stop = _stop_rule(deadline, should_stop)
     if _folds_opened(backend) and len(runs) > 1:
-        return _deliver_runs_in_parallel(
-            runs,
-            backend,
-            deadline=deadline,
-            should_stop=should_stop,
-        )
-    for index, run in enumerate(runs):
-        entry = run[0]
-        out_of_time = deadline is not None and time.monotonic() >= deadline
-        lease_over = entry.lease_expires_at is not None and timezone.now() >= entry.lease_expires_at
-        if out_of_time or lease_over or (should_stop is not None and should_stop()):
-            _release([held for later in runs[index:] for held in later])
-            break
-        report += _deliver_run(run, backend)
-    return report
-
-
-SEND_THREADS = 4  # tickets whose requests are in flight at once (a v1 pass)
-
-
-@dataclass
-class _Sent:
-    """What sending one ticket's run did; recorded afterwards, in the worker's thread."""
-
-    skipped: bool = False  # not sent: told to stop, out of time, or the lease ran out
-    outcomes: list[DeliveryOutcome] | None = None
-    error: MemoryBackendError | None = None
-    closing: DeliveryOutcome | None = None
-    closing_error: Exception | None = None
-    closing_skipped: bool = False
-
-
-def _deliver_runs_in_parallel(
-    runs: list[list[MirrorEntry]],
-    backend: MemoryBackend,
-    *,
-    deadline: float | None,
-    should_stop: Callable[[], bool] | None,
-) -> DeliveryReport:
-    """A pass for a backend that takes a ticket's opened entry, messages and closing in two
-    calls (EverMemOS v1): `SEND_THREADS` tickets in flight at once. Each ticket's calls
-    are made in order by one thread; only HTTP happens in the threads, every database
-    write in this one, in id order, once all the sends have come back."""
-
-    def over(run: list[MirrorEntry]) -> bool:
-        lease = run[0].lease_expires_at
-        return (
-            (deadline is not None and time.monotonic() >= deadline)
-            or (lease is not None and timezone.now() >= lease)
-            or (should_stop is not None and should_stop())
-        )
-
-    def send(
-        batch: list[MirrorEntry],
-        events: list[MessagePosted],
-        rest: list[MirrorEntry],
-        maybe_sent: bool,
-    ) -> _Sent:
-        if over(batch):
-            return _Sent(skipped=True)
-        try:
-            outcomes = backend.deliver_messages(events, maybe_sent=maybe_sent)  # type: ignore[attr-defined]
-        except MemoryBackendError as error:
-            return _Sent(error=error)
-        sent = _Sent(outcomes=outcomes)
-        if rest:
-            if over(rest):
-                sent.closing_skipped = True
-                return sent
-            try:
-                sent.closing = mirror_send(rest[0], backend)
-            except Exception as error:  # recorded as this entry's failure, as `mirror_deliver`
-                sent.closing_error = error
-        return sent
-
+        return _deliver_runs_in_threads(runs, backend, stop)
     report = DeliveryReport()
-    jobs: list[tuple[list[MirrorEntry], list[MirrorEntry], list[MirrorEntry], bool, Any]] = []
-    with ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="mirror-send") as pool:
-        for run in runs:
-            messages = [entry for entry in run if entry.kind == Kind.MESSAGE]
-            if not messages or len(run) > len(messages) + 2:
-                jobs.append((run, [], [], False, None))  # sent in this thread, below
-                continue
-            batch = run[: run.index(messages[-1]) + 1]
-            rest = run[len(batch) :]
-            maybe_sent = any(entry.attempts > 1 for entry in batch)
-            events = message_events(messages)
-            jobs.append(
-                (run, batch, rest, maybe_sent, pool.submit(send, batch, events, rest, maybe_sent))
-            )
-        for run, batch, rest, maybe_sent, future in jobs:
-            if future is None:
-                if over(run):
-                    _release(run)
-                else:
-                    report += _deliver_run(run, backend)
-                continue
-            report += _record_run(batch, rest, maybe_sent, future.result(), backend)
+    for run in runs:
+        report += _deliver_run(run, backend, stop)
     return report
 
 
-def _record_run(
-    batch: list[MirrorEntry],
-    rest: list[MirrorEntry],
-    maybe_sent: bool,
-    sent: _Sent,
-    backend: MemoryBackend,
+def _deliver_runs_in_threads(
+    runs: list[list[MirrorEntry]], backend: MemoryBackend, stop: StopRule
 ) -> DeliveryReport:
-    if sent.skipped:
-        _release(batch + rest)
-        return DeliveryReport()
-    if sent.error is not None:
-        if sent.error.retryable:
-            _release(batch[1:] + rest)
-            return _record_failure(batch[0], sent.error)
-        report = DeliveryReport()
-        for entry in batch:  # a 422 rejects the whole batch: one by one, only the bad one fails
-            report += mirror_deliver(entry, backend)
-        if report.delivered < len(batch):
-            _release(rest)
-            return report
-        return report + _deliver_each(rest, backend)
-    assert sent.outcomes is not None  # noqa: S101  # sent without an error
-    messages = [entry for entry in batch if entry.kind == Kind.MESSAGE]
-    report = _record_batch(batch, messages, sent.outcomes, maybe_sent=maybe_sent)
-    if not rest:
-        return report
-    if sent.closing_skipped:
-        _release(rest)
-        return report
-    if sent.closing_error is not None:
-        error = sent.closing_error
-        if not isinstance(error, MemoryBackendError):
-            logger.error("Mirror entry %s raised an unexpected error: %r", rest[0].id, error)
-        return report + _record_failure(rest[0], error)
-    assert sent.closing is not None  # noqa: S101  # sent without an error
-    return report + _record_sent(rest[0], sent.closing)
+    """The runs that hold messages are sent `SEND_THREADS` at a time, each run's calls in
+    order by one thread; only HTTP happens in the threads (the events are built and masked
+    here), every database write here, in id order, as the sends come back, the deliveries
+    of the whole pass in one UPDATE per outcome (a failure or a run sent here writes down
+    those before it first). Runs without messages are sent here when their turn comes."""
+    recorder = _Recorder()
+    with ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="mirror-send") as pool:
+        sends: list[tuple[bool, Callable[[], Iterable[_Sent]]]] = []
+        for run in runs:
+            steps = _plan(run, backend)
+            if steps[0].is_batch:
+                sends.append((False, pool.submit(_sent_list, steps, backend, stop).result))
+            else:
+                sends.append((True, functools.partial(_send_steps, steps, backend, stop)))
+        try:
+            for run, (sent_here, sent) in zip(runs, sends, strict=True):
+                if sent_here:
+                    recorder.flush()  # its send may write to the database itself, or fail to
+                recorder.run(run, sent())
+        finally:  # what was sent is written down even if the pass stops on an error
+            recorder.flush()
+    return recorder.report
+
+
+def _sent_list(steps: list[_Step], backend: MemoryBackend, stop: StopRule) -> list[_Sent]:
+    return list(_send_steps(steps, backend, stop))
 
 
 def _release(entries: list[MirrorEntry]) -> None:
