@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 
@@ -187,17 +188,26 @@ def _not_a_name(text: str, cand: Cand) -> bool:
     return word.isupper() and len(word) > 1 and after.startswith(":")
 
 
-def _known(text: str, known: KnownIdentifiers) -> list[Cand]:
-    out: list[Cand] = []
+@functools.lru_cache(maxsize=256)
+def _known_patterns(known: KnownIdentifiers) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The customer's values as patterns, built once per customer record (the mirror masks
+    every message of a customer with the same record)."""
     literal: list[tuple[str, str]] = [(EMAIL, e) for e in known.emails]
     literal += [(CUSTOMER_ID, i) for i in known.ids]
     for name in known.names:
         literal.append((PERSON, name))
         literal += [(PERSON, part) for part in re.split(r"[\s,]+", name) if len(part) >= 2]
-    for kind, value in literal:
-        if value.strip():
-            rx = re.compile(rf"(?<!\w){re.escape(value.strip())}(?!\w)", re.IGNORECASE)
-            out += _group_spans(rx, text, kind)
+    return tuple(
+        (kind, re.compile(rf"(?<!\w){re.escape(value.strip())}(?!\w)", re.IGNORECASE))
+        for kind, value in literal
+        if value.strip()
+    )
+
+
+def _known(text: str, known: KnownIdentifiers) -> list[Cand]:
+    out: list[Cand] = []
+    for kind, rx in _known_patterns(known):
+        out += _group_spans(rx, text, kind)
     wanted = {re.sub(r"\D", "", p)[-10:] for p in known.phones if sum(c.isdigit() for c in p) >= 7}
     if wanted:
         for m in re.finditer(r"\+?\d[\d\s().-]{5,}\d", text):
