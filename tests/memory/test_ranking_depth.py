@@ -113,9 +113,14 @@ def test_a_ticket_plain_bm25_ranks_first_stays_in_the_list_despite_dense_and_dat
     vector = embedder.embed_query(query)
     assert PlainBm25(documents).top(query, 1) == ["jan"]
 
-    unfloored = TicketIndex(documents, embedder=embedder, params=Params(plain_floor=()))
+    fused_only = Params(plain_floor=(), depth_rrf=0)
+    unfloored = TicketIndex(documents, embedder=embedder, params=fused_only)
     without_floor = unfloored.rank(query, query_vector=vector, query_time=now, limit=DEPTH)
-    assert "jan" not in [hit.ticket_id for hit in without_floor]  # the case the floor is for
+    assert "jan" not in [hit.ticket_id for hit in without_floor]  # the case this is for
+    for each_alone in (Params(plain_floor=()), Params(depth_rrf=0)):
+        alone = TicketIndex(documents, embedder=embedder, params=each_alone)
+        hits = alone.rank(query, query_vector=vector, query_time=now, limit=DEPTH)
+        assert "jan" in [hit.ticket_id for hit in hits], each_alone
 
     index = TicketIndex(documents, embedder=embedder)
     hits = index.rank(query, query_vector=vector, query_time=now, limit=DEPTH)

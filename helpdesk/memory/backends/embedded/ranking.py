@@ -22,16 +22,18 @@ customer and call `.rank()`; results are `RankedTicket`s, best first. The method
    tickets created in that range get `time_weight` (5 z-units: a date match dominates), decaying
    as exp(-days outside / 7). Relative phrases ("last week") are ignored: in
    conversation logs they refer to when they were said, not to now.
-5. **A floor at depth: plain BM25's best stay in the list.** Plain BM25 (whole tickets, raw
-   lower-cased words of two letters or more, Lucene's 33 English stop words, no stemming, no
-   speaker names, each query word once, k1 1.5: the ranking of the benchmarks' bm25s baseline)
-   is ranked alongside. For each `(depth, count)` of `Params.plain_floor`, the
-   first `depth` results hold plain BM25's top `count` tickets (those with a score): tickets
-   the fused order would push out are put back in at the end of that depth, in place of the
-   fused order's weakest. Stemming and the longer stop list lose some matches that raw words
-   keep ("writes", "while"), and the dense part can outvote a good keyword match; the floor
-   keeps such tickets on the page. The floor starts at depth 10, so the top of the list (and
-   the recurring check, which reads the top 3) is the fused order.
+5. **Depth: plain BM25 has a say below the top 5.** Plain BM25 (whole tickets, raw lower-cased
+   words of two letters or more, Lucene's 33 English stop words, no stemming, no speaker
+   names, each query word once, k1 1.5: the ranking of the benchmarks' bm25s baseline) is
+   ranked alongside. The first `depth_from` (5) results are the fused order; the rest are
+   ordered by reciprocal-rank fusion of the fused rank and the plain BM25 rank,
+   1/(`depth_rrf` + rank) each (5; ranks from 0). On top of that, a floor: for each
+   `(depth, count)` of `Params.plain_floor` ((10, 5)), the first `depth` results hold plain
+   BM25's top `count` tickets (those with a score), put in as late as the depth allows in
+   place of the fused order's weakest. Stemming and the longer stop list lose matches that raw
+   words keep ("writes", "while"), and the dense part can outvote a good keyword match; this
+   keeps such tickets on the page. The top 5 (and the recurring check, which reads the top 3)
+   is the fused order.
 
 What each choice is worth, measured on development and held-out data, and the cost of a
 query: docs/benchmarks.md ("Retrieval quality").
@@ -119,6 +121,8 @@ class Params:
     time_scale_days: float = 7.0
     snippet_chars: int = 240
     # (depth, count): the first `depth` results hold plain BM25's top `count` (see step 5).
+    depth_from: int = 5  # results after these are reordered with plain BM25 (step 5)
+    depth_rrf: float = 5.0  # the rank constant of that reordering; 0: none
     plain_floor: tuple[tuple[int, int], ...] = ((10, 5),)
 
 
@@ -435,6 +439,8 @@ class TicketIndex:
         order = sorted((i for i in range(n) if evidence[i]), key=lambda i: (-total[i], i))
         plain = self.plain.scores(Counter(set(plain_counts(query))))  # each word once
         floor = sorted((i for i in range(n) if plain[i] > 0), key=lambda i: (-plain[i], i))
+        if p.depth_rrf > 0:
+            order = _rrf_below(order, floor, start=p.depth_from, constant=p.depth_rrf)
         order = with_floor(order, floor, limit=limit, checkpoints=p.plain_floor)
         return [self._hit(i, float(total[i]), message_lex, message_dense) for i in order]
 
@@ -464,6 +470,21 @@ class TicketIndex:
         if size and len(snippet) > size:
             snippet = snippet[: size - 1].rstrip() + "…"
         return RankedTicket(self.ticket_ids[t], score, doc.message_id, snippet)
+
+
+def _rrf_below(order: list[int], plain: list[int], *, start: int, constant: float) -> list[int]:
+    """`order` with the items after its first `start` reordered by reciprocal-rank fusion of
+    their rank in `order` and in `plain` (items absent from `plain` get only the first term)."""
+    rank_order = {i: r for r, i in enumerate(order)}
+    rank_plain = {i: r for r, i in enumerate(plain)}
+
+    def fused(i: int) -> float:
+        score = 1.0 / (constant + rank_order[i])
+        if i in rank_plain:
+            score += 1.0 / (constant + rank_plain[i])
+        return score
+
+    return order[:start] + sorted(order[start:], key=lambda i: (-fused(i), rank_order[i]))
 
 
 def with_floor(
