@@ -52,6 +52,7 @@ KS = (1, 3, 5, 10)
 
 def _metrics(ranked: list[str], gold: frozenset[str]) -> dict[str, float]:
     row = {f"hit@{k}": float(any(t in gold for t in ranked[:k])) for k in KS}
+    row |= {f"all@{k}": float(gold <= set(ranked[:k])) for k in KS}
     rank = next((i for i, t in enumerate(ranked, 1) if t in gold), None)
     row["mrr"] = 1.0 / rank if rank else 0.0
     return row
@@ -145,16 +146,34 @@ def run_set(name: str, cases, *, backend, customer_name, agent_name, first_speak
 
 def _table(title: str, ours: dict, base: dict) -> None:
     print(f"\n{title}")
-    print(f"| part | queries | ranking | {' | '.join(f'hit@{k}' for k in KS)} | MRR |")
-    print("|---|---|---|" + "---|" * (len(KS) + 1))
+    metrics = [f"hit@{k}" for k in KS] + [f"all@{k}" for k in KS]
+    print(f"| part | queries | ranking | {' | '.join(metrics)} | MRR |")
+    print("|---|---|---|" + "---|" * (len(metrics) + 1))
     parts = sorted(ours) + (["all"] if len(ours) > 1 else [])
     for part in parts:
         rows_ours = [r for p in ours for r in ours[p]] if part == "all" else ours[part]
         rows_base = [r for p in base for r in base[p]] if part == "all" else base[part]
         for label, rows in (("plain BM25", rows_base), ("ours", rows_ours)):
             m = _mean(rows)
-            cells = " | ".join(f"{m[f'hit@{k}']:.3f}" for k in KS)
+            cells = " | ".join(f"{m[key]:.3f}" for key in metrics)
             print(f"| {part} | {len(rows)} | {label} | {cells} | {m['mrr']:.3f} |")
+    _depth_check([r for p in ours for r in ours[p]], [r for p in base for r in base[p]])
+
+
+def _depth_check(ours: list[dict[str, float]], base: list[dict[str, float]]) -> None:
+    """Ours minus plain BM25 at each depth, over the same queries in the same order, with the
+    queries BM25 finds at that depth and ours does not ("lost") and the reverse ("won")."""
+    cells, negative = [], []
+    for k in KS:
+        key = f"hit@{k}"
+        diff = statistics.fmean(o[key] - b[key] for o, b in zip(ours, base, strict=True))
+        lost = sum(1 for o, b in zip(ours, base, strict=True) if b[key] > o[key])
+        won = sum(1 for o, b in zip(ours, base, strict=True) if o[key] > b[key])
+        cells.append(f"@{k} {diff:+.3f} (lost {lost}, won {won})")
+        if diff < 0:
+            negative.append(f"@{k}")
+    verdict = "NEGATIVE at " + ", ".join(negative) if negative else "never below BM25"
+    print(f"depth check, ours - plain BM25 hit@k: {'; '.join(cells)} -> {verdict}")
 
 
 def main() -> None:

@@ -350,10 +350,55 @@ def leave_one_out(cases: list[Case], embedder: ranking.Embedder | None) -> None:
             f"time_weight={p.time_weight} -> hit@1 {picked[-1]['@1']:.3f}"
         )
     n = sum(r["n"] for r in picked)
-    pooled = {m: sum(r[m] * r["n"] for r in picked) / n for m in ("@1", "@5", "MRR")}
+    pooled = {m: sum(r[m] * r["n"] for r in picked) / n for m in ("@1", "@5", "@10", "MRR")}
     print("  pooled held-out: " + "  ".join(f"{m} {v:.3f}" for m, v in pooled.items()))
     spread = [statistics.fmean(r["@1"] for r in per) for per in per_config]
     print(f"  grid hit@1 (mean of conversations) ranges {min(spread):.3f}..{max(spread):.3f}")
+    _leave_one_out_depth(cases, embedder)
+
+
+# (rank constant of the reordering below the top 5, plain BM25's top n kept in the first 10)
+DEPTH_GRID = [(rrf, count) for rrf in (0.0, 5.0, 10.0, 30.0, 60.0) for count in (0, 3, 5)]
+
+
+def _leave_one_out_depth(cases: list[Case], embedder: ranking.Embedder | None) -> None:
+    """The depth step's two numbers (`Params.depth_rrf` and the count of `plain_floor`), chosen
+    on six conversations by hit@10 (ties: the larger floor, then the smaller constant) and
+    scored on the seventh; pooled, against plain BM25 on the same questions."""
+    keys = ("@1", "@3", "@5", "@10")
+    per_config = {}
+    for rrf, count in DEPTH_GRID:
+        params = ranking.Params(depth_rrf=rrf, plain_floor=((10, count),))
+        ranker = Ours(embedder, params)
+        per_config[(rrf, count)] = [evaluate([c], ranker)[0]["overall"] for c in cases]
+    base = [evaluate([c], baseline)[0]["overall"] for c in cases]
+    picked = []
+    for i, case in enumerate(cases):
+        train = {
+            config: sum(r["@10"] * r["n"] for j, r in enumerate(rows) if j != i)
+            for config, rows in per_config.items()
+        }
+        best = max(DEPTH_GRID, key=lambda c: (round(train[c], 6), c[1], -c[0]))
+        picked.append(per_config[best][i])
+        print(
+            f"  held out {case.name}: depth_rrf {best[0]:g}, floor {best[1]} -> "
+            f"hit@10 {picked[-1]['@10']:.3f}"
+        )
+    n = sum(r["n"] for r in picked)
+
+    def pooled(rows: list[dict[str, float]]) -> dict[str, float]:
+        return {k: sum(r[k] * r["n"] for r in rows) / n for k in keys}
+
+    for label, rows in [
+        ("plain BM25", base),
+        *((f"rrf {c[0]:g}, floor {c[1]} (all seven)", per_config[c]) for c in DEPTH_GRID),
+        ("picked on the other six", picked),
+    ]:
+        print(f"  {label:<30}" + "  ".join(f"{k} {v:.3f}" for k, v in pooled(rows).items()))
+    held, plain = pooled(picked), pooled(base)
+    worst = min(held[k] - plain[k] for k in keys)
+    diffs = "  ".join(f"{k} {held[k] - plain[k]:+.3f}" for k in keys)
+    print(f"  held-out depth check, ours - BM25: {diffs}" + (" NEGATIVE" if worst < 0 else ""))
 
 
 def main() -> None:
@@ -384,7 +429,7 @@ def main() -> None:
         if name == "LoCoMo":
             metrics = ["@1", "@3", "@5", "@10", "all@5", "MRR"]
         else:
-            metrics = ["@1", "@3", "@5", "MRR"]
+            metrics = ["@1", "@3", "@5", "@10", "MRR"]
             base, mine = {"overall": base["overall"]}, {"overall": mine["overall"]}
         print_table(f"{name} (ticket level)", {"bm25": base, "ours": mine}, metrics)
         if ours.turn_hits:

@@ -22,6 +22,18 @@ customer and call `.rank()`; results are `RankedTicket`s, best first. The method
    tickets created in that range get `time_weight` (5 z-units: a date match dominates), decaying
    as exp(-days outside / 7). Relative phrases ("last week") are ignored: in
    conversation logs they refer to when they were said, not to now.
+5. **Depth: plain BM25 has a say below the top 5.** Plain BM25 (whole tickets, raw lower-cased
+   words of two letters or more, Lucene's 33 English stop words, no stemming, no speaker
+   names, each query word once, k1 1.5: the ranking of the benchmarks' bm25s baseline) is
+   ranked alongside. The first `depth_from` (5) results are the fused order; the rest are
+   ordered by reciprocal-rank fusion of the fused rank and the plain BM25 rank,
+   1/(`depth_rrf` + rank) each (5; ranks from 0). On top of that, a floor: for each
+   `(depth, count)` of `Params.plain_floor` ((10, 5)), the first `depth` results hold plain
+   BM25's top `count` tickets (those with a score), put in as late as the depth allows in
+   place of the fused order's weakest. Stemming and the longer stop list lose matches that raw
+   words keep ("writes", "while"), and the dense part can outvote a good keyword match; this
+   keeps such tickets on the page. The top 5 (and the recurring check, which reads the top 3)
+   is the fused order.
 
 What each choice is worth, measured on development and held-out data, and the cost of a
 query: docs/benchmarks.md ("Retrieval quality").
@@ -60,6 +72,15 @@ _DATE = re.compile(
     rf"(?:\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b)?(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?",
     re.IGNORECASE,
 )
+# Plain BM25's words: bm25s's default tokens (two word characters or more, lower-cased) without
+# Lucene's English stop set, as the benchmark's floor ranks them.
+_PLAIN_WORD = re.compile(r"\b\w\w+\b")
+_LUCENE_STOP_TEXT = """
+    a an and are as at be but by for if in into is it no not of on or such that the their then
+    there these they this to was will with
+"""
+PLAIN_STOP_WORDS = frozenset(_LUCENE_STOP_TEXT.split())
+PLAIN_K1 = 1.5  # bm25s's default
 _YEAR = re.compile(r"\b(?:in|of|during|since|before|after)\s+((?:19|20)\d\d)\b", re.IGNORECASE)
 
 
@@ -99,6 +120,10 @@ class Params:
     time_weight: float = 5.0
     time_scale_days: float = 7.0
     snippet_chars: int = 240
+    # (depth, count): the first `depth` results hold plain BM25's top `count` (see step 5).
+    depth_from: int = 5  # results after these are reordered with plain BM25 (step 5)
+    depth_rrf: float = 5.0  # the rank constant of that reordering; 0: none
+    plain_floor: tuple[tuple[int, int], ...] = ((10, 5),)
 
 
 class Embedder(Protocol):
@@ -163,6 +188,11 @@ def passage_text(document: Document) -> str:
 def term_counts(document: Document) -> Counter[str]:
     """The tokens a document is ranked by (its speaker's name included), counted."""
     return Counter(tokenize(passage_text(document)))
+
+
+def plain_counts(text: str) -> Counter[str]:
+    """The words plain BM25 ranks a text by: raw lower-cased words, Lucene's stop words out."""
+    return Counter(w for w in _PLAIN_WORD.findall(text.lower()) if w not in PLAIN_STOP_WORDS)
 
 
 def _unit(matrix: np.ndarray) -> np.ndarray:
@@ -290,6 +320,11 @@ class TicketIndex:
         self.tickets = _Bm25((_total(counts[i] for i in m) for m in self.members), p.k1, p.b)
         self.windows = _Bm25(windows, p.k1, p.b)
         self.messages = _Bm25(counts, p.k1, p.b)
+        self.plain = _Bm25(
+            (_total(plain_counts(self.documents[i].text) for i in m) for m in self.members),
+            PLAIN_K1,
+            p.b,
+        )
         self.created = [
             min((d.created_at for i in m if (d := self.documents[i]).created_at), default=None)
             for m in self.members
@@ -402,7 +437,12 @@ class TicketIndex:
             total += p.time_weight * bonus
             evidence |= bonus > 0
         order = sorted((i for i in range(n) if evidence[i]), key=lambda i: (-total[i], i))
-        return [self._hit(i, float(total[i]), message_lex, message_dense) for i in order[:limit]]
+        plain = self.plain.scores(Counter(set(plain_counts(query))))  # each word once
+        floor = sorted((i for i in range(n) if plain[i] > 0), key=lambda i: (-plain[i], i))
+        if p.depth_rrf > 0:
+            order = _rrf_below(order, floor, start=p.depth_from, constant=p.depth_rrf)
+        order = with_floor(order, floor, limit=limit, checkpoints=p.plain_floor)
+        return [self._hit(i, float(total[i]), message_lex, message_dense) for i in order]
 
     def _date_bonus(self, ranges: list[tuple[dt.date, dt.date]]) -> np.ndarray:
         bonus = np.zeros(len(self.ticket_ids))
@@ -430,6 +470,59 @@ class TicketIndex:
         if size and len(snippet) > size:
             snippet = snippet[: size - 1].rstrip() + "…"
         return RankedTicket(self.ticket_ids[t], score, doc.message_id, snippet)
+
+
+def _rrf_below(order: list[int], plain: list[int], *, start: int, constant: float) -> list[int]:
+    """`order` with the items after its first `start` reordered by reciprocal-rank fusion of
+    their rank in `order` and in `plain` (items absent from `plain` get only the first term)."""
+    rank_order = {i: r for r, i in enumerate(order)}
+    rank_plain = {i: r for r, i in enumerate(plain)}
+
+    def fused(i: int) -> float:
+        score = 1.0 / (constant + rank_order[i])
+        if i in rank_plain:
+            score += 1.0 / (constant + rank_plain[i])
+        return score
+
+    return order[:start] + sorted(order[start:], key=lambda i: (-fused(i), rank_order[i]))
+
+
+def with_floor(
+    order: Sequence[int],
+    floor: Sequence[int],
+    *,
+    limit: int,
+    checkpoints: Iterable[tuple[int, int]],
+) -> list[int]:
+    """The first `limit` of `order`, changed as little as needed so that for each `(depth,
+    count)` in `checkpoints` the first `depth` items hold `floor[:count]`.
+
+    Position by position, the next item of `order` is taken unless some depth would otherwise
+    lack room for the floor items it still needs; then the best of those (by `floor`) is taken.
+    A floor item missing from `order` enters when a depth needs it, or once `order` is used
+    up; depths beyond `limit` are ignored.
+    """
+    rules = sorted((depth, count) for depth, count in checkpoints if 0 < depth <= limit)
+    owed = list(floor[: max((count for _, count in rules), default=0)])
+    out: list[int] = []
+    taken: set[int] = set()
+    rest = iter(order)
+    while len(out) < limit:
+        position, pick = len(out), None
+        for depth, count in rules:
+            needed = [i for i in floor[:count] if i not in taken]
+            if depth > position and needed and len(needed) >= depth - position:
+                pick = needed[0]
+                break
+        if pick is None:
+            pick = next((i for i in rest if i not in taken), None)
+        if pick is None:  # `order` is used up: what the floor still owes, if anything
+            pick = next((i for i in owed if i not in taken), None)
+        if pick is None:
+            break
+        out.append(pick)
+        taken.add(pick)
+    return out
 
 
 def rank_tickets(
