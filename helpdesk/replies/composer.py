@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 LLM = "llm"
 OFFLINE = "offline"
+NONE = "none"  # no draft offered: our side wrote last, the customer has not answered yet
+WAITING_FOR_CUSTOMER = "Waiting for the customer's reply — no draft needed yet."
 # Where the text of a reply and of a handoff goes (a bot's reply is a message: it goes
 # to the memory backend later, masked there by the mirror).
 REPLY_EXITS = (Exit.LANGUAGE_MODEL,)
@@ -62,8 +64,21 @@ class Draft:
     text: str
     redactions: int
     sources: tuple[SourceRef, ...]
-    composer: str  # LLM or OFFLINE
+    composer: str  # LLM or OFFLINE, or NONE when no draft is offered
     notice: str = ""  # why the offline composer answered although a model is configured
+    waiting_for_customer: bool = False  # our side wrote last: no draft until the customer does
+
+    @classmethod
+    def waiting(cls) -> Draft:
+        """No draft: the newest message is ours, so there is nothing to answer yet."""
+        return cls(
+            text="",
+            redactions=0,
+            sources=(),
+            composer=NONE,
+            notice=WAITING_FOR_CUSTOMER,
+            waiting_for_customer=True,
+        )
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,48 @@ def test_suggested_reply_says_when_the_model_failed(
     assert "HTTP 503" in body["notice"]
 
 
+@pytest.mark.parametrize("role", [Message.Role.AGENT, Message.Role.BOT])
+def test_no_draft_is_offered_while_our_side_wrote_last(
+    api_client: APIClient, current: Ticket, role: str
+) -> None:
+    services.message_record(ticket=current, role=role, body="Please update the firmware to 7.57.")
+
+    response = api_client.post(url(current, "suggested-reply"))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["reply"] == ""
+    assert body["waiting_for_customer"] is True
+    assert body["composer"] == "none"
+    assert body["sources"] == []
+    assert "Waiting for the customer's reply" in body["notice"]
+
+
+def test_a_draft_is_offered_again_once_the_customer_answers(
+    api_client: APIClient, current: Ticket
+) -> None:
+    services.message_record(ticket=current, role=Message.Role.AGENT, body="Try 7.57, please.")
+    services.message_record(
+        ticket=current, role=Message.Role.CUSTOMER, body="Still dropping after 7.57."
+    )
+
+    body = api_client.post(url(current, "suggested-reply")).json()
+
+    assert body["waiting_for_customer"] is False
+    assert body["reply"].startswith("Hi Ada,")
+
+
+def test_a_model_is_not_asked_while_our_side_wrote_last(
+    api_client: APIClient, current: Ticket, llm_server: LLMServer
+) -> None:
+    services.message_record(ticket=current, role=Message.Role.AGENT, body="Try 7.57, please.")
+
+    body = api_client.post(url(current, "suggested-reply")).json()
+
+    assert body["reply"] == ""
+    assert llm_server.requests == []
+
+
 def test_escalate_returns_the_assignee_and_the_handoff(
     api_client: APIClient, current: Ticket, other_agent: User
 ) -> None:
