@@ -17,7 +17,7 @@ from typing import TypeVar
 from customers.models import Customer
 from helpdesk.memory import ids
 from helpdesk.memory.backends import get_backend
-from helpdesk.memory.models import AgentNote
+from helpdesk.memory.models import AgentNote, MirrorEntry
 from helpdesk.memory.outgoing import outgoing_text
 from helpdesk.memory.selectors.recurring import (
     RecurringIssue,
@@ -144,6 +144,24 @@ def _source_tickets(items: Sequence[ProfileFact | TicketMemory]) -> set[int]:
     return {item.source.ticket_id for item in items if item.source.ticket_id is not None}
 
 
+def deletions_queued(customer_id: int) -> set[str]:
+    """Ids of the customer's memories an agent deleted or corrected whose deletion the
+    backend has not confirmed yet (queued, being sent, or failed): the pages hide them at
+    once, instead of showing the wrong memory until the worker has told the backend."""
+    payloads = MirrorEntry.objects.filter(
+        customer_id=customer_id, kind=MirrorEntry.Kind.MEMORY_DELETED
+    ).exclude(state=MirrorEntry.State.DELIVERED)
+    return {
+        str(payload.get("memory_id"))
+        for payload in payloads.values_list("payload", flat=True)
+        if isinstance(payload, dict) and payload.get("memory_id")
+    }
+
+
+def _not_deleted(items: Sequence[_Item], deleted: set[str]) -> list[_Item]:
+    return [item for item in items if not (item.memory_id and item.memory_id in deleted)]
+
+
 def _own_sources(items: Sequence[_Item], own: dict[int, Ticket]) -> list[_Item]:
     """Keep items whose source ticket, if any, is this customer's."""
     return [item for item in items if item.source.ticket_id in own or item.source.ticket_id is None]
@@ -184,7 +202,8 @@ def ticket_context(*, ticket: Ticket, query: str | None = None) -> TicketContext
             unavailable="Memory is unavailable right now; the ticket itself is up to date.",
         )
     profile = _merge(agent_notes(ticket.customer_id), profile)
-    items: list[ProfileFact | TicketMemory] = [*profile, *memories]
+    deleted = deletions_queued(ticket.customer_id)
+    items: list[ProfileFact | TicketMemory] = _not_deleted([*profile, *memories], deleted)
     own = _own_tickets(
         ticket.customer_id, _source_tickets(items) | {match.ticket_id for match in matches}
     )
@@ -225,7 +244,7 @@ def customer_memory(*, customer_id: int) -> CustomerMemory:
             recurring_issues=(),
             unavailable="Memory is unavailable right now.",
         )
-    merged = _merge(agent_notes(customer_id), learned)
+    merged = _not_deleted(_merge(agent_notes(customer_id), learned), deletions_queued(customer_id))
     profile = with_windows(_own_sources(merged, _own_tickets(customer_id, _source_tickets(merged))))
     try:
         recurring = customer_recurring_issues(customer_id=customer_id)
