@@ -154,9 +154,9 @@ def compose_reply(material: Material, *, model: LanguageModel | None = None) -> 
             text = f"Hi {FIRST_NAME},\n\n{text}"
         text = _finished(text, masker, material)
         if not _has_body(text, material):
-            error = LanguageModelError("the model's draft held nothing but personal data")
-            logger.warning("Suggested reply for %s: %s", material.reference, error)
-            composer, notice = OFFLINE, _fallback_notice(error)
+            emptied = LanguageModelError("the model's draft held nothing but personal data")
+            logger.warning("Suggested reply for %s: %s", material.reference, emptied)
+            composer, notice = OFFLINE, _fallback_notice(emptied)
     if composer == OFFLINE:
         # Masks of the names a draft may hold (the customer's first name, the agent's) are
         # put back, so the offline composer may quote a sentence holding one.
