@@ -151,7 +151,8 @@ def _free(text: str, allowed: frozenset[str]) -> bool:
 def quote(resolution: str, allowed: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
     """What we answered then, to quote: without its @addressing (the customer's handle), cut
     to whole sentences, without the sentences that hold personal data (a mask; `allowed` are
-    masks whose value is put back); and the links that the cut left out, for the customer to
+    masks whose value is put back); and the links that the cut left out (also those of a
+    sentence left out for its personal data, when the link holds none), for the customer to
     follow. ("", []) when nothing is left to quote."""
     text = " ".join(resolution.split())
     text = _ADDRESSING.sub("", text) or text
@@ -161,7 +162,8 @@ def quote(resolution: str, allowed: frozenset[str] = frozenset()) -> tuple[str, 
     quoted = shorten(kept)
     if not _free(quoted, allowed):  # a cut inside one long sentence; keep none of it
         return "", []
-    links = dict.fromkeys(link.rstrip(".,;:!?)") for link in _LINK.findall(kept))
+    # A link of a sentence cut for its personal data still follows, when it holds none.
+    links = dict.fromkeys(link.rstrip(".,;:!?)") for link in _LINK.findall(text))
     return quoted, [link for link in links if link not in quoted and _free(link, allowed)][
         :MAX_LINKS
     ]

@@ -310,6 +310,16 @@ def test_a_past_ticket_whose_subject_and_answer_hold_personal_data_leaves_no_mas
     assert [s.ticket_id for s in draft.sources] == [9]
 
 
+def test_the_link_of_a_sentence_cut_for_its_personal_data_still_follows() -> None:
+    past = _past_answer(f"Hi Jonathan Miller, the steps are here: {LINK}. Restart it after.")
+
+    draft = compose_reply(material(DROPPING, past_tickets=(past,)))
+
+    assert "“Restart it after.”" in draft.text
+    assert f"Here is the link again: {LINK}" in draft.text
+    assert not PLACEHOLDER.search(draft.text)
+
+
 def test_a_past_answer_that_is_all_personal_data_is_not_quoted() -> None:
     past = _past_answer("Please call Jonathan Miller on +44 20 7946 0958 about your router.")
 
