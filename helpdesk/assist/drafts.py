@@ -111,19 +111,26 @@ def ticket_suggested_reply(
 ) -> composer.Draft:
     """A draft reply for the agent, written from the ticket's memory context, PII masked.
 
+    When the newest message is our side's (an agent's or the bot's), there is nothing to
+    answer until the customer writes again: the draft is empty and says so
+    (`Draft.waiting_for_customer`).
+
     With `reuse`, a draft the language model wrote for the same newest message and agent in
     the last `DRAFT_REUSE_SECONDS` is served again: opening a ticket twice costs one model
     call ("Regenerate" asks for a fresh one).
     """
+    newest = (
+        Message.objects.filter(ticket=ticket)
+        .order_by("-created_at", "-id")
+        .values_list("pk", "role")
+        .first()
+    )
+    if newest is not None and newest[1] in (Message.Role.AGENT, Message.Role.BOT):
+        return composer.Draft.waiting()  # our side wrote last: follow the conversation
     key = None
     if reuse and language_model() is not None:
-        newest = (
-            Message.objects.filter(ticket=ticket)
-            .order_by("-created_at", "-id")
-            .values_list("pk", flat=True)
-            .first()
-        )
-        key = f"suggested-reply:{ticket.pk}:{newest}:{getattr(agent, 'pk', None)}"
+        newest_pk = newest[0] if newest is not None else None
+        key = f"suggested-reply:{ticket.pk}:{newest_pk}:{getattr(agent, 'pk', None)}"
         cached = cache.get(key)
         if cached is not None:
             return cached

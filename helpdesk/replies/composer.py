@@ -11,6 +11,7 @@ and the notification e-mail (`helpdesk.pii.exits`).
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,13 +24,21 @@ from helpdesk.replies.llm import (
     language_model,
     parse_json_object,
 )
-from helpdesk.replies.masking import FIRST_NAME, Masker, personalise
+from helpdesk.replies.masking import (
+    FIRST_NAME,
+    Masker,
+    known_placeholders,
+    personalise,
+    without_placeholders,
+)
 from helpdesk.replies.material import Material, PastTicket
 
 logger = logging.getLogger(__name__)
 
 LLM = "llm"
 OFFLINE = "offline"
+NONE = "none"  # no draft offered: our side wrote last, the customer has not answered yet
+WAITING_FOR_CUSTOMER = "Waiting for the customer's reply — no draft needed yet."
 # Where the text of a reply and of a handoff goes (a bot's reply is a message: it goes
 # to the memory backend later, masked there by the mirror).
 REPLY_EXITS = (Exit.LANGUAGE_MODEL,)
@@ -55,8 +64,21 @@ class Draft:
     text: str
     redactions: int
     sources: tuple[SourceRef, ...]
-    composer: str  # LLM or OFFLINE
+    composer: str  # LLM or OFFLINE, or NONE when no draft is offered
     notice: str = ""  # why the offline composer answered although a model is configured
+    waiting_for_customer: bool = False  # our side wrote last: no draft until the customer does
+
+    @classmethod
+    def waiting(cls) -> Draft:
+        """No draft: the newest message is ours, so there is nothing to answer yet."""
+        return cls(
+            text="",
+            redactions=0,
+            sources=(),
+            composer=NONE,
+            notice=WAITING_FOR_CUSTOMER,
+            waiting_for_customer=True,
+        )
 
 
 @dataclass(frozen=True)
@@ -127,21 +149,60 @@ def compose_reply(material: Material, *, model: LanguageModel | None = None) -> 
             logger.warning("Suggested reply for %s: %s", material.reference, error)
             notice = _fallback_notice(error)
     cited = None
+    if composer == LLM:
+        if FIRST_NAME not in text and not text.lstrip().lower().startswith(("hi", "hello")):
+            text = f"Hi {FIRST_NAME},\n\n{text}"
+        text = _finished(text, masker, material)
+        if not _has_body(text, material):
+            emptied = LanguageModelError("the model's draft held nothing but personal data")
+            logger.warning("Suggested reply for %s: %s", material.reference, emptied)
+            composer, notice = OFFLINE, _fallback_notice(emptied)
     if composer == OFFLINE:
-        text, cited = offline.reply(masked)
-    elif FIRST_NAME not in text and not text.lstrip().lower().startswith(("hi", "hello")):
-        text = f"Hi {FIRST_NAME},\n\n{text}"
-    text = personalise(
-        masker.text(text),
-        first_name=material.customer_first_name,
-        agent_name=material.agent_first_name,
-    )
+        # Masks of the names a draft may hold (the customer's first name, the agent's) are
+        # put back, so the offline composer may quote a sentence holding one.
+        put_back = known_placeholders(
+            masker.mapping,
+            first_name=material.customer_first_name,
+            agent_name=material.agent_first_name,
+        )
+        text, cited = offline.reply(masked, allowed=frozenset(put_back))
+        text = _finished(text, masker, material)
     return Draft(
         text=text,
         redactions=masker.count,
         sources=_sources(masked, cited, everything=composer == LLM),
         composer=composer,
         notice=notice,
+    )
+
+
+def _finished(text: str, masker: Masker, material: Material) -> str:
+    """The draft as the agent sees it, whichever composer wrote it: masked again, the names
+    filled in, and no placeholder left. A sentence that still holds one (personal data the
+    draft cannot name) is cut, so a draft never reads "about “Hey, <PERSON_4>!”"."""
+    text = masker.text(text)
+    put_back = known_placeholders(
+        masker.mapping,
+        first_name=material.customer_first_name,
+        agent_name=material.agent_first_name,
+    )
+    text = without_placeholders(text, put_back=put_back)
+    return personalise(
+        text, first_name=material.customer_first_name, agent_name=material.agent_first_name
+    )
+
+
+_SALUTATION = re.compile(
+    r"^(?:hi|hello|hey|dear)\b[^,.!?]{0,40}[,.!]?$|^(?:best|kind)? ?regards,?$", re.I
+)
+
+
+def _has_body(text: str, material: Material) -> bool:
+    """Whether a draft says anything besides its greeting and its signature."""
+    signature = material.agent_first_name.strip() or "The support team"
+    return any(
+        re.search(r"\w", line) and not _SALUTATION.match(line.strip()) and line.strip() != signature
+        for line in text.splitlines()
     )
 
 

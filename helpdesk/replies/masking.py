@@ -85,3 +85,81 @@ def greeting_name(first_name: str) -> str:
 def personalise(text: str, *, first_name: str, agent_name: str) -> str:
     text = text.replace(FIRST_NAME, greeting_name(first_name))
     return text.replace(AGENT_NAME, agent_name.strip() or "The support team")
+
+
+PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
+# Where a line splits into sentences: after an end mark (and a closing quote or bracket).
+_SENTENCE_END = re.compile(r"(?<=[.!?…])([”\"')\]]*)\s+")
+# A greeting that opens a line ("Hi {first_name},") stands apart from the sentence after it.
+_GREETING = re.compile(r"^\s*(?:hi|hello|hey|dear)\b[^,.!?\n]{0,40},\s*", re.IGNORECASE)
+_QUOTE_PAIRS = (("“", "”"), ("«", "»"))
+
+
+def known_placeholders(
+    mapping: pii.PlaceholderMap, *, first_name: str, agent_name: str
+) -> dict[str, str]:
+    """The placeholders that stand for a name the draft may hold: the customer's first name
+    (when it is a name, not a handle) and the agent's, each with the value to put back."""
+    names = {
+        name.casefold(): name
+        for name in (greeting_name(first_name), agent_name.strip())
+        if name and name != "there"
+    }
+    return {
+        tag: names[value.strip().casefold()]
+        for tag, value in mapping.originals.items()
+        if value.strip().casefold() in names
+    }
+
+
+def _balanced(text: str) -> str:
+    """Mend the quotation marks a cut left unpaired (the sentence that opened or closed it went)."""
+    for opening, closing in _QUOTE_PAIRS:
+        missing = text.count(opening) - text.count(closing)
+        if missing > 0:
+            text = text + closing * missing
+        elif missing < 0:
+            text = opening * -missing + text
+    return text
+
+
+def _line_without_placeholders(line: str) -> str:
+    if not PLACEHOLDER.search(line):
+        return line
+    greeting = _GREETING.match(line)
+    opening = [greeting[0]] if greeting else []
+    parts = _SENTENCE_END.split(line[greeting.end() :] if greeting else line)
+    # split() keeps the closing quotes it matched: glue them back to their sentence.
+    sentences = opening + [
+        parts[i] + (parts[i + 1] if i + 1 < len(parts) else "") for i in range(0, len(parts), 2)
+    ]
+    greets = bool(opening) and not PLACEHOLDER.search(opening[0])
+    kept = [sentence for sentence in sentences[len(opening) :] if not PLACEHOLDER.search(sentence)]
+    text = _balanced(" ".join(sentence.strip() for sentence in kept).strip())
+    if not re.search(r"\w", text):
+        text = ""
+    if greets:  # the greeting stays, on a line of its own
+        return opening[0].strip() + (f"\n\n{text}" if text else "")
+    leading = line[: len(line) - len(line.lstrip())]
+    return leading + text if text else ""
+
+
+def without_placeholders(text: str, *, put_back: dict[str, str] | None = None) -> str:
+    """`text` with no `<KIND_N>` placeholder left: the names in `put_back` filled in, and
+    every sentence that still holds one cut (a line left empty goes, with its blank line)."""
+    for tag, value in (put_back or {}).items():
+        text = text.replace(tag, value)
+    if not PLACEHOLDER.search(text):
+        return text
+    lines: list[str] = []
+    for line in text.split("\n"):
+        cleaned = _line_without_placeholders(line)
+        if line.strip() and not cleaned.strip():
+            continue  # the whole line was personal data: drop it, not leave a gap
+        lines.append(cleaned)
+    squeezed: list[str] = []
+    for line in lines:
+        if not line.strip() and squeezed and not squeezed[-1].strip():
+            continue
+        squeezed.append(line)
+    return "\n".join(squeezed).strip("\n")

@@ -59,16 +59,56 @@ def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
     return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
+# How a sentence or a question starts, rather than a topic: a question word, an auxiliary
+# verb, a first-person pronoun, a greeting ("why are none of my videos…", "I can't log in",
+# "Hey team"). Such a subject is the customer's own words: a draft does not repeat them.
+_STARTS = """
+    what whats what's why how when where who whom whose which is are was were am do does did
+    can cant can't could couldn't would wouldn't will won't should shall may might must have
+    has had haven't hasn't isn't aren't don't doesn't didn't i i'm im i've ive i'd id i'll me
+    my mine we we're we've our ours us hi hey hello dear hiya yo please help pls plz thanks
+    thank anyone somebody someone so and but why's how's
+"""
+_SENTENCE_STARTS = frozenset(_STARTS.split())
+MAX_TOPIC_CHARS = 60
+MAX_TOPIC_WORDS = 8
+
+
+def _normalised(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def reads_like_topic(subject: str, customer_texts: tuple[str, ...] | list[str] = ()) -> bool:
+    """Whether a subject names a topic ("Router keeps dropping") rather than being a sentence or
+    question from the customer ("why are none of my videos…?", "I can't log in", a message's
+    first words), or holding personal data (a mask)."""
+    subject = " ".join(subject.split())
+    words = subject.split()
+    if not words or len(subject) > MAX_TOPIC_CHARS or len(words) > MAX_TOPIC_WORDS:
+        return False
+    if _PLACEHOLDER.search(subject) or "…" in subject or "..." in subject:
+        return False
+    if re.search(r"[?!]|https?://|www\.|@\w", subject):
+        return False
+    if len(re.findall(r"[.,;:]", subject.rstrip("."))) > 1:
+        return False
+    first = re.sub(r"[^\w']", "", words[0].replace("\u2019", "'")).casefold()
+    if first in _SENTENCE_STARTS:
+        return False
+    # A subject cut from the customer's message (mail gateways, chats) is their own words.
+    said = _normalised(subject)
+    return len(said.split()) < 3 or not any(
+        _normalised(text).startswith(said) for text in customer_texts
+    )
+
+
 def topic(material: Material) -> str:
-    """The subject as a topic ("about router keeps dropping"), or "" when it reads like a
-    sentence cut from the first message (long, ellipsis, several clauses) or holds a mask."""
-    subject = " ".join(material.subject.split())
-    if len(subject) > 60 or "…" in subject or _PLACEHOLDER.search(subject):
+    """The subject as a topic, in quotes and with its case left alone (brand names, acronyms):
+    "“Router keeps dropping”"; or "" when it does not read like one (`reads_like_topic`)."""
+    customer_texts = [turn.text for turn in material.customer_turns]
+    if not reads_like_topic(material.subject, customer_texts):
         return ""
-    if len(re.findall(r"[.!?,;]", subject.rstrip(".!?"))) > 1:
-        return ""
-    subject = subject[:1].lower() + subject[1:] if subject[:2] != subject[:2].upper() else subject
-    return subject.rstrip(".!?")
+    return f"“{' '.join(material.subject.split()).rstrip('.')}”"
 
 
 def _thanks_and_done(text: str) -> bool:
@@ -85,7 +125,7 @@ def _content_words(text: str) -> set[str]:
     return {word for word in tokenize(_PLACEHOLDER.sub(" ", text)) if len(word) > 2}
 
 
-def _helpful_past(material: Material) -> PastTicket | None:
+def _helpful_past(material: Material, allowed: frozenset[str] = frozenset()) -> PastTicket | None:
     """The best-matching past ticket with an answer from our side that is about the same thing.
 
     The memory backend ranks every past ticket, however weak the match; a draft only cites
@@ -95,26 +135,56 @@ def _helpful_past(material: Material) -> PastTicket | None:
     asked = _content_words(" ".join([material.subject, *(t.text for t in material.customer_turns)]))
     recurring = {ref for item in material.recurring for ref in item.references}
     for past in material.past_tickets[:3]:
-        if not past.resolution.strip():
-            continue
+        if not quote(past.resolution, allowed)[0]:
+            continue  # no answer, or nothing of it to quote without personal data
         about = _content_words(" ".join([past.subject, past.snippet, past.summary]))
         if past.reference in recurring or len(asked & about) >= MIN_SHARED_WORDS:
             return past
     return None
 
 
-def quote(resolution: str) -> tuple[str, list[str]]:
+def _free(text: str, allowed: frozenset[str]) -> bool:
+    """No placeholder in `text` but those in `allowed` (names that are put back)."""
+    return all(tag in allowed for tag in _PLACEHOLDER.findall(text))
+
+
+def quote(resolution: str, allowed: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
     """What we answered then, to quote: without its @addressing (the customer's handle), cut
-    to whole sentences; and the links that the cut left out, for the customer to follow."""
+    to whole sentences, without the sentences that hold personal data (a mask; `allowed` are
+    masks whose value is put back); and the links that the cut left out (also those of a
+    sentence left out for its personal data, when the link holds none), for the customer to
+    follow. ("", []) when nothing is left to quote."""
     text = " ".join(resolution.split())
     text = _ADDRESSING.sub("", text) or text
-    quoted = shorten(text)
+    kept = " ".join(sentence for sentence in sentences(text) if _free(sentence, allowed))
+    if not re.search(r"\w", kept):
+        return "", []
+    quoted = shorten(kept)
+    if not _free(quoted, allowed):  # a cut inside one long sentence; keep none of it
+        return "", []
+    # A link of a sentence cut for its personal data still follows, when it holds none.
     links = dict.fromkeys(link.rstrip(".,;:!?)") for link in _LINK.findall(text))
-    return quoted, [link for link in links if link not in quoted][:MAX_LINKS]
+    return quoted, [link for link in links if link not in quoted and _free(link, allowed)][
+        :MAX_LINKS
+    ]
 
 
-def reply(material: Material) -> tuple[str, PastTicket | None]:
-    """A draft reply, and the past ticket it cites (if any)."""
+def _recalled(past: PastTicket, material: Material, allowed: frozenset[str]) -> str:
+    """How the draft names a past ticket: by its subject when that reads like a topic, else
+    neutrally ("this before"), never quoting the customer or a mask."""
+    when = past.created_at.strftime("%B %Y")
+    customer_texts = [turn.text for turn in material.customer_turns]
+    if reads_like_topic(past.subject, customer_texts) and _free(past.subject, allowed):
+        subject = past.subject.strip().rstrip(".")
+        return f"When you contacted us about “{subject}” ({past.reference}, {when})"
+    return f"When you contacted us about this before ({past.reference}, {when})"
+
+
+def reply(
+    material: Material, *, allowed: frozenset[str] = frozenset()
+) -> tuple[str, PastTicket | None]:
+    """A draft reply, and the past ticket it cites (if any). It holds no placeholder but those
+    in `allowed` (masks of names that are put back after drafting)."""
     lines = [f"Hi {FIRST_NAME},", ""]
     customer_texts = [turn.text for turn in material.customer_turns]
     about = topic(material)
@@ -136,18 +206,18 @@ def reply(material: Material) -> tuple[str, PastTicket | None]:
         if mood in (sentiment.NEGATIVE, sentiment.FRUSTRATED):
             lines[-1] += " I'm sorry for the trouble this is causing you."
     for item in material.recurring[:1]:
+        if not _free(item.label, allowed):
+            continue
         lines.append(
             f"I can see this is the {ordinal(item.count)} time you have contacted us about "
             f"{item.label}, so I'm looking at the whole history, not just this message."
         )
-    past = _helpful_past(material)
-    if past is not None:
-        when = past.created_at.strftime("%B %Y")
-        quoted, links = quote(past.resolution)
+    past = _helpful_past(material, allowed)
+    quoted, links = quote(past.resolution, allowed) if past is not None else ("", [])
+    if past is not None and quoted:
         lines += [
             "",
-            f"When you contacted us about “{shorten(past.subject, 90)}” ({past.reference}, "
-            f"{when}), this is what we suggested:",
+            f"{_recalled(past, material, allowed)}, this is what we suggested:",
             f"“{quoted}”",
         ]
         if links:
@@ -155,8 +225,10 @@ def reply(material: Material) -> tuple[str, PastTicket | None]:
             lines.append(f"{here}: {' '.join(links)}")
         lines.append("Could you try that again and let me know whether it helps?")
     elif customer_texts:
+        past = None
         lines += ["", "I'm looking into this now and will get back to you as soon as I can."]
     else:
+        past = None
         lines += ["", "Is there anything else you need from us on this?"]
     lines += ["", "Best regards,", AGENT_NAME]
     return "\n".join(lines), past

@@ -33,7 +33,9 @@ line. Write {FIRST_NAME} and {AGENT_NAME} exactly like that; they are filled in 
 promises. If the data does not answer the customer's question, say that you will check.
 5. If a past ticket was about the same problem, mention it and what worked then.
 6. Tokens like <EMAIL_1> or <PERSON_2> stand for personal data that was removed. Never guess \
-them, and do not repeat them.
+them, and do not repeat them: a sentence holding one is cut from the draft.
+7. Do not quote the customer's own message or the ticket's subject back to them; refer to \
+their problem in your own words.
 """
 
 HANDOFF_RULES = """You write a handoff note for a support agent taking over a ticket.

@@ -132,10 +132,13 @@ class TicketPage:
         return ticket
 
     def wait_for_memory(self) -> None:
-        """The memory panels and the suggested reply replace their placeholders (htmx)."""
+        """The memory panels and the suggested reply replace their placeholders (htmx): a
+        draft, or the note that none is needed while the customer has not answered us."""
         expect(self.sync_panel).to_be_visible()
         expect(self.memory_panels.locator("[aria-busy]")).to_have_count(0)
-        expect(self.suggested_reply_panel.locator("[data-draft]")).to_be_visible()
+        expect(
+            self.suggested_reply_panel.locator("[data-draft], [data-waiting-for-customer]")
+        ).to_be_visible()
 
     def insert_suggestion(self) -> str:
         """Put the suggested draft into the reply box; return what the box holds."""

@@ -60,6 +60,8 @@ def test_agent_opens_a_ticket_reads_its_memory_and_replies(
     expect(page.flash).to_contain_text(f"Reply sent on {ticket.reference}.")
     expect(page.messages.last).to_contain_text("Hi Ada,")
     expect(page.messages.last).to_contain_text("Maria")
+    expect(page.suggested_reply_panel).to_contain_text("Waiting for the customer's reply")
+    expect(page.suggested_reply_panel.locator("[data-draft]")).to_have_count(0)
 
     page.escalate_by_key(reason="Firmware keeps reverting; needs a technician", to="tom")
     expect(page.handoff_panel).to_contain_text("Escalated to tom")

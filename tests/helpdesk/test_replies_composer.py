@@ -134,14 +134,33 @@ def test_model_prompt_holds_no_personal_data_of_the_ticket(llm_server: LLMServer
     assert draft.text == "Hi Ada,\n\nPlease update the firmware.\n\nBest regards,\nMaria"
 
 
-def test_model_answer_is_masked_again(llm_server: LLMServer) -> None:
-    llm_server.reply_with(f"Hi {{first_name}}, we charged card {CARD} and wrote to {EMAIL}.")
+def test_model_answer_is_masked_again_and_its_masked_sentences_cut(llm_server: LLMServer) -> None:
+    llm_server.reply_with(
+        f"Hi {{first_name}}, we charged card {CARD} and wrote to {EMAIL}. Please update the "
+        "firmware.\n\nBest regards,\n{agent_name}"
+    )
 
     draft = compose_reply(material(DROPPING))
 
+    assert draft.composer == LLM
     assert CARD not in draft.text
     assert EMAIL not in draft.text
-    assert "<CARD_1>" in draft.text  # the same placeholder as in the prompt
+    assert "<" not in draft.text
+    assert "charged card" not in draft.text  # the sentence that held the masks went
+    assert draft.text == "Hi Ada,\n\nPlease update the firmware.\n\nBest regards,\nMaria"
+
+
+def test_model_answer_of_nothing_but_personal_data_gives_an_offline_draft(
+    llm_server: LLMServer,
+) -> None:
+    llm_server.reply_with(f"Hi {{first_name}}, we wrote to {EMAIL} about card {CARD}.")
+
+    draft = compose_reply(material(DROPPING))
+
+    assert draft.composer == OFFLINE
+    assert "personal data" in draft.notice
+    assert "<" not in draft.text
+    assert "T-000007" in draft.text
 
 
 def test_prompt_injection_stays_data_and_cannot_change_the_rules(llm_server: LLMServer) -> None:
@@ -227,7 +246,111 @@ def test_subjects_cut_from_a_message_are_not_quoted_as_the_topic(subject: str) -
 def test_short_subjects_name_the_topic() -> None:
     draft = compose_reply(material(DROPPING, past_tickets=()))
 
-    assert "Thank you for getting in touch about router keeps dropping." in draft.text
+    assert "Thank you for getting in touch about “Router keeps dropping”." in draft.text
+
+
+@pytest.mark.parametrize("subject", ["iPhone battery drains", "YouTube uploads stuck", "VPN login"])
+def test_a_topic_keeps_its_case(subject: str) -> None:
+    draft = compose_reply(material(DROPPING, subject=subject, past_tickets=()))
+
+    assert f"about “{subject}”." in draft.text
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "why are none of my videos being reached to the public? link.",
+        "I can't log in to my account",
+        "My parcel never arrived",
+        "Can you help with my refund",
+        "Hey, Ada Lovelace! Help",
+        "Router still not working!!",
+    ],
+)
+def test_a_subject_in_the_customers_own_words_is_not_quoted_back(subject: str) -> None:
+    draft = compose_reply(material(DROPPING, subject=subject, past_tickets=()))
+
+    assert "Thank you for getting in touch." in draft.text
+    assert subject[:15] not in draft.text
+
+
+def test_a_subject_cut_from_the_customers_message_is_not_quoted_back() -> None:
+    said = (CUSTOMER, "Printer shows error E5 after the update, what can I do?")
+
+    draft = compose_reply(material(said, subject="Printer shows error E5", past_tickets=()))
+
+    assert "Printer shows error E5" not in draft.text
+    assert "Thank you for getting in touch." in draft.text
+
+
+PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
+
+
+def test_a_past_ticket_whose_subject_and_answer_hold_personal_data_leaves_no_mask() -> None:
+    past = PastTicket(
+        ticket_id=9,
+        reference="T-000009",
+        subject="Hey, Jonathan Miller! Router dropping",
+        status="resolved",
+        created_at=datetime.datetime(2026, 3, 2, tzinfo=datetime.UTC),
+        snippet="my router keeps dropping",
+        resolution=(
+            "Hi Jonathan Miller, thanks for waiting. Updating the router firmware to 7.57 fixed "
+            "the drops. If not, write to jonathan.miller@example.com and we call +44 20 7946 0958."
+        ),
+    )
+
+    draft = compose_reply(material(DROPPING, past_tickets=(past,)))
+
+    assert not PLACEHOLDER.search(draft.text), draft.text
+    assert "<" not in draft.text
+    assert "Jonathan" not in draft.text
+    assert "“Updating the router firmware to 7.57 fixed the drops.”" in draft.text
+    assert "When you contacted us about this before (T-000009, March 2026)" in draft.text
+    assert [s.ticket_id for s in draft.sources] == [9]
+
+
+def test_the_link_of_a_sentence_cut_for_its_personal_data_still_follows() -> None:
+    past = _past_answer(f"Hi Jonathan Miller, the steps are here: {LINK}. Restart it after.")
+
+    draft = compose_reply(material(DROPPING, past_tickets=(past,)))
+
+    assert "“Restart it after.”" in draft.text
+    assert f"Here is the link again: {LINK}" in draft.text
+    assert not PLACEHOLDER.search(draft.text)
+
+
+def test_a_past_answer_that_is_all_personal_data_is_not_quoted() -> None:
+    past = _past_answer("Please call Jonathan Miller on +44 20 7946 0958 about your router.")
+
+    draft = compose_reply(material(DROPPING, past_tickets=(past,)))
+
+    assert not PLACEHOLDER.search(draft.text), draft.text
+    assert "T-000008" not in draft.text
+    assert "I'm looking into this now" in draft.text
+    assert draft.sources == ()
+
+
+def test_the_customers_first_name_in_a_past_answer_is_put_back_not_cut() -> None:
+    past = _past_answer("Hi Ada, updating the router firmware to 7.57 fixed the drops for you.")
+
+    draft = compose_reply(material(DROPPING, past_tickets=(past,)))
+
+    assert "“Hi Ada, updating the router firmware to 7.57 fixed the drops for you.”" in draft.text
+    assert not PLACEHOLDER.search(draft.text)
+
+
+def test_a_model_draft_never_holds_a_placeholder(llm_server: LLMServer) -> None:
+    llm_server.reply_with(
+        "Hi {first_name},\n\nLast time (“Hey, <PERSON_4>!”) we suggested a firmware update. "
+        "It should help again.\n\nBest regards,\n{agent_name}"
+    )
+
+    draft = compose_reply(material(DROPPING))
+
+    assert draft.composer == LLM
+    assert not PLACEHOLDER.search(draft.text), draft.text
+    assert "It should help again." in draft.text
 
 
 def test_a_past_ticket_about_something_else_is_not_cited() -> None:

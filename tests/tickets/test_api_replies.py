@@ -89,6 +89,87 @@ def test_suggested_reply_says_when_the_model_failed(
     assert "HTTP 503" in body["notice"]
 
 
+@pytest.mark.parametrize("role", [Message.Role.AGENT, Message.Role.BOT])
+def test_no_draft_is_offered_while_our_side_wrote_last(
+    api_client: APIClient, current: Ticket, role: str
+) -> None:
+    services.message_record(ticket=current, role=role, body="Please update the firmware to 7.57.")
+
+    response = api_client.post(url(current, "suggested-reply"))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["reply"] == ""
+    assert body["waiting_for_customer"] is True
+    assert body["composer"] == "none"
+    assert body["sources"] == []
+    assert "Waiting for the customer's reply" in body["notice"]
+
+
+def test_a_draft_is_offered_again_once_the_customer_answers(
+    api_client: APIClient, current: Ticket
+) -> None:
+    services.message_record(ticket=current, role=Message.Role.AGENT, body="Try 7.57, please.")
+    services.message_record(
+        ticket=current, role=Message.Role.CUSTOMER, body="Still dropping after 7.57."
+    )
+
+    body = api_client.post(url(current, "suggested-reply")).json()
+
+    assert body["waiting_for_customer"] is False
+    assert body["reply"].startswith("Hi Ada,")
+
+
+def test_a_model_is_not_asked_while_our_side_wrote_last(
+    api_client: APIClient, current: Ticket, llm_server: LLMServer
+) -> None:
+    services.message_record(ticket=current, role=Message.Role.AGENT, body="Try 7.57, please.")
+
+    body = api_client.post(url(current, "suggested-reply")).json()
+
+    assert body["reply"] == ""
+    assert llm_server.requests == []
+
+
+@pytest.fixture
+def masked_history(ada: Customer) -> Ticket:
+    """A past ticket whose subject and our answer on it hold someone's personal data."""
+    ticket_with_messages(
+        ada,
+        "Hey, Jonathan Miller! wifi drops every evening",
+        [
+            "My router drops the wifi every evening.",
+            "Hi Jonathan Miller, thanks for waiting. Please update the router firmware to 7.57. "
+            "If it drops again, mail jonathan.miller@example.com or call +44 20 7946 0958.",
+        ],
+    )
+    ticket = ticket_with_messages(
+        ada, "Wifi drops again", ["The router wifi drops every evening again."], close=False
+    )
+    deliver_all()
+    return ticket
+
+
+@pytest.mark.parametrize("action", ["suggested-reply", "bot-reply"])
+def test_drafts_from_a_past_ticket_holding_personal_data_show_no_placeholder(
+    api_client: APIClient, masked_history: Ticket, action: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The two tickets are one recurring issue, so the bot would hand over: here it answers.
+    monkeypatch.setattr("helpdesk.assist.bot.handover_reason", lambda material: "")
+
+    body = api_client.post(url(masked_history, action)).json()
+
+    reply = body["reply"] if action == "suggested-reply" else body["draft"]["reply"]
+    assert "firmware to 7.57" in reply
+    assert "<" not in reply
+    for value in ("Jonathan", "Miller", "example.com", "7946"):
+        assert value not in reply
+    if action == "bot-reply":
+        stored = Message.objects.filter(ticket=masked_history).last()
+        assert stored.role == Message.Role.BOT
+        assert "<" not in stored.body
+
+
 def test_escalate_returns_the_assignee_and_the_handoff(
     api_client: APIClient, current: Ticket, other_agent: User
 ) -> None:

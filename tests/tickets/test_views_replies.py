@@ -70,6 +70,21 @@ def test_suggested_reply_panel_says_when_the_model_failed(
     assert "Hi Ada," in html
 
 
+def test_suggested_reply_panel_waits_for_the_customer_after_our_reply(
+    agent_client: Client, current: Ticket
+) -> None:
+    agent_client.post(
+        f"/tickets/{current.pk}/reply/", {"body": "Please update the router firmware to 7.57."}
+    )
+
+    html = agent_client.get(f"/tickets/{current.pk}/suggested-reply/").content.decode()
+
+    assert "Waiting for the customer&#x27;s reply — no draft needed yet." in html
+    assert "data-waiting-for-customer" in html
+    assert "Hi Ada," not in html
+    assert "Insert into reply" not in html
+
+
 def test_escalate_button_opens_a_dialog_with_reason_and_agent(
     agent_client: Client, current: Ticket, other_agent: User
 ) -> None:

@@ -25,11 +25,24 @@ class SourceSerializer(serializers.Serializer):
 
 
 class DraftSerializer(serializers.Serializer):
-    reply = serializers.CharField(source="text")
+    reply = serializers.CharField(
+        source="text",
+        allow_blank=True,
+        help_text="The draft; empty when none is offered (see waiting_for_customer).",
+    )
     redactions = serializers.IntegerField(help_text="How many personal values were masked.")
     sources = SourceSerializer(many=True)
-    composer = serializers.CharField(help_text="llm, or offline when no model answered")
-    notice = serializers.CharField(help_text="Why the offline composer answered, if it did.")
+    composer = serializers.CharField(
+        help_text="llm, or offline when no model answered; none when no draft is offered"
+    )
+    notice = serializers.CharField(
+        allow_blank=True,
+        help_text="Why the offline composer answered, if it did; or why no draft is offered.",
+    )
+    waiting_for_customer = serializers.BooleanField(
+        help_text="True when the newest message is our side's (an agent's or the bot's): "
+        "no draft until the customer writes again, and reply is empty."
+    )
 
 
 class EscalateInputSerializer(serializers.Serializer):

@@ -116,7 +116,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         """A draft reply for the agent from the ticket's memory context, personal data masked.
 
         Without a language model (or when it fails) the offline composer writes it and
-        `notice` says why.
+        `notice` says why. When the newest message is our side's (an agent's or the bot's),
+        no draft is offered until the customer writes again: still 200, with `reply` empty,
+        `waiting_for_customer` true, `composer` "none" and `notice` saying why.
         """
         draft = ticket_suggested_reply(ticket=self.get_object(), agent=request.user)
         return Response(DraftSerializer(draft).data)
