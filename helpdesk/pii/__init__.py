@@ -131,6 +131,10 @@ def _norm(kind: str, value: str) -> str:
     return " ".join(value.casefold().split())
 
 
+# What a mask looks like in text: "<EMAIL_1>", "<PERSON_4>".
+PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
+
+
 @dataclass
 class PlaceholderMap:
     """Same value, same placeholder, across every call that shares this map."""
@@ -151,7 +155,7 @@ class PlaceholderMap:
 
     def restore(self, text: str) -> str:
         """Put the original values back (for a draft shown to the agent only)."""
-        return re.sub(r"<[A-Z_]+_\d+>", lambda m: self.originals.get(m[0], m[0]), text)
+        return PLACEHOLDER.sub(lambda m: self.originals.get(m[0], m[0]), text)
 
 
 def _resolve(cands: list[Cand]) -> list[Cand]:

@@ -160,12 +160,7 @@ def compose_reply(material: Material, *, model: LanguageModel | None = None) -> 
     if composer == OFFLINE:
         # Masks of the names a draft may hold (the customer's first name, the agent's) are
         # put back, so the offline composer may quote a sentence holding one.
-        put_back = known_placeholders(
-            masker.mapping,
-            first_name=material.customer_first_name,
-            agent_name=material.agent_first_name,
-        )
-        text, cited = offline.reply(masked, allowed=frozenset(put_back))
+        text, cited = offline.reply(masked, allowed=frozenset(_put_back(masker, material)))
         text = _finished(text, masker, material)
     return Draft(
         text=text,
@@ -176,17 +171,21 @@ def compose_reply(material: Material, *, model: LanguageModel | None = None) -> 
     )
 
 
-def _finished(text: str, masker: Masker, material: Material) -> str:
-    """The draft as the agent sees it, whichever composer wrote it: masked again, the names
-    filled in, and no placeholder left. A sentence that still holds one (personal data the
-    draft cannot name) is cut, so a draft never reads "about “Hey, <PERSON_4>!”"."""
-    text = masker.text(text)
-    put_back = known_placeholders(
+def _put_back(masker: Masker, material: Material) -> dict[str, str]:
+    """The masks of the names a draft may hold (the customer's first name, the agent's) and
+    the names to put back for them, as the masker knows them now."""
+    return known_placeholders(
         masker.mapping,
         first_name=material.customer_first_name,
         agent_name=material.agent_first_name,
     )
-    text = without_placeholders(text, put_back=put_back)
+
+
+def _finished(text: str, masker: Masker, material: Material) -> str:
+    """The draft as the agent sees it, whichever composer wrote it: masked again, the names
+    filled in, and no placeholder left. A sentence that still holds one (personal data the
+    draft cannot name) is cut, so a draft never reads "about “Hey, <PERSON_4>!”"."""
+    text = without_placeholders(masker.text(text), put_back=_put_back(masker, material))
     return personalise(
         text, first_name=material.customer_first_name, agent_name=material.agent_first_name
     )

@@ -87,7 +87,7 @@ def personalise(text: str, *, first_name: str, agent_name: str) -> str:
     return text.replace(AGENT_NAME, agent_name.strip() or "The support team")
 
 
-PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
+PLACEHOLDER = pii.PLACEHOLDER
 # Where a line splits into sentences: after an end mark (and a closing quote or bracket).
 _SENTENCE_END = re.compile(r"(?<=[.!?…])([”\"')\]]*)\s+")
 # A greeting that opens a line ("Hi {first_name},") stands apart from the sentence after it.

@@ -8,14 +8,13 @@ from __future__ import annotations
 import re
 
 from helpdesk.replies import sentiment
-from helpdesk.replies.masking import AGENT_NAME, FIRST_NAME
+from helpdesk.replies.masking import AGENT_NAME, FIRST_NAME, PLACEHOLDER
 from helpdesk.replies.material import AGENT, BOT, CUSTOMER, Material, PastTicket
 from helpdesk.words import tokenize
 
 QUOTE_CHARS = 240
 MIN_SHARED_WORDS = 1
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
-_PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
 _THANKS = re.compile(
     r"\b(thanks?|thank you|thx|cheers|appreciate|that'?s all|that worked|it works|all good"
     r"|sorted|fixed|solved|resolved|great|perfect)\b",
@@ -86,7 +85,7 @@ def reads_like_topic(subject: str, customer_texts: tuple[str, ...] | list[str] =
     words = subject.split()
     if not words or len(subject) > MAX_TOPIC_CHARS or len(words) > MAX_TOPIC_WORDS:
         return False
-    if _PLACEHOLDER.search(subject) or "…" in subject or "..." in subject:
+    if PLACEHOLDER.search(subject) or "…" in subject or "..." in subject:
         return False
     if re.search(r"[?!]|https?://|www\.|@\w", subject):
         return False
@@ -122,7 +121,7 @@ def _thanks_and_done(text: str) -> bool:
 
 
 def _content_words(text: str) -> set[str]:
-    return {word for word in tokenize(_PLACEHOLDER.sub(" ", text)) if len(word) > 2}
+    return {word for word in tokenize(PLACEHOLDER.sub(" ", text)) if len(word) > 2}
 
 
 def _helpful_past(material: Material, allowed: frozenset[str] = frozenset()) -> PastTicket | None:
@@ -145,7 +144,7 @@ def _helpful_past(material: Material, allowed: frozenset[str] = frozenset()) -> 
 
 def _free(text: str, allowed: frozenset[str]) -> bool:
     """No placeholder in `text` but those in `allowed` (names that are put back)."""
-    return all(tag in allowed for tag in _PLACEHOLDER.findall(text))
+    return all(tag in allowed for tag in PLACEHOLDER.findall(text))
 
 
 def quote(resolution: str, allowed: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
