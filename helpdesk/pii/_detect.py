@@ -98,9 +98,14 @@ def _phones(text: str) -> list[Cand]:
 
 
 def _national_anywhere(raw: str, digits: int, text: str, start: int) -> bool:
-    """Written in groups as people write phone numbers ("0905 123 456", "22-345 67 89"), and
-    a valid national number of some country, when no order or ticket word comes before."""
-    if not 8 <= digits <= 12 or not re.search(r"\d[ .-]\d", raw) or raw.count(".") > 3:
+    """Written in groups as people write phone numbers ("0905 123 456", "22-345 67 89"), or
+    whole after a trunk zero ("0855797543"), and a valid national number of some country, when
+    no order or ticket word comes before; or an area code and a slash ("0732/06792470")."""
+    if P.AREA_CODE_SLASH.fullmatch(raw):
+        return not P.NOT_PHONE_CUE.search(text[max(0, start - 25) : start])
+    if not 8 <= digits <= 12 or raw.count(".") > 3:
+        return False
+    if not re.search(r"\d[ .-]\d", raw) and not P.TRUNK_NATIONAL.fullmatch(raw):
         return False
     if re.match(r"(?:19|20)\d\d[ .-]", raw):
         return False  # a year, then a time or a count ("2026 16.00")

@@ -21,18 +21,25 @@ DL = re.compile(
 )
 PHONE_ANY = re.compile(
     r"(?<![\w+.-])(?:\+\d{1,3}[ .-]?|\(\+\d{1,3}\)[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?"
-    r"(?:\d{1,4}(?:[ .-]\d{2,8}){1,5}|\d{7,15})"
+    r"(?:\d{1,4}(?:[ .-]\d{2,8}){1,5}|\d{7,15}|0\d{1,4}/\d{4,10}"
+    r"|00\d{1,3}[ .-]\d{1,4}(?:[ .-]\d{2,8}){1,4})"  # "00421 2 49452471": 00, a country code
     r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w-])"
 )
 PHONE_CUE = re.compile(
     r"(?i)\b(phone|call|tel|mobile|cell|fax|whatsapp|sms|text me|reach|answering|messages|"
     r"contact|number|registered|dial|ring|desk|landline|extension|nummer|numero|número|numéro|numer|mobil|móvil|"
-    r"celular|cellulare|cellulaire|portable|handy|puhelin|tlf|tél|telf)"
+    r"celular|cellulare|cellulaire|portable|handy|puhelin|tlf|tél|telf|kontakt|gsm|cel|reachable)"
     r"(?:e?phon\w*|efon\w*|[eé]fono|éphone|ed|ing|s|ular|nummer|number|no|e)?\b\W{0,3}"
     r"(?:\w+\W+){0,4}$"
     # a one-letter label of a signature line: "M: ", "T. ", "Tel: "
     r"|(?:^|\n)[ \t]*(?:[MTHWFP]|Mob|Tel)[.:][ \t]*$|[\u260e\u2706\U0001f4de\U0001f4f1][ \t]*$"
+    # "I'm on 07700 900123", "Text 0871234567" (a sentence's first word): no words between
+    r"|\b(?:i'?m|i am)[ \t]+on[ \t]+$|(?:^|[.!?\n][ \t]*)text[ \t]+$"
 )
+# "0732/06792470": an area code with its trunk zero, a slash, the number (German-speaking).
+AREA_CODE_SLASH = re.compile(r"0\d{1,4}/\d{4,10}")
+# "0855797543": ten or eleven digits after one trunk zero, as a national number is dialled.
+TRUNK_NATIONAL = re.compile(r"0[1-9]\d{8,9}")
 PHONE_EXTENSION = re.compile(r"(?i)\s?(?:x|ext\.?|extension)\s?\d{1,5}$")
 # A trunk prefix before an area code in brackets: "8 (495) 123-45-67", "0 (212) 555 12 12".
 PHONE_TRUNK = re.compile(r"(?<![\w+.-])[018][ \t]?$")
@@ -217,7 +224,7 @@ ORDINARY = _words(
 LABEL_WORDS = _words(
     "phone e-mail email website address note zip info subject from to cc date re fax mobile "
     "desk work home office tel cell "
-    "user agent customer system action ssn pin id order total name inject "
+    "user agent customer system action ssn pin id order total name inject attn attention "
     # e-mail headers as mail programs write them in several languages
     "sent bcc reply-to von gesendet an betreff envoyé objet enviado para asunto inviato "
     "oggetto verzonden aan onderwerp skickat från till ämne"

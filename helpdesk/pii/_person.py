@@ -360,8 +360,20 @@ def _given_alone(text: str, m: re.Match[str]) -> bool:
 SELF_INTRO = re.compile(r"(?i)\b(?:it'?s|it\u2019s|this is)[ \t]+([^\W\d_]+)[ \t]+here\b")
 
 
+# The name a mail program writes before an address: "Grace Hill (ghays@example.com)",
+# "Mark Dixon <md@example.org>", at the start of a line or after a label or a comma.
+DISPLAY_NAME = re.compile(
+    rf"(?m)(?:^[ \t>]*|[:,][ \t]*)(?P<name>{P.CAP}(?:[ \t]+{P.CAP}){{1,2}})"
+    rf"[ \t]+[(<]{P.EMAIL.pattern}[)>]"
+)
+
+
 def signed(text: str) -> list[Cand]:
     out: list[Cand] = []
+    for m in DISPLAY_NAME.finditer(text):
+        words = m["name"].split()
+        if all(_namey(w) and w.casefold() not in NOT_SIGNER for w in words):
+            out.append((PERSON, m.start("name"), m.end("name")))
     for m in SELF_INTRO.finditer(text):
         if _first_name(m[1]):
             out.append((PERSON, m.start(1), m.end(1)))

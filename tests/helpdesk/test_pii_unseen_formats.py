@@ -33,6 +33,14 @@ def masked(text: str, value: str) -> bool:
         ("Landline 8464745104, mobile 493.432.8962", "8464745104"),
         # grouped as phones are, valid somewhere, no word needed
         ("I am on 0905 123 456 all day", "0905 123 456"),
+        # written whole after a trunk zero; an area code and a slash; "00" and a country code
+        ("or 0855797543 during office hours", "0855797543"),
+        ("Marie Baldauf, 07345/29841537, Allentsteig", "07345/29841537"),
+        ("Puhelin 00421 2 49452471", "00421 2 49452471"),
+        ("I'm on 26018159 most evenings.", "26018159"),
+        ("text 916031372 if the courier is late", "916031372"),
+        ("Kontakt: 3053320450", "3053320450"),
+        ("GSM 967796009", "967796009"),
     ],
 )
 def test_phones_in_other_shapes(text: str, phone: str) -> None:
@@ -50,6 +58,10 @@ def test_phones_in_other_shapes(text: str, phone: str) -> None:
         "Tracking 0905 123 456 shows delivered",
         "It weighs 12 kg and costs 1 299 000 dong",
         "Your parcel left the depot on 3.10.2026, tracking 4411.",
+        "Order 0855797543 has not arrived",
+        "Rechnung 0732/06792470 ist bezahlt",
+        "I'm on version 2024.11 since 01/2025",
+        "the text 0012345678 is printed on the box",
     ],
 )
 def test_numbers_that_are_not_phones(text: str) -> None:
@@ -197,3 +209,25 @@ def test_an_acronym_after_a_cue_word_is_no_name() -> None:
 )
 def test_units_and_orders_are_no_address(text: str) -> None:
     assert redact(text).count == 0, redact(text).text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Grace Hill (ghays@example.com)", "Grace Hill"),
+        ("Mark Dixon <md@example.org> wrote", "Mark Dixon"),
+        ("Cc: Urmas Soon (aleksandrkikkas@example.net)", "Urmas Soon"),
+        ("May Ellingsen here, my order is late", "May Ellingsen"),
+    ],
+)
+def test_display_names_and_who_writes(text: str, name: str) -> None:
+    assert masked(text, name), redact(text).text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Support Team (help@example.com)", "Attn: Dr. Sara McGeady"],
+)
+def test_labels_and_teams_are_no_display_name(text: str) -> None:
+    result = redact(text)
+    assert not any(text[s.start : s.end] in {"Support Team", "Attn"} for s in result.spans)
