@@ -2,11 +2,13 @@
 
 `tokenize` lower-cases, drops English function words and stems with Snowball (PyStemmer) when
 it is installed; the embedded memory engine ranks by these words, the offline composer and the
-recurring-issue labels compare texts by them.
+recurring-issue labels compare texts by them; `parts_of_speech` and `zipf` tell what a word
+can be and how common it is.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from typing import Any
@@ -45,3 +47,23 @@ def tokenize(text: str) -> list[str]:
     words = [w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS]
     stemmer = _stemmer()
     return stemmer.stemWords(words) if stemmer is not None else words
+
+
+@functools.cache
+def parts_of_speech(word: str) -> frozenset[str]:
+    """What an English word can be ("NOUN", "VERB", "ADJ", "ADV", ...), from lemminflect's
+    lexicon: empty for a word it does not know (a product name, a misspelling)."""
+    from lemminflect import getAllLemmas
+
+    return frozenset(getAllLemmas(word.casefold()))
+
+
+@functools.cache
+def zipf(word: str) -> float:
+    """How common a word is in English (Zipf scale: 6 is "people", 3 a rare word; 0 unknown,
+    or when wordfreq is not installed)."""
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:
+        return 0.0
+    return float(zipf_frequency(word, "en"))

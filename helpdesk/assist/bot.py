@@ -44,7 +44,8 @@ def handover_reason(material: Material) -> str:
         return "The customer asked for a person."
     for issue in material.recurring:
         if issue.count >= 2:
-            return f"The issue keeps coming back: {issue.label} ({issue.count} tickets)."
+            named = f": {issue.label}" if issue.label else ""
+            return f"The issue keeps coming back{named} ({issue.count} tickets)."
     mood = sentiment.customer_sentiment([turn.text for turn in material.customer_turns])
     bot_answered = any(turn.role == BOT for turn in material.turns)
     if mood.label == sentiment.FRUSTRATED or (mood.label == sentiment.NEGATIVE and bot_answered):

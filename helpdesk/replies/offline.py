@@ -209,7 +209,8 @@ def reply(
             continue
         lines.append(
             f"I can see this is the {ordinal(item.count)} time you have contacted us about "
-            f"{item.label}, so I'm looking at the whole history, not just this message."
+            f"{item.label or 'the same problem'}, so I'm looking at the whole history, not just "
+            "this message."
         )
     past = _helpful_past(material, allowed)
     quoted, links = quote(past.resolution, allowed) if past is not None else ("", [])
@@ -254,7 +255,8 @@ def open_questions(material: Material, limit: int = 3) -> list[str]:
             continue
         questions += [shorten(s, 160) for s in sentences(turn.text) if s.endswith("?")]
     for item in material.recurring[:1]:
-        questions.append(f"Why does {item.label} keep coming back ({item.count} tickets so far)?")
+        what = item.label or "this problem"
+        questions.append(f"Why does {what} keep coming back ({item.count} tickets so far)?")
     return questions[:limit]
 
 

@@ -72,6 +72,11 @@ def _analyzer() -> SentimentIntensityAnalyzer:
     return analyzer
 
 
+def is_praise(word: str) -> bool:
+    """A word that says how good something is ("awesome", "great"), not what it is."""
+    return _analyzer().lexicon.get(word.casefold(), 0.0) >= 1.0
+
+
 def _score(text: str) -> float:
     sentences = [s for s in _SENTENCE.split(text) if s.strip()]
     if not sentences:

@@ -95,6 +95,15 @@ def test_offline_draft_names_a_recurring_issue() -> None:
     assert "connection drops" in draft.text
 
 
+def test_offline_draft_of_a_recurring_issue_without_a_label_says_the_same_problem() -> None:
+    recurring = (Recurrence("", ("T-000007", "T-000042"), 2),)
+
+    draft = compose_reply(material(DROPPING, recurring=recurring))
+
+    assert "2nd time you have contacted us about the same problem" in draft.text
+    assert "about ," not in draft.text
+
+
 @pytest.mark.parametrize(
     "turns",
     [

@@ -1,4 +1,4 @@
-"""Ordinal wording and labels of recurring issues."""
+"""Ordinal wording of recurring issues (their labels: test_issue_labels.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 from helpdesk.memory.selectors.recurring import (
     RecurringIssue,
     RecurringTicket,
-    issue_label,
     ordinal,
 )
 
@@ -62,54 +61,3 @@ def test_the_first_ticket_of_a_group_reads_how_often_it_came() -> None:
 
 def test_group_without_a_current_ticket_has_no_occurrence() -> None:
     assert _issue([40, 0], current=None).occurrence == ""
-
-
-def test_label_keeps_only_words_the_tickets_share() -> None:
-    label = issue_label(
-        [
-            "Wi-Fi drops\nMy router drops the connection, I am Ada at 12 Elm Street.",
-            "Dropping again\nThe connection dropped, router restarted. Call 0171 555 1234.",
-        ],
-        avoid="Ada Lovelace",
-    )
-
-    assert set(label.split()) <= {"router", "connection", "drops", "dropped", "dropping"}
-    assert "router" in label
-    assert "elm" not in label
-    assert "0171" not in label
-
-
-def test_label_leaves_out_handles_links_and_the_customers_name() -> None:
-    label = issue_label(
-        ["@ada_l lovelace billing https://x.example/a", "@ada_l lovelace billing ada@example.com"],
-        avoid="Ada Lovelace",
-    )
-
-    assert label == "billing"
-
-
-def test_label_without_shared_words_is_neutral() -> None:
-    assert issue_label(["printer offline", "invoice wrong"]) == "same problem"
-
-
-def test_label_leaves_out_a_name_the_tickets_share() -> None:
-    label = issue_label(
-        [
-            "Printer offline\nHi Melanie, the printer is offline again.",
-            "Printer offline again\nThanks Melanie! The printer went offline this morning.",
-        ],
-        avoid="Ada Lovelace",
-    )
-
-    assert "melanie" not in label
-    assert label == "printer offline"
-
-
-def test_label_leaves_out_a_secret_the_tickets_share() -> None:
-    # A label goes into the model's prompt and the bot's hand-over reason.
-    text = "Refused\napi_key=AKIAIOSFODNN7EXAMPLE"
-
-    label = issue_label([text, text])
-
-    assert "akiaiosfodnn7example" not in label.lower()
-    assert label.split()[0] == "refused"  # the problem word stays

@@ -41,6 +41,14 @@ def test_an_issue_recurring_across_tickets_hands_over() -> None:
     assert "keeps coming back: connection drops (2 tickets)" in reason
 
 
+def test_an_issue_without_a_label_is_named_by_its_count_alone() -> None:
+    recurring = (Recurrence("", ("T-000003", "T-000001"), 2),)
+
+    reason = handover_reason(material((CUSTOMER, "Hi"), recurring=recurring))
+
+    assert reason == "The issue keeps coming back (2 tickets)."
+
+
 def test_frustration_hands_over_at_once() -> None:
     reason = handover_reason(material((CUSTOMER, "Third time this week!!! Useless service.")))
 

@@ -62,7 +62,9 @@ class RelatedTicketSerializer(serializers.Serializer):
 class RecurringIssueSerializer(serializers.Serializer):
     # DRF's metaclass takes declared fields off the class, so this does not shadow
     # Field.label at run time; the stubs only see a class attribute of another type.
-    label = serializers.CharField()  # type: ignore[assignment]
+    label = serializers.CharField(  # type: ignore[assignment]
+        help_text='The topic the tickets share ("error code"), or empty when none reads as one.'
+    )
     tickets = serializers.ListField(child=serializers.IntegerField(), source="ticket_ids")
     count = serializers.IntegerField()
     first_at = serializers.DateTimeField(allow_null=True)

@@ -3,8 +3,8 @@
 The memory backend decides which past tickets are about the same problem (always for one
 customer: `recurring_candidates`); the ticket ids it names are read back from our database
 filtered by that customer, so a misbehaving backend still cannot group another customer's
-tickets. Labels are built from words the grouped tickets share, never from one ticket's text,
-and from the tickets' text masked first: a label goes where the tickets' text may not go
+tickets. Labels (`labels`) are built from phrases the grouped tickets share, never from one
+ticket's text, and from their text masked first: a label goes where the tickets' text may not go
 unmasked (the model's prompt, the bot's hand-over reason, so the handoff and its e-mail).
 
 Reads only; every function may raise `MemoryBackendError` (the context service turns it into
@@ -14,8 +14,6 @@ a quiet notice).
 from __future__ import annotations
 
 import datetime
-import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -23,40 +21,15 @@ from django.db.models import Prefetch, QuerySet
 
 from customers.models import Customer
 from customers.selectors import customer_known_identifiers
-from helpdesk import pii
 from helpdesk.memory import ids
 from helpdesk.memory.backends import get_backend
 from helpdesk.memory.backends.base import MemoryBackend
 from helpdesk.memory.outgoing import outgoing_text
-from helpdesk.pii.exits import Exit, exit_kinds
-from helpdesk.words import STOP_WORDS, tokenize
+from helpdesk.memory.selectors.labels import issue_label
 from tickets.models import Message, Ticket
 
 QUERY_MAX_LENGTH = 2_000
 CUSTOMER_SCAN_LIMIT = 12  # newest tickets of a customer checked for the customer page
-LABEL_WORDS = 3
-LABEL_MAX_LENGTH = 40
-# Where a label goes besides our own pages: the model's prompt (drafts, handoffs) and the
-# bot's hand-over reason, which the handoff and the notification e-mail carry.
-LABEL_EXITS = (Exit.LANGUAGE_MODEL, Exit.HANDOFF, Exit.EMAIL)
-# What is masked in the tickets' text before a label is picked: what those exits mask, but
-# names word by word (`_is_a_name`, `avoid`), since the filter reads a run of lower-case
-# words around a name as one name and would take the problem's own words with it.
-_LABEL_KINDS = exit_kinds(*LABEL_EXITS) - {pii.PERSON}
-
-# Words of support conversations that name no problem.
-_FILLER_TEXT = """
-    again also always anyone anything back can cannot could day days dear does done else even
-    ever every fix get gets getting give going got guys happen happened happening hello help hey
-    issue issues keep keeps know let like look make many much need needs never new now please
-    problem problems really right said say says see since someone something still sure team thank
-    thanks thing things think time times today tried trying two use used using want way week well
-    what work working works yesterday yet
-"""
-_FILLER = frozenset(_FILLER_TEXT.split())
-_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*[^\W\d_]|[^\W\d_]{2,}")
-_NOT_A_WORD = re.compile(r"\S*[@#/]\S*|\S+\.\S+")  # handles, tags, links, e-mail addresses
-_PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
 
 
 @dataclass(frozen=True)
@@ -76,7 +49,7 @@ class RecurringIssue:
     None on the customer page.
     """
 
-    label: str
+    label: str  # the topic the tickets share, or "" (`labels.issue_label`)
     ticket_ids: tuple[int, ...]
     tickets: tuple[RecurringTicket, ...] = ()
     current_ticket_id: int | None = None
@@ -234,67 +207,6 @@ def _issue(
         ),
         current_ticket_id=current,
     )
-
-
-def issue_label(
-    texts: list[str], *, avoid: str = "", known: pii.KnownIdentifiers | None = None
-) -> str:
-    """A few words the tickets share ('verification code', 'printer offline'), else a neutral one.
-
-    Only words found in at least two of the tickets are used, so one ticket's personal details
-    (names, numbers, addresses, handles) never make the label; nor does a name found in several
-    (words the PII filter masks as a person's name, capitalised). The texts are masked first,
-    as the exits a label reaches say (`LABEL_EXITS`, with the customer's `known` values): a
-    password or key the customer sent twice is no shared word either.
-    """
-    banned = {part.lower() for part in avoid.split()}
-    texts = [_PLACEHOLDER.sub(" ", _masked(text, known)) for text in texts]
-    seen_in: Counter[str] = Counter()  # by stem: "drops" and "dropped" are one word
-    forms: dict[str, Counter[str]] = {}
-    first_seen: dict[str, int] = {}
-    for text in texts:
-        stems = set()
-        for word in _label_words(text, banned):
-            stem = (tokenize(word) or [word])[0]
-            forms.setdefault(stem, Counter())[word] += 1
-            first_seen.setdefault(stem, len(first_seen))
-            stems.add(stem)
-        seen_in.update(stems)
-    shared = [stem for stem, count in seen_in.items() if count >= 2]
-    shared.sort(key=lambda stem: (-seen_in[stem], first_seen[stem]))
-    # A name can be shared too (the agent thanked by name, a child's name): not in a label.
-    chosen: list[str] = []
-    for stem in shared:
-        if len(chosen) == LABEL_WORDS:
-            break
-        if not _is_a_name(forms[stem].most_common(1)[0][0]):
-            chosen.append(stem)
-    picked = [
-        forms[stem].most_common(1)[0][0] for stem in sorted(chosen, key=first_seen.__getitem__)
-    ]
-    label = " ".join(picked)
-    while len(label) > LABEL_MAX_LENGTH and len(picked) > 1:
-        picked.pop()
-        label = " ".join(picked)
-    return label[:LABEL_MAX_LENGTH] or "same problem"
-
-
-def _masked(text: str, known: pii.KnownIdentifiers | None) -> str:
-    return pii.redact(text, known=known, kinds=_LABEL_KINDS).text
-
-
-def _is_a_name(word: str) -> bool:
-    """Would the PII filter mask the word, capitalised, as a person's name?"""
-    return any(span.kind == pii.PERSON for span in pii.redact(word.capitalize()).spans)
-
-
-def _label_words(text: str, banned: set[str]) -> list[str]:
-    cleaned = _NOT_A_WORD.sub(" ", text.lower())
-    return [
-        word
-        for word in (match.group(0).strip("'\u2019-") for match in _WORD.finditer(cleaned))
-        if len(word) > 2 and word not in STOP_WORDS and word not in _FILLER and word not in banned
-    ]
 
 
 class _Groups:
