@@ -26,7 +26,13 @@ from django.db.models import Count, Max
 from helpdesk import pii
 from helpdesk.memory import ids
 from helpdesk.memory.backends.embedded import history, ranking, same_problem
-from helpdesk.memory.backends.embedded.extraction import Extracted, TurnText, extract, profile_facts
+from helpdesk.memory.backends.embedded.extraction import (
+    Extracted,
+    TurnText,
+    extract,
+    newest_profile,
+    profile_facts,
+)
 from helpdesk.memory.backends.embedded.history import vector_to_bytes
 from helpdesk.memory.backends.embedded.llm_extraction import llm_extract
 from helpdesk.memory.backends.embedded.models import Memory, MemoryDocument, MemoryGroup
@@ -188,12 +194,9 @@ class EmbeddedBackend:
         memories = Memory.objects.filter(
             customer_id=_customer_pk(customer_id), kind=Memory.Kind.PROFILE
         ).order_by("-created_at", "-id")[:50]
-        facts, seen = [], set()
-        for memory in memories:
-            key = memory.text.lower()
-            if key in seen:
-                continue
-            seen.add(key)
+        facts = []
+        # Once per text, and once per single-valued category (where they live, their plan).
+        for memory in newest_profile(memories, lambda memory: (memory.category, memory.text)):
             facts.append(
                 ProfileFact(
                     text=memory.text,
