@@ -42,6 +42,10 @@ def test_a_device_is_noted_short_with_its_category_and_message() -> None:
         ("My hp envy 13 laptop will not start.", ("device", "Has an HP Envy 13 laptop")),
         ("The game freezes on my PS4 every night.", ("device", "Has a PS4")),
         ("I have the latest version of premiere.", ("device", "Uses Premiere")),
+        ("We have a Fritz!Box 7490 at home.", ("device", "Has a Fritzbox 7490")),
+        ("i have an iphone 11 pro max", ("device", "Has an iPhone 11 Pro Max")),
+        ("I'm on a Mac.", ("device", "Uses a Mac")),
+        ("I'm on Android.", ("os", "Android")),
         ("I'm on Windows 11 at home.", ("os", "Windows 11")),
         ("I'm also on windows 10 64bit.", ("os", "Windows 10")),
         ("Windows 10.", ("os", "Windows 10")),  # the whole answer to "which system?"
@@ -57,6 +61,8 @@ def test_a_device_is_noted_short_with_its_category_and_message() -> None:
         ("Please email me rather than calling.", ("contact", "Prefers e-mail")),
         ("I rarely use twitter so please call me at 555.", ("contact", "Prefers phone calls")),
         ("I prefer to be contacted by text.", ("contact", "Prefers text messages")),
+        ("You can reach me by email.", ("contact", "Prefers e-mail")),
+        ("I'd prefer a phone call.", ("contact", "Prefers phone calls")),
         ("Please don't call me at work.", ("contact", "Prefers not to be called")),
         ("I speak Spanish and Catalan.", ("language", "Speaks Spanish and Catalan")),
         ("I only speak German.", ("language", "Speaks only German")),
@@ -65,6 +71,7 @@ def test_a_device_is_noted_short_with_its_category_and_message() -> None:
         ("As a teacher, I need this before Monday.", ("work", "Works as a teacher")),
         ("I'm an engineering student.", ("work", "Engineering student")),
         ("I work in health care.", ("work", "Works in health care")),
+        ("I work nights as a nurse.", ("work", "Works as a nurse")),
         ("I'm not very technical, sorry.", ("skill", "Not technical")),
     ],
 )
@@ -94,6 +101,9 @@ def test_each_category_is_written_as_an_agent_would_note_it(
         "If I buy an iPad, does the app work there?",
         "I don't have an iPhone.",
         "I'm thinking of moving to Berlin.",
+        "I'm in Berlin this week.",
+        "I moved to Windows 11 last week.",
+        "I'm from the bank.",
         "I wish I lived in Paris.",
         # a vague or unknown value
         "I live in a small town near the coast.",

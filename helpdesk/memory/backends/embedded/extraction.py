@@ -110,7 +110,7 @@ _QUESTION_START = re.compile(
     r"should|shall|may|might|anyone|any|has|have)\b",
     re.IGNORECASE,
 )
-_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|my|me|mine)\b", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|my|me|mine|we|our)\b", re.IGNORECASE)
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|you're|u)\b", re.IGNORECASE)
 # Words that make what follows them not (or not yet) true of the customer.
 _UNREAL = re.compile(
@@ -145,8 +145,9 @@ _SOFTWARE = tuple(
 )
 # What stands before a device the customer has ("my", "I have a", "I'm using an").
 _OWNS = re.compile(
-    r"(?:\bmy|\bI(?:'ve|'m| am| have)?(?:\s+(?:just|recently|also|still|only|finally|already|"
-    r"actually|currently))?\s+(?P<verb>have|own|use|using|bought|got|purchased|ordered|run|"
+    r"(?:\b(?:my|our)|\b(?:I|we)(?:'ve|'m| am| have|'re| are)?(?:\s+(?:just|recently|also|still|"
+    r"only|finally|already|actually|currently))?\s+(?P<verb>have|own|use|using|bought|got|"
+    r"purchased|ordered|run|"
     r"running|on))(?:\s+(?:a|an|the|this|two|my|new|brand new|old|current|own|personal|"
     r"home|work|gaming|second|spare)){0,3}\s*$",
     re.IGNORECASE,
@@ -174,7 +175,7 @@ _ON_OS = re.compile(
 )
 _LEVEL = _alternation(vocabulary.MEMBER_LEVELS)
 _MEMBER = re.compile(
-    rf"\bI(?:'m| am)\s+(?:a\s+|an\s+)?(?P<level>{_LEVEL})"
+    rf"\bI(?:'m| am)\s+(?:also\s+|still\s+|now\s+|already\s+)?(?:a\s+|an\s+)?(?P<level>{_LEVEL})"
     r"(?:\s+(?:member|customer|level|tier|status|subscriber)\b|\s*(?=[.,!;]|$))"
     rf"|\bmy\s+(?:membership\s+|member\s+|account\s+|loyalty\s+)?(?:level|tier|status)\s+is\s+"
     rf"(?:a\s+|an\s+)?(?P<level2>{_LEVEL})\b",
@@ -242,8 +243,13 @@ _CONTACT = (
 _PREFERS_CHANNEL = re.compile(
     r"\bI(?:'d)?\s+(?:much\s+|really\s+)?(?:prefer|rather)\s+(?:to\s+be\s+(?:contacted|reached)\s+"
     r"|being\s+(?:contacted|reached)\s+|contact\s+|communication\s+|to\s+talk\s+)?(?:by|via|over|"
-    r"through|on)?\s*(?P<channel>e-?mails?|phone(?: calls?)?|calls?|texts?|text messages|sms|"
-    r"whatsapp|chat|live chat|dms?|direct messages?|post|letters?)\b",
+    r"through|on)?\s*(?:an?\s+)?(?P<channel>e-?mails?|phone(?: calls?)?|calls?|texts?|"
+    r"text messages|sms|whatsapp|chat|live chat|dms?|direct messages?|post|letters?)\b",
+    re.IGNORECASE,
+)
+_REACH_ME = re.compile(
+    r"\b(?:reach|contact|get hold of)\s+me\s+(?:best\s+|only\s+)?(?:by|via|over|through|on)\s+"
+    r"(?:an?\s+)?(?P<channel>e-?mails?|phone|calls?|texts?|text messages|sms|whatsapp)\b",
     re.IGNORECASE,
 )
 _CHANNELS = {
@@ -285,7 +291,8 @@ _JOB_MODIFIER = (
     r"computer science)\s+)?"
 )
 _WORK = re.compile(
-    rf"(?:\bI(?:'m| am)\s+(?:a|an)\s+|\bI\s+work\s+as\s+(?:a|an)\s+|\bmy\s+job\s+as\s+(?:a|an)\s+"
+    rf"(?:\bI(?:'m| am)\s+(?:a|an)\s+|\bI\s+work(?:\s+\w+){{0,2}}?\s+as\s+(?:a|an)\s+"
+    rf"|\bmy\s+job\s+as\s+(?:a|an)\s+"
     rf"|(?:^|[,;]\s*)as\s+(?:a|an)\s+)(?P<modifier>{_JOB_MODIFIER})(?P<job>{_JOB})\b(?!-)"
     rf"(?!\s+(?:of|at heart|by heart|friend|mom|dad)\b)",
     re.IGNORECASE,
@@ -486,6 +493,8 @@ def _location(sentence: str) -> list[tuple[str, str, str]]:
             or len(words) > 5
             or not _stated(sentence, match.start(), match.end())
             or _DEVICE.fullmatch(place)
+            or words[0].lower() in vocabulary.NOT_PLACES
+            or words[0].lower() in _BRAND_CASING
         ):
             continue
         place = place.rstrip(".")
@@ -505,7 +514,7 @@ def _contact(sentence: str) -> list[tuple[str, str, str]]:
                 r"\b(?:not|never|don't|dont|if|when|whether)\b", clause, re.I
             ):
                 return [("contact", text, text.lower())]
-    match = _PREFERS_CHANNEL.search(sentence)
+    match = _PREFERS_CHANNEL.search(sentence) or _REACH_ME.search(sentence)
     if match:
         text = _CHANNELS[match.group("channel").lower()[0]]
         return [("contact", text, text.lower())]

@@ -38,6 +38,7 @@ DEVICES: tuple[str, ...] = (
     r"nintendo\s?switch(?:\s?(?:lite|oled))?|nintendo\s?3?ds|wii\s?u?",
     r"fritz!?\s?box(?:\s?\d{4})?",
     r"oculus(?:\s?(?:quest|rift))?(?:\s?\d)?|meta\s?quest(?:\s?\d)?",
+    r"mac(?!\s?(?:address|os)\b)",
 )
 
 
@@ -75,6 +76,7 @@ CASING = {
     "psp": "PSP",
     "fe": "FE",
     "oled": "OLED",
+    "mac": "Mac",
 }
 
 # Everyday kinds of device, worth a fact even without a brand ("my laptop").
@@ -152,7 +154,10 @@ OPERATING_SYSTEMS: tuple[tuple[str, str], ...] = (
     ),
     (r"ios\s?(\d{1,2}(?:\.\d+){0,2})?", "iOS"),
     (r"ipados\s?(\d{1,2}(?:\.\d+){0,2})?", "iPadOS"),
-    (r"android\s?(\d{1,2}(?:\.\d+)?)", "Android"),
+    (
+        r"android(?:\s?(\d{1,2}(?:\.\d+)?))?(?!\s*(?:phone|tablet|app|device|auto|tv|box))",
+        "Android",
+    ),
     (r"ubuntu(?:\s?(\d{2}\.\d{2}))?", "Ubuntu"),
     (r"chrome\s?os", "ChromeOS"),
     (r"(?:linux\s)?mint|debian|fedora|linux", "Linux"),
@@ -351,6 +356,8 @@ JOBS = frozenset(
         "actor",
         "singer",
         "translator",
+        "admin",
+        "manager",
         "interpreter",
         "courier",
         "screenwriter",
@@ -358,6 +365,32 @@ JOBS = frozenset(
         "police officer",
         "business owner",
         "content creator",
+    }
+)
+
+# Names that follow "I moved to" without being a place ("I moved to Windows 11").
+NOT_PLACES = frozenset(
+    {
+        "windows",
+        "android",
+        "linux",
+        "ubuntu",
+        "chrome",
+        "office",
+        "ios",
+        "macos",
+        "spotify",
+        "netflix",
+        "premium",
+        "verizon",
+        "vodafone",
+        "comcast",
+        "xfinity",
+        "t-mobile",
+        "sprint",
+        "telekom",
+        "orange",
+        "the cloud",
     }
 )
 
