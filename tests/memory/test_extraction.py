@@ -45,6 +45,8 @@ def test_a_device_is_noted_short_with_its_category_and_message() -> None:
         ("We have a Fritz!Box 7490 at home.", ("device", "Has a Fritzbox 7490")),
         ("i have an iphone 11 pro max", ("device", "Has an iPhone 11 Pro Max")),
         ("I'm on a Mac.", ("device", "Uses a Mac")),
+        ("I have a Series 1 watch I rarely wear.", ("device", "Has an Apple Watch Series 1")),
+        ("My apple watch series 3 stopped syncing.", ("device", "Has an Apple Watch Series 3")),
         ("I'm on Android.", ("os", "Android")),
         ("I'm on Windows 11 at home.", ("os", "Windows 11")),
         ("I'm also on windows 10 64bit.", ("os", "Windows 10")),

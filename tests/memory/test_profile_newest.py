@@ -41,3 +41,20 @@ def test_the_panel_shows_each_fact_under_its_categorys_label(
 
     assert '<span class="badge badge-kind">Device</span> Has a Fritzbox 7590 router' in html
     assert '<span class="badge badge-kind">OS</span> Windows 11' in html
+
+
+def test_an_open_tickets_memories_name_each_facts_category(ada: Customer) -> None:
+    backend = EmbeddedBackend(embedder=None)
+    current = ticket_with_messages(
+        ada, "Router", ["I have a Fritzbox 7590 router. I'm on Windows 11."], close=False
+    )
+    deliver_all(backend)
+
+    memories = backend.ticket_memories(
+        customer_id=ids.customer_id(ada.pk), group_id=ids.group_id(current.pk)
+    )
+
+    assert [memory.text for memory in memories] == [
+        "Device: Has a Fritzbox 7590 router",
+        "OS: Windows 11",
+    ]

@@ -30,6 +30,7 @@ from helpdesk.memory.backends.embedded.extraction import (
     Extracted,
     TurnText,
     extract,
+    labelled,
     newest_profile,
     profile_facts,
 )
@@ -233,7 +234,7 @@ class EmbeddedBackend:
         ).order_by("created_at", "id")
         return [
             TicketMemory(
-                text=item.text,
+                text=labelled(item),
                 created_at=None,
                 source=Source(ticket_id=ticket_pk, message_id=item.message_id),
             )

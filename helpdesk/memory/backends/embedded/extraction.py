@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from helpdesk.memory.backends.embedded import vocabulary
+from helpdesk.memory.types import ProfileFact
 
 T = TypeVar("T")
 
@@ -383,6 +384,9 @@ def _article(value: str) -> str:
 
 
 def _device_name(raw: str) -> str:
+    series = re.fullmatch(r"series\s?(\d+)\s+watch", raw, re.IGNORECASE)
+    if series:  # "I have a Series 1 watch"
+        return f"Apple Watch Series {series.group(1)}"
     words = []
     for word in raw.split():
         lower = word.lower()
@@ -406,7 +410,7 @@ def _device_name(raw: str) -> str:
             words.append("Android" if lower == "android" else lower)
         else:
             words.append(word[:1].upper() + word[1:].lower() if word.islower() else word)
-    return " ".join(words)
+    return re.sub(r"\bApple watch\b", "Apple Watch", " ".join(words))
 
 
 def _devices(sentence: str) -> list[tuple[str, str, str]]:
@@ -599,6 +603,12 @@ def _acceptable(text: str) -> bool:
         and "http" not in text.lower()
         and "<" not in text
     )
+
+
+def labelled(fact: Extracted) -> str:
+    """A profile fact with its category's label, where the category is not shown beside it
+    (an open ticket's memories): "OS: Windows 11"."""
+    return f"{ProfileFact(text=fact.text, kind=fact.category).label}: {fact.text}"
 
 
 def newest_profile(items: Iterable[T], fields: Callable[[T], tuple[str, str]]) -> list[T]:
