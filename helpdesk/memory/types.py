@@ -109,12 +109,39 @@ class Source:
     window: MessageWindow | None = None
 
 
+# How the pages name a profile fact's kind (the offline extractor's categories and others').
+PROFILE_LABELS = {
+    "device": "Device",
+    "os": "OS",
+    "plan": "Plan",
+    "location": "Location",
+    "contact": "Contact",
+    "language": "Language",
+    "work": "Work",
+    "skill": "Skill",
+    "tone": "Tone",
+    "preference": "Preference",
+    "fact": "Fact",
+    "trait": "Trait",
+    "agent note": "Agent note",
+}
+
+
 @dataclass(frozen=True)
 class ProfileFact:
     text: str
-    kind: str  # "fact", "preference", "trait", ...
+    kind: str  # "device", "plan", "fact", "preference", "trait", "agent note", ...
     source: Source = field(default_factory=Source)
     memory_id: str = ""
+
+    @property
+    def label(self) -> str:
+        """The kind as the pages show it: "Device", "OS"; another backend's own kind
+        ("explicit_info") with its first letter capitalised."""
+        if self.kind in PROFILE_LABELS:
+            return PROFILE_LABELS[self.kind]
+        words = self.kind.replace("_", " ").strip()
+        return words[:1].upper() + words[1:] if words else "Fact"
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ def test_export_holds_what_the_embedded_memory_learned(customer: Customer, agent
     assert data["memory"]["backend"] == "embedded"
     assert data["memory"]["available"] is True
     profile = [fact["text"] for fact in data["memory"]["profile"]]
-    assert "I have a Fritzbox 7590 router at home." in profile
+    assert "Has a Fritzbox 7590 router" in profile
     assert data["tickets"][0]["memories"], "the resolved ticket's memories"
     assert all(m["memory_id"] for m in data["tickets"][0]["memories"])
 

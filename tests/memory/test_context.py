@@ -44,7 +44,10 @@ def test_context_ranks_the_past_ticket_about_the_same_issue_first(history) -> No
     assert context.query == "The wifi dropped again tonight."
     assert context.related_tickets[0].ticket_id == history["past"].pk
     assert history["current"].pk not in {r.ticket_id for r in context.related_tickets}
-    assert any("prefer to be contacted by email" in fact.text for fact in context.profile)
+    assert {(fact.kind, fact.text) for fact in context.profile} >= {
+        ("device", "Has a Fritzbox router"),
+        ("contact", "Prefers e-mail"),
+    }
     assert context.pending_sync == 0
 
 
@@ -82,7 +85,10 @@ def test_context_api_counts_messages_not_yet_in_memory(api_client: APIClient, hi
 def test_memory_panels_render_with_sources_and_escaped_text(
     agent_client: Client, ada: Customer, history
 ) -> None:
-    ticket_with_messages(ada, "Odd", ["I live in <script>alert(1)</script> Berlin."], close=True)
+    # A profile fact never holds markup now; a past ticket's snippet still may.
+    ticket_with_messages(
+        ada, "Odd", ["The wifi dropped again <script>alert(1)</script> tonight."], close=True
+    )
     deliver_all()
 
     response = agent_client.get(f"/tickets/{history['current'].pk}/context/")

@@ -65,7 +65,7 @@ def test_embedded_engine_extracts_a_quiet_tickets_memories(open_ticket: Ticket) 
     deliver_all(EmbeddedBackend(embedder=None))
 
     facts = Memory.objects.filter(ticket_id=open_ticket.pk, kind=Memory.Kind.PROFILE)
-    assert [fact.text for fact in facts] == ["I have a Fritzbox router at home."]
+    assert [fact.text for fact in facts] == ["Has a Fritzbox router"]
 
 
 def test_evermemos_gets_a_flushing_pause_note(

@@ -26,7 +26,14 @@ from django.db.models import Count, Max
 from helpdesk import pii
 from helpdesk.memory import ids
 from helpdesk.memory.backends.embedded import history, ranking, same_problem
-from helpdesk.memory.backends.embedded.extraction import Extracted, TurnText, extract, profile_facts
+from helpdesk.memory.backends.embedded.extraction import (
+    Extracted,
+    TurnText,
+    extract,
+    labelled,
+    newest_profile,
+    profile_facts,
+)
 from helpdesk.memory.backends.embedded.history import vector_to_bytes
 from helpdesk.memory.backends.embedded.llm_extraction import llm_extract
 from helpdesk.memory.backends.embedded.models import Memory, MemoryDocument, MemoryGroup
@@ -188,12 +195,9 @@ class EmbeddedBackend:
         memories = Memory.objects.filter(
             customer_id=_customer_pk(customer_id), kind=Memory.Kind.PROFILE
         ).order_by("-created_at", "-id")[:50]
-        facts, seen = [], set()
-        for memory in memories:
-            key = memory.text.lower()
-            if key in seen:
-                continue
-            seen.add(key)
+        facts = []
+        # Once per text, and once per single-valued category (where they live, their plan).
+        for memory in newest_profile(memories, lambda memory: (memory.category, memory.text)):
             facts.append(
                 ProfileFact(
                     text=memory.text,
@@ -230,7 +234,7 @@ class EmbeddedBackend:
         ).order_by("created_at", "id")
         return [
             TicketMemory(
-                text=item.text,
+                text=labelled(item),
                 created_at=None,
                 source=Source(ticket_id=ticket_pk, message_id=item.message_id),
             )
