@@ -1,7 +1,8 @@
 """The offline profile extractor as it was before issue 14, kept for `bench/profile_facts.py`.
 
 A copy of `profile_facts` from helpdesk/memory/backends/embedded/extraction.py at commit
-e6013c5 (the whole sentence becomes the fact), unchanged but for names. Not product code.
+e6013c5 (the whole sentence becomes the fact), unchanged but for names; its text helpers,
+unchanged since, are imported from there. Not product code.
 """
 
 from __future__ import annotations
@@ -9,12 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from helpdesk.memory.backends.embedded.extraction import Extracted, TurnText
+from helpdesk.memory.backends.embedded.extraction import (
+    Extracted,
+    TurnText,
+    sentences,
+)
+from helpdesk.memory.backends.embedded.extraction import _shorten as shorten
 
 MAX_FACT_LENGTH = 160
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 _ABOUT_SOMEONE_ELSE = re.compile(r"\b(?:you|your|you're|yours)\b", re.IGNORECASE)
-_WS = re.compile(r"\s+")
 _PROFILE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (category, re.compile(pattern, re.IGNORECASE))
     for category, pattern in (
@@ -43,22 +47,6 @@ _PROFILE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
-def _clean(text: str) -> str:
-    return _WS.sub(" ", text).strip()
-
-
-def _shorten(text: str, limit: int) -> str:
-    text = _clean(text)
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0]
-    return cut + "…"
-
-
-def sentences(text: str) -> list[str]:
-    return [s for s in (_clean(part) for part in _SENTENCE_SPLIT.split(text)) if s]
-
-
 def old_profile_facts(turns: Sequence[TurnText]) -> list[Extracted]:
     """First-person statements from the customer that describe them, once each."""
     found: dict[str, Extracted] = {}
@@ -76,7 +64,7 @@ def old_profile_facts(turns: Sequence[TurnText]) -> list[Extracted]:
                         Extracted(
                             kind="profile",
                             category=category,
-                            text=_shorten(sentence, MAX_FACT_LENGTH),
+                            text=shorten(sentence, MAX_FACT_LENGTH),
                             message_id=turn.message_id,
                         ),
                     )

@@ -130,6 +130,14 @@ def _alternation(words: Sequence[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
+def _whole_words(named: Sequence[tuple[str, str]]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """(pattern, name) pairs as patterns that match whole words only, any case."""
+    return tuple(
+        (re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE), name)
+        for pattern, name in named
+    )
+
+
 _BRAND = _alternation(vocabulary.BRANDS)
 _BRAND_CASING = {brand.lower(): brand for brand in vocabulary.BRANDS}
 _DEVICE = re.compile(
@@ -140,10 +148,7 @@ _DEVICE = re.compile(
     r"printer|console|tablet|phone|watch)){0,2})(?![\w-])",
     re.IGNORECASE,
 )
-_SOFTWARE = tuple(
-    (re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE), name)
-    for pattern, name in vocabulary.SOFTWARE
-)
+_SOFTWARE = _whole_words(vocabulary.SOFTWARE)
 # What stands before a device the customer has ("my", "I have a", "I'm using an").
 _OWNS = re.compile(
     r"(?:\b(?:my|our)|\b(?:I|we)(?:'ve|'m| am| have|'re| are)?(?:\s+(?:just|recently|also|still|"
@@ -164,10 +169,7 @@ _USES_SOFTWARE = re.compile(
     re.IGNORECASE,
 )
 _FOR_YOU = re.compile(r"[^,.;!]*\b(?:for|to)\s+(?:you|u)\b", re.IGNORECASE)
-_OPERATING_SYSTEMS = tuple(
-    (re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE), name)
-    for pattern, name in vocabulary.OPERATING_SYSTEMS
-)
+_OPERATING_SYSTEMS = _whole_words(vocabulary.OPERATING_SYSTEMS)
 _ON_OS = re.compile(
     r"(?:\bI(?:'m| am|'ve| have)?(?:\s+\w+)?\s+(?:on|running|run|using|use|have|had|got|"
     r"updated to|upgraded to|installed|bought|buy)|\bmy\s+(?:\w+\s+){0,2}(?:is on|runs|is "
@@ -190,10 +192,7 @@ _PLAN = re.compile(
     r"membership|tier|package|contract)\b",
     re.IGNORECASE,
 )
-_SUBSCRIPTIONS = tuple(
-    (re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE), name)
-    for pattern, name in vocabulary.SUBSCRIPTIONS
-)
+_SUBSCRIPTIONS = _whole_words(vocabulary.SUBSCRIPTIONS)
 _SUBSCRIBED = re.compile(
     r"(?:\bmy|\bI\s+(?:\w+\s+)?(?:have|pay for|bought|got|use|subscribe to|subscribed to|"
     r"signed up for|upgraded to|switched to)|\bI(?:'m| am) (?:on|subscribed to))"
