@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from customers.models import Customer, ErasureRecord
+from customers.selectors import customer_by_email
 from helpdesk.errors import ConflictError
-from helpdesk.text import require_one_line
+from helpdesk.text import one_line, require_one_line
 
 
 class CustomerAlreadyExistsError(ConflictError):
@@ -54,6 +55,30 @@ def customer_create(
     except IntegrityError:
         # Lost a race with a concurrent create of the same external id.
         raise CustomerAlreadyExistsError(Customer.objects.get(external_id=external_id)) from None
+
+
+EMAIL_EXTERNAL_ID_PREFIX = "email:"
+
+
+@transaction.atomic
+def customer_for_email(*, email: str, name: str = "") -> Customer:
+    """The customer with this address, or a new one (external id `email:<address>`).
+
+    A mail channel's way to know who wrote: the first mail from an address creates its
+    customer, named as the mail program names the sender (else by the address).
+    """
+    existing = customer_by_email(email)
+    if existing is not None:
+        return existing
+    email = email.strip()
+    name = one_line(name).strip()[:200] or email
+    try:
+        return customer_create(
+            external_id=f"{EMAIL_EXTERNAL_ID_PREFIX}{email.lower()}"[:128], name=name, email=email
+        )
+    except CustomerAlreadyExistsError as error:
+        # The same address, written differently, or a concurrent first mail.
+        return error.existing
 
 
 @transaction.atomic
