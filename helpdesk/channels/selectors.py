@@ -25,6 +25,25 @@ def _open_for(customer: Customer) -> QuerySet[Ticket]:
     return Ticket.objects.filter(customer=customer).exclude(status=Ticket.Status.CLOSED)
 
 
+def _follow_up(customer: Customer, closed: Ticket) -> Ticket | None:
+    """The open ticket an earlier mail of a closed ticket's thread started, if any.
+
+    A follow-up ticket takes the closed one's subject (`services.ticket_subject`), so a
+    later mail that still answers only the closed ticket's messages joins the follow-up
+    instead of opening one more ticket.
+    """
+    return (
+        _open_for(customer)
+        .filter(
+            channel=Ticket.Channel.EMAIL,
+            subject=closed.subject,
+            created_at__gte=closed.closed_at or closed.created_at,
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
 def ticket_for_mail(
     *, customer: Customer, thread_ids: Sequence[str], subject: str
 ) -> Ticket | None:
@@ -32,22 +51,27 @@ def ticket_for_mail(
 
     First by the Message-IDs it answers (the most recent first), then by the reference in
     its subject. Only the sender's own tickets count (a mail from someone else naming a
-    ticket starts a new one), and never a closed ticket (a closed ticket takes no more
-    messages: the mail starts a follow-up ticket).
+    ticket starts a new one). A closed ticket takes no more messages: a mail answering one
+    goes to the follow-up an earlier mail of the thread opened, else starts it.
     """
     if thread_ids:
         found = dict(
             InboundMail.objects.filter(
-                mail_id__in=thread_ids,
-                message__ticket__in=_open_for(customer),
+                mail_id__in=thread_ids, message__ticket__customer=customer
             ).values_list("mail_id", "message__ticket")
         )
         for mail_id in thread_ids:
             if mail_id in found:
-                return Ticket.objects.get(pk=found[mail_id])
+                ticket = Ticket.objects.get(pk=found[mail_id])
+                if ticket.status != Ticket.Status.CLOSED:
+                    return ticket
+                return _follow_up(customer, ticket)
     reference = subject_reference(subject)
     if reference is not None:
-        return _open_for(customer).filter(pk=reference).first()
+        ticket = Ticket.objects.filter(customer=customer, pk=reference).first()
+        if ticket is not None and ticket.status == Ticket.Status.CLOSED:
+            return _follow_up(customer, ticket)
+        return ticket
     return None
 
 
