@@ -62,16 +62,16 @@ def ticket_for_mail(
         )
         for mail_id in thread_ids:
             if mail_id in found:
-                ticket = Ticket.objects.get(pk=found[mail_id])
-                if ticket.status != Ticket.Status.CLOSED:
-                    return ticket
-                return _follow_up(customer, ticket)
+                answered = Ticket.objects.get(pk=found[mail_id])
+                if answered.status != Ticket.Status.CLOSED:
+                    return answered
+                return _follow_up(customer, answered)
     reference = subject_reference(subject)
     if reference is not None:
-        ticket = Ticket.objects.filter(customer=customer, pk=reference).first()
-        if ticket is not None and ticket.status == Ticket.Status.CLOSED:
-            return _follow_up(customer, ticket)
-        return ticket
+        named = Ticket.objects.filter(customer=customer, pk=reference).first()
+        if named is not None and named.status == Ticket.Status.CLOSED:
+            return _follow_up(customer, named)
+        return named
     return None
 
 
