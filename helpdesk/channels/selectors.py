@@ -1,15 +1,15 @@
-"""Reads of the channels app: which ticket a mail answers, and mail taken in before."""
+"""Reads of the channels app: which ticket a mail answers, mail taken in before, files."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from customers.models import Customer
-from helpdesk.channels.models import InboundMail
-from tickets.models import REFERENCE_PREFIX, Ticket
+from helpdesk.channels.models import Attachment, InboundMail
+from tickets.models import REFERENCE_PREFIX, Message, Ticket
 
 # `[T-000042]` or a bare `T-000042` in a subject; the number is the ticket's id.
 _REFERENCE = re.compile(rf"(?<![\w-]){re.escape(REFERENCE_PREFIX)}(\d{{1,18}})(?!\w)")
@@ -78,3 +78,10 @@ def ticket_for_mail(
 def inbound_mail_by_mail_id(mail_id: str) -> InboundMail | None:
     """The mail taken in with this Message-ID, with its message and ticket."""
     return InboundMail.objects.select_related("message__ticket").filter(mail_id=mail_id).first()
+
+
+def attachments_prefetch(messages: Sequence[Message]) -> None:
+    """Load the attachments of these messages in one query (`message.attachments.all`)."""
+    prefetch_related_objects(
+        list(messages), Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
+    )

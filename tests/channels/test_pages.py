@@ -1,4 +1,4 @@
-"""The admin lists mail taken in (with why it was ignored) and attachments, read-only."""
+"""Pages: the admin lists mail taken in and its files; the ticket page links the files."""
 
 from __future__ import annotations
 
@@ -49,3 +49,16 @@ def test_attachment_pages_render(superuser_client: Client, gateway_client: APICl
     assert b"invoice-1123.pdf" in listing.content
     assert page.status_code == 200
     assert f'href="/api/attachments/{attachment.pk}/"'.encode() in page.content
+
+
+def test_ticket_page_links_the_mail_attachments(
+    agent_client: Client, gateway_client: APIClient
+) -> None:
+    answer = post_mail(gateway_client, mail_bytes("attachment_pdf.eml")).json()
+    attachment = Attachment.objects.get()
+
+    response = agent_client.get(f"/tickets/{answer['ticket']}/")
+
+    assert response.status_code == 200
+    assert f'href="/api/attachments/{attachment.pk}/"'.encode() in response.content
+    assert b"invoice-1123.pdf" in response.content
