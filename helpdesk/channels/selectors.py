@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
@@ -80,7 +80,7 @@ def inbound_mail_by_mail_id(mail_id: str) -> InboundMail | None:
     return InboundMail.objects.select_related("message__ticket").filter(mail_id=mail_id).first()
 
 
-def attachments_prefetch(messages: Sequence[Message]) -> None:
+def attachments_prefetch(messages: Iterable[Message]) -> None:
     """Load the attachments of these messages in one query (`message.attachments.all`)."""
     prefetch_related_objects(
         list(messages), Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
