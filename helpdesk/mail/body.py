@@ -32,6 +32,11 @@ _ORIGINAL_MESSAGE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _BLANK_RUNS = re.compile(r"\n{3,}")
+# Bounds on the work one mail can ask for (both steps take time in proportion to the text):
+# HTML past this many characters is not read, and the new text is looked for in this many
+# characters at the start (a message holds at most 20,000).
+HTML_MAX_CHARACTERS = 2_000_000
+REPLY_SCAN_MAX_CHARACTERS = 100_000
 
 
 def part_text(part: EmailMessage) -> str:
@@ -56,7 +61,7 @@ def part_text(part: EmailMessage) -> str:
 
 def html_to_text(html: str) -> str:
     """The text a reader sees in an HTML mail: no markup, scripts or styles; lists kept."""
-    return get_text(html)
+    return get_text(html[:HTML_MAX_CHARACTERS])
 
 
 def normalise(text: str) -> str:
@@ -71,7 +76,7 @@ def new_text(text: str) -> str:
     Falls back to the whole text when the cut would leave nothing (a mail that is all
     quote, or a sender who writes below the quote).
     """
-    text = normalise(text)
+    text = normalise(text)[:REPLY_SCAN_MAX_CHARACTERS]
     if not text:
         return ""
     original = _ORIGINAL_MESSAGE.search(text)
