@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,6 +59,7 @@ def customer_create(
 
 
 EMAIL_EXTERNAL_ID_PREFIX = "email:"
+EXTERNAL_ID_MAX_LENGTH = Customer._meta.get_field("external_id").max_length or 128
 
 
 @transaction.atomic
@@ -71,11 +73,14 @@ def customer_for_email(*, email: str, name: str = "") -> Customer:
     if existing is not None:
         return existing
     email = email.strip()
-    name = one_line(name).strip()[:200] or email
+    name = one_line(name).strip()[:200] or email[:200]
+    external_id = f"{EMAIL_EXTERNAL_ID_PREFIX}{email.lower()}"
+    if len(external_id) > EXTERNAL_ID_MAX_LENGTH:
+        # Cut short, two long addresses could meet in one id: a digest keeps them apart.
+        digest = hashlib.sha256(email.lower().encode()).hexdigest()
+        external_id = f"{EMAIL_EXTERNAL_ID_PREFIX}sha256:{digest}"
     try:
-        return customer_create(
-            external_id=f"{EMAIL_EXTERNAL_ID_PREFIX}{email.lower()}"[:128], name=name, email=email
-        )
+        return customer_create(external_id=external_id, name=name, email=email)
     except CustomerAlreadyExistsError as error:
         # The same address, written differently, or a concurrent first mail.
         return error.existing

@@ -34,6 +34,7 @@ _SUBJECT_PREFIXES = re.compile(
 )
 NO_SUBJECT = "(no subject)"
 EXTERNAL_ID_MAX_LENGTH = 128
+SENDER_MAX_LENGTH = 254  # what an address may be (RFC 5321), and what a customer's e-mail holds
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,16 @@ def _ignore(mail: ParsedMail) -> MailOutcome:
     return MailOutcome(ignored=str(mail.ignored))
 
 
+def _is_address(value: str) -> bool:
+    if len(value) > SENDER_MAX_LENGTH:
+        return False
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
+
+
 def inbound_mail_receive(*, raw: bytes, posted_by: ticket_services.Actor = None) -> MailOutcome:
     """Take in one raw RFC 5322 mail, at most once per Message-ID.
 
@@ -207,12 +218,8 @@ def inbound_mail_receive(*, raw: bytes, posted_by: ticket_services.Actor = None)
     )
     if mail.ignored:
         return _ignore(mail)
-    try:
-        validate_email(mail.sender)
-    except ValidationError:
-        raise ValidationError(
-            {"from": "The sender's address is not a valid e-mail address."}
-        ) from None
+    if not _is_address(mail.sender):
+        raise ValidationError({"from": "The sender's address is not a valid e-mail address."})
     record = inbound_mail_by_mail_id(mail.message_id)
     if record is not None:
         return _taken_before(record)

@@ -166,3 +166,15 @@ def test_mail_body_longer_than_a_message_is_cut_and_kept_whole_as_a_file(
     (attachment,) = message.attachments.all()
     assert attachment.filename == "message.txt"
     assert attachment.file.read().decode() == text.strip()
+
+
+@pytest.mark.parametrize(
+    "sender", ["ada@@example.com", "ada@", f"{'a' * 250}@example.com", "<ada example.com>"]
+)
+def test_sender_that_is_no_address_is_400(gateway_client: APIClient, sender: str) -> None:
+    raw = f"From: {sender}\nSubject: hi\nMessage-ID: <x@example.com>\n\nHello.\n".encode()
+
+    response = post_mail(gateway_client, raw)
+
+    assert response.status_code == 400
+    assert not Ticket.objects.exists()
