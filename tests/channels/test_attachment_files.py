@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from customers.models import Customer
 from helpdesk.channels.models import Attachment
-from helpdesk.privacy import customer_erase
+from helpdesk.privacy import customer_erase, customer_export
 from tests.channels.conftest import mail_bytes, post_mail
 
 pytestmark = pytest.mark.django_db
@@ -37,3 +37,20 @@ def test_erasing_the_customer_deletes_the_files(
 
     assert not Attachment.objects.exists()
     assert not path.exists()
+
+
+def test_export_names_the_files_and_erasure_counts_them(
+    gateway_client: APIClient, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    post_mail(gateway_client, mail_bytes("attachment_pdf.eml"))
+    customer = Customer.objects.get()
+
+    exported = customer_export(customer=customer)
+    with django_capture_on_commit_callbacks(execute=True):
+        record = customer_erase(customer=customer, actor=None, actor_name="test")
+
+    (message,) = exported["tickets"][0]["messages"]
+    assert [(a["filename"], a["size"]) for a in message["attachments"]] == [
+        ("invoice-1123.pdf", 1069)
+    ]
+    assert record.counts["attachments"] == 1
