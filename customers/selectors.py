@@ -20,6 +20,14 @@ def customer_search(customers: QuerySet[Customer], query: str) -> QuerySet[Custo
     )
 
 
+def customer_by_email(email: str) -> Customer | None:
+    """The customer with this e-mail address (any case), the oldest when several share it."""
+    email = email.strip()
+    if not email:
+        return None
+    return Customer.objects.filter(email__iexact=email).order_by("created_at", "id").first()
+
+
 def customer_known_identifiers(customer: Customer) -> KnownIdentifiers:
     """What the customer's record says about them: masked wherever their text leaves us."""
     return KnownIdentifiers(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,8 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from customers.models import Customer, ErasureRecord
+from customers.selectors import customer_by_email
 from helpdesk.errors import ConflictError
-from helpdesk.text import require_one_line
+from helpdesk.text import one_line, require_one_line
 
 
 class CustomerAlreadyExistsError(ConflictError):
@@ -54,6 +56,34 @@ def customer_create(
     except IntegrityError:
         # Lost a race with a concurrent create of the same external id.
         raise CustomerAlreadyExistsError(Customer.objects.get(external_id=external_id)) from None
+
+
+EMAIL_EXTERNAL_ID_PREFIX = "email:"
+EXTERNAL_ID_MAX_LENGTH = Customer._meta.get_field("external_id").max_length or 128
+
+
+@transaction.atomic
+def customer_for_email(*, email: str, name: str = "") -> Customer:
+    """The customer with this address, or a new one (external id `email:<address>`).
+
+    A mail channel's way to know who wrote: the first mail from an address creates its
+    customer, named as the mail program names the sender (else by the address).
+    """
+    existing = customer_by_email(email)
+    if existing is not None:
+        return existing
+    email = email.strip()
+    name = one_line(name).strip()[:200] or email[:200]
+    external_id = f"{EMAIL_EXTERNAL_ID_PREFIX}{email.lower()}"
+    if len(external_id) > EXTERNAL_ID_MAX_LENGTH:
+        # Cut short, two long addresses could meet in one id: a digest keeps them apart.
+        digest = hashlib.sha256(email.lower().encode()).hexdigest()
+        external_id = f"{EMAIL_EXTERNAL_ID_PREFIX}sha256:{digest}"
+    try:
+        return customer_create(external_id=external_id, name=name, email=email)
+    except CustomerAlreadyExistsError as error:
+        # The same address, written differently, or a concurrent first mail.
+        return error.existing
 
 
 @transaction.atomic

@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from customers.models import Customer, CustomerEvent, ErasureRecord
+from helpdesk.channels.models import Attachment
 from helpdesk.memory import ids
 from helpdesk.memory.backends import get_backend
 from helpdesk.memory.models import AgentNote, MirrorEntry
@@ -95,6 +96,17 @@ def _message(message: Message) -> dict[str, Any]:
         "body": message.body,
         "created_at": _iso(message.created_at),
         "external_id": message.external_id,
+        # What a mail brought: named here; the files themselves are downloaded by an agent.
+        "attachments": [
+            {
+                "id": attachment.pk,
+                "filename": attachment.filename,
+                "content_type": attachment.content_type,
+                "size": attachment.size,
+                "created_at": _iso(attachment.created_at),
+            }
+            for attachment in message.attachments.all()
+        ],
     }
 
 
@@ -162,6 +174,7 @@ def customer_export(*, customer: Customer) -> dict[str, Any]:
         .select_related("assigned_to")
         .prefetch_related(
             "messages__author",
+            "messages__attachments",
             "events__actor",
             "handoffs__assigned_to",
             "handoffs__escalated_by",
@@ -238,6 +251,7 @@ def _counts(customer: Customer, ticket_pks: list[int]) -> dict[str, int]:
         "messages": Message.objects.filter(ticket__customer=customer).count(),
         "ticket_events": TicketEvent.objects.filter(ticket__customer=customer).count(),
         "handoffs": Handoff.objects.filter(ticket__customer=customer).count(),
+        "attachments": Attachment.objects.filter(message__ticket__customer=customer).count(),
         "customer_events": CustomerEvent.objects.filter(customer=customer).count(),
         "agent_notes": AgentNote.objects.filter(customer=customer).count(),
         "outbox_entries": MirrorEntry.objects.filter(customer=customer).count(),

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "customers",
     "tickets",
     "helpdesk.memory",
+    "helpdesk.channels",
 ]
 
 MIDDLEWARE = [
@@ -212,8 +213,27 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not _HAS_MANIFEST
 
+# Uploaded files (e-mail attachments) are stored here through Django's storage API; they are
+# never served as static files: agents download them through the API, which checks who asks.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="helpdesk@localhost")
+
+# E-mail in (docs/channels.md): the helpdesk's own addresses (mail from them, or that names
+# them in X-Loop, is a loop and ignored), the largest raw mail taken (413 above it) and the
+# largest attachment kept (a larger one is named in the message, not stored).
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default=DEFAULT_FROM_EMAIL)
+SUPPORT_EMAIL_ADDRESSES = [SUPPORT_EMAIL, *env.list("SUPPORT_EMAIL_ALIASES", default=[])]
+INBOUND_EMAIL_MAX_BYTES = env_int("INBOUND_EMAIL_MAX_BYTES", default=25_000_000)
+INBOUND_EMAIL_ATTACHMENT_MAX_BYTES = env_int(
+    "INBOUND_EMAIL_ATTACHMENT_MAX_BYTES", default=10_000_000
+)
+if INBOUND_EMAIL_MAX_BYTES < 1 or INBOUND_EMAIL_ATTACHMENT_MAX_BYTES < 0:
+    raise ImproperlyConfigured(
+        "INBOUND_EMAIL_MAX_BYTES must be positive and INBOUND_EMAIL_ATTACHMENT_MAX_BYTES "
+        "not negative."
+    )
 
 # Security headers and cookies. In production the proxy speaks HTTPS to the
 # world and plain HTTP to gunicorn: SECURE_PROXY_SSL_HEADER names the header it

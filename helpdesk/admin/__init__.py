@@ -1,4 +1,4 @@
-"""The managers' Django admin: tickets, customers and the memory mirror, each in its module.
+"""The managers' Django admin: tickets, customers, mail and the memory mirror, each in its module.
 
 Django imports this module at start (the `helpdesk` app's `admin`); the imports below register
 the pages.
@@ -6,10 +6,10 @@ the pages.
 
 from django.contrib import admin
 
-from helpdesk.admin import customers, memory, tickets
+from helpdesk.admin import channels, customers, memory, tickets
 
 admin.site.site_header = "Helpdesk administration"
 admin.site.site_title = "Helpdesk admin"
 admin.site.index_title = "Tickets, customers and agents"
 
-__all__ = ["customers", "memory", "tickets"]
+__all__ = ["channels", "customers", "memory", "tickets"]

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.assist.drafts import ticket_suggested_reply
 from helpdesk.assist.escalation import ticket_escalate_with_handoff
+from helpdesk.channels.selectors import attachments_prefetch
 from helpdesk.memory.selectors.context import ticket_context
 from helpdesk.portal.access import AuthenticatedHttpRequest, agent_required
 from helpdesk.portal.forms import KEEP_STATUS, EscalateForm, ReplyForm, TicketUpdateForm
@@ -46,6 +47,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, ticket: Ticket, **forms: object) -> dict[str, object]:
+    attachments_prefetch(ticket.messages.all())
     return {
         "ticket": ticket,
         "customer": ticket.customer,

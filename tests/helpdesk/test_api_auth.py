@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, resolve
+from pytest_django.fixtures import Settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from customers.models import Customer
 from helpdesk.api import urls as api_urls
+from helpdesk.channels.models import Attachment
 from tests.conftest import token_client
-from tests.factories import AgentFactory, UserFactory
+from tests.factories import AgentFactory, MessageFactory, UserFactory
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +33,7 @@ READS = [
     "/api/tickets/{ticket}/",
     "/api/tickets/{ticket}/context/",
     "/api/tickets/{ticket}/messages/",
+    "/api/attachments/{attachment}/",
 ]
 WRITES = [
     ("post", "/api/customers/"),
@@ -39,14 +44,15 @@ WRITES = [
     ("post", "/api/tickets/{ticket}/bot-reply/"),
     ("post", "/api/tickets/{ticket}/escalate/"),
     ("post", "/api/tickets/{ticket}/messages/"),
+    ("post", "/api/inbound/email/"),
 ]
 ENDPOINTS = [("get", path) for path in READS] + WRITES
 DOCUMENTATION = ["/api/schema/", "/api/docs/"]
 PUBLIC = ["/api/health/"]
 
 
-def fill(path: str, ticket: Ticket, customer: Customer) -> str:
-    return path.format(ticket=ticket.pk, customer=customer.pk)
+def fill(path: str, ticket: Ticket, customer: Customer, attachment: int = 1) -> str:
+    return path.format(ticket=ticket.pk, customer=customer.pk, attachment=attachment)
 
 
 def call(client: APIClient, method: str, path: str) -> int:
@@ -63,7 +69,7 @@ def _route_names(patterns: list[URLPattern | URLResolver]) -> Iterator[str]:
 
 def test_endpoint_lists_cover_every_api_route() -> None:
     paths = [path for _, path in ENDPOINTS] + DOCUMENTATION + PUBLIC
-    covered = {resolve(path.format(ticket=1, customer=1)).url_name for path in paths}
+    covered = {resolve(path.format(ticket=1, customer=1, attachment=1)).url_name for path in paths}
 
     assert set(_route_names(api_urls.urlpatterns)) == covered
 
@@ -157,11 +163,28 @@ def test_write_for_agent_without_write_permission_is_403(
     assert call(readonly_api_client, method, fill(path, ticket, customer)) == 403
 
 
+@pytest.fixture
+def attachment(ticket: Ticket, settings: Settings, tmp_path: Path) -> Attachment:
+    settings.MEDIA_ROOT = str(tmp_path)
+    file = Attachment(
+        message=MessageFactory(ticket=ticket), filename="a.txt", content_type="text/plain", size=2
+    )
+    file.file.save("a.txt", ContentFile(b"hi"), save=False)
+    file.save()
+    return file
+
+
 @pytest.mark.parametrize("path", READS)
 def test_read_for_agent_without_write_permission_is_allowed(
-    readonly_api_client: APIClient, ticket: Ticket, customer: Customer, path: str
+    readonly_api_client: APIClient,
+    ticket: Ticket,
+    customer: Customer,
+    attachment: Attachment,
+    path: str,
 ) -> None:
-    assert call(readonly_api_client, "get", fill(path, ticket, customer)) in {200, 501}
+    url = fill(path, ticket, customer, attachment.pk)
+
+    assert call(readonly_api_client, "get", url) in {200, 501}
 
 
 def test_patch_customer_without_change_permission_is_403(customer: Customer) -> None:

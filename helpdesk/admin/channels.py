@@ -1,0 +1,53 @@
+"""Admin pages for mail taken in (read-only: why a mail was ignored) and its attachments."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from helpdesk.channels.models import Attachment, InboundMail
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """What mail brought is a record: it is not added or edited by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(InboundMail)
+class InboundMailAdmin(_ReadOnlyAdmin):
+    list_display = ("mail_id", "received_at", "ignored_reason", "message")
+    list_filter = ("ignored_reason", "received_at")
+    search_fields = ("mail_id",)
+    readonly_fields = ("mail_id", "message", "ignored_reason", "sent_at", "received_at")
+    raw_id_fields = ("message",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[InboundMail]:
+        return super().get_queryset(request).select_related("message__ticket")
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(_ReadOnlyAdmin):
+    list_display = ("filename", "content_type", "size", "is_inline", "message", "created_at")
+    list_filter = ("is_inline", "created_at")
+    search_fields = ("filename",)
+    readonly_fields = (
+        "filename", "content_type", "size", "is_inline", "message", "download", "created_at",
+    )  # fmt: skip
+    exclude = ("file",)
+
+    @admin.display(description="file")
+    def download(self, attachment: Attachment) -> str:
+        """A link to the agents' download (the storage's own URL is never served)."""
+        url = reverse("api:attachment-download", args=[attachment.pk])
+        return format_html('<a href="{}">{}</a>', url, attachment.filename)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Attachment]:
+        return super().get_queryset(request).select_related("message__ticket")

@@ -1,0 +1,1 @@
+"""API endpoints for e-mail: mail in, and the files it brought."""

@@ -1,0 +1,85 @@
+"""Mail taken in (its Message-ID, the message it became or why it was ignored) and files."""
+
+from __future__ import annotations
+
+import mimetypes
+import uuid
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models import Message
+
+
+class IgnoredReason(models.TextChoices):
+    AUTO_REPLY = "auto-reply", _("Auto-reply")
+    BOUNCE = "bounce", _("Delivery report")
+    LOOP = "loop", _("Loop with our own address")
+
+
+class InboundMail(models.Model):
+    """One mail taken in, by Message-ID: a reposted mail is found here and not stored again.
+
+    Replies thread by these ids (`In-Reply-To`, `References`). An ignored mail keeps only
+    its id, the reason and the time: no address, no text.
+    """
+
+    IgnoredReason = IgnoredReason
+
+    mail_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    message = models.OneToOneField(
+        Message,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="inbound_mail",
+        verbose_name=_("message"),
+    )
+    ignored_reason = models.CharField(
+        _("ignored as"), max_length=16, choices=IgnoredReason.choices, blank=True
+    )
+    sent_at = models.DateTimeField(_("sent (Date header)"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("inbound mail")
+        verbose_name_plural = _("inbound mail")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(message__isnull=False, ignored_reason="")
+                | models.Q(message__isnull=True) & ~models.Q(ignored_reason=""),
+                name="inbound_mail_message_or_ignored",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"<{self.mail_id}>"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    """A path of our making: the sender's file name never reaches the file system."""
+    extension = mimetypes.guess_extension(instance.content_type) or ""
+    now = timezone.now()
+    return f"attachments/{now:%Y/%m}/{uuid.uuid4().hex}{extension}"
+
+
+class Attachment(models.Model):
+    """A file a customer's mail carried, kept with the message; agents download it."""
+
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("message")
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    is_inline = models.BooleanField(_("inline"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["message", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
