@@ -2,8 +2,9 @@
 
 A backend like EverMemOS, only local: it knows what the mirror's events told it and keeps
 it in its own tables (`models`), never reading the product's. Delivery records each ticket's
-group (`MemoryGroup`) and indexes each message once (`MemoryDocument`, with its embedding
-when the embedding model is installed); closing a ticket, or its going quiet, extracts its
+group (`MemoryGroup`) and indexes each message once (`MemoryDocument`, with its words as
+ranking counts them and its embedding when the embedding model is installed), so that a read
+prepares nothing but its query (`history`); closing a ticket, or its going quiet, extracts its
 episode, facts and the customer's profile facts (`Memory`) from those documents, whose
 text the mirror already masked. Every read starts from one customer's rows, so no query can
 reach another customer's memories.
@@ -27,7 +28,7 @@ from helpdesk import pii
 from helpdesk.memory import ids
 from helpdesk.memory.backends.embedded import history, ranking, same_problem
 from helpdesk.memory.backends.embedded.extraction import Extracted, TurnText, extract, profile_facts
-from helpdesk.memory.backends.embedded.history import vector_to_bytes
+from helpdesk.memory.backends.embedded.history import prepared_to_text, vector_to_bytes
 from helpdesk.memory.backends.embedded.llm_extraction import llm_extract
 from helpdesk.memory.backends.embedded.models import Memory, MemoryDocument, MemoryGroup
 from helpdesk.memory.types import (
@@ -65,8 +66,8 @@ class EmbeddedBackend:
 
     def __init__(self, *, embedder: ranking.Embedder | None = None) -> None:
         self.embedder = embedder
-        # Per-process caches: a customer's prepared history (keyed by its size and newest
-        # document, so a new message rebuilds it) and recent query vectors.
+        # Per-process caches: a customer's index (keyed by its size and newest document, so a
+        # new message rebuilds it from the stored, prepared documents) and recent query vectors.
         self._lock = threading.Lock()
         self._indexes: OrderedDict[tuple[object, ...], ranking.TicketIndex] = OrderedDict()
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -125,6 +126,7 @@ class EmbeddedBackend:
                     text=event.content,
                     created_at=event.created_at,
                     vector=vector,
+                    prepared=prepared_to_text(ranking.prepare(document)),
                 )
         except IntegrityError as error:
             if MemoryDocument.objects.filter(message_id=message_pk).exists():
@@ -282,7 +284,7 @@ class EmbeddedBackend:
             return index
         whole = self._cached((*version, None))
         if whole is None:
-            whole = ranking.TicketIndex(history.documents(customer_pk), embedder=self.embedder)
+            whole = history.read(customer_pk, embedder=self.embedder).index()
             self._keep((*version, None), whole)
         return self._without(whole, exclude, (*version, exclude))
 
@@ -295,9 +297,7 @@ class EmbeddedBackend:
         recent = self._cached((*version, "recent"))
         if recent is None:
             newest = history.recent_tickets(customer_pk, history.RECENT_TICKETS)
-            recent = ranking.TicketIndex(
-                history.documents(customer_pk, newest), embedder=self.embedder
-            )
+            recent = history.read(customer_pk, newest, embedder=self.embedder).index()
             self._keep((*version, "recent"), recent)
         words = history.rare_query_words(query, recent, exclude=exclude)
         key = (*version, "bounded", tuple(words), exclude)
@@ -309,8 +309,8 @@ class EmbeddedBackend:
                 exclude=[*recent.ticket_ids, *([exclude] if exclude is not None else [])],
                 limit=history.CANDIDATE_TICKETS,
             )
-            older = history.documents(customer_pk, found) if found else []
-            index = history.bounded_index(recent, older, embedder=self.embedder, exclude=exclude)
+            older = history.read(customer_pk, found, embedder=self.embedder)
+            index = history.bounded_index(recent, older, exclude=exclude)
             self._keep(key, index)
         return index
 

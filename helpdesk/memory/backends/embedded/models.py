@@ -43,6 +43,11 @@ class MemoryDocument(models.Model):
     text = models.TextField()
     created_at = models.DateTimeField()
     vector = models.BinaryField(null=True, blank=True)
+    prepared = models.TextField(
+        blank=True,
+        default="",
+        help_text="Its words as ranking counts them (JSON, made at ingest); empty: not yet.",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["customer_id", "ticket_id"], name="memdoc_customer_idx")]

@@ -55,7 +55,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from helpdesk.words import tokenize
+from helpdesk.words import stems, tokenize
 
 MAX_CHARS = 4000  # text embedded per query or message: ~ e5's 512 tokens; more is cost, not signal
 
@@ -195,6 +195,29 @@ def plain_counts(text: str) -> Counter[str]:
     return Counter(w for w in _PLAIN_WORD.findall(text.lower()) if w not in PLAIN_STOP_WORDS)
 
 
+# What `Prepared` holds depends on these rules (and on whether words are stemmed): bump it when
+# `term_counts` or `plain_counts` change, so that stored preparations are made again.
+PREPARED_RULES = 1
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What ranking needs of one document besides its text and vector, worked out once (at
+    ingest time, and stored): its words, counted as `TicketIndex` ranks them."""
+
+    terms: Counter[str]  # `term_counts(document)`
+    plain: Counter[str]  # `plain_counts(document.text)`
+
+
+def prepare(document: Document) -> Prepared:
+    return Prepared(terms=term_counts(document), plain=plain_counts(document.text))
+
+
+def prepared_version() -> str:
+    """Which rules made a `Prepared` (a stored one made by other rules is made again)."""
+    return f"{PREPARED_RULES}{'s' if stems() else 'w'}"
+
+
 def _unit(matrix: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
     return matrix / np.where(norms > 0, norms, 1.0)
@@ -286,7 +309,9 @@ class TicketIndex:
 
     Build it per customer and keep it while the history is unchanged. With an `embedder`, messages
     without a stored `vector` are embedded here; if any vector is still missing, ranking is
-    keyword-only. `counts`: the documents' term counts (`term_counts`), when already known.
+    keyword-only. `counts` and `plain`: the documents' term counts (`term_counts`) and plain
+    words (`plain_counts`), when already known (stored `Prepared`s): then no document is
+    tokenized here.
     """
 
     def __init__(
@@ -296,6 +321,7 @@ class TicketIndex:
         embedder: Embedder | None = None,
         params: Params | None = None,
         counts: Sequence[Counter[str]] | None = None,
+        plain: Sequence[Counter[str]] | None = None,
     ) -> None:
         self.params = params or Params()
         self.documents = list(documents)
@@ -310,6 +336,9 @@ class TicketIndex:
         if counts is None:
             counts = [term_counts(d) for d in self.documents]
         self.counts = counts = list(counts)
+        if plain is None:
+            plain = [plain_counts(d.text) for d in self.documents]
+        self.plain_counts = plain = list(plain)
         w, p = self.params.window, self.params
         windows, self.window_owner = [], []
         for t, members in enumerate(self.members):
@@ -321,7 +350,7 @@ class TicketIndex:
         self.windows = _Bm25(windows, p.k1, p.b)
         self.messages = _Bm25(counts, p.k1, p.b)
         self.plain = _Bm25(
-            (_total(plain_counts(self.documents[i].text) for i in m) for m in self.members),
+            (_total(plain[i] for i in m) for m in self.members),
             PLAIN_K1,
             p.b,
         )
@@ -354,7 +383,12 @@ class TicketIndex:
                 doc if doc.vector is not None else replace(doc, vector=self.vectors[i])
                 for doc, i in zip(documents, kept, strict=True)
             ]
-        return TicketIndex(documents, params=self.params, counts=[self.counts[i] for i in kept])
+        return TicketIndex(
+            documents,
+            params=self.params,
+            counts=[self.counts[i] for i in kept],
+            plain=[self.plain_counts[i] for i in kept],
+        )
 
     def position(self, ticket_id: Id) -> int | None:
         """Where a ticket sits in this index, or None when it has no message here."""
