@@ -1,7 +1,9 @@
 """The embedded engine prepares documents when they are delivered; a read prepares only its query.
 
 A fresh backend (a new process) builds a customer's index from the stored rows: no document is
-tokenized or embedded again, and the ranking is the one the documents' own text gives.
+tokenized or embedded again, and the ranking is the one the documents' own text gives. The
+texts a ticket's context asks with (the newest customer message, all the customer wrote in a
+ticket) are embedded as queries when delivered too, so a context read embeds nothing.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ import pytest
 
 from helpdesk.memory import ids
 from helpdesk.memory.backends.embedded import history, ranking
-from helpdesk.memory.backends.embedded.engine import EmbeddedBackend
-from helpdesk.memory.models import MemoryDocument
+from helpdesk.memory.backends.embedded.engine import EmbeddedBackend, query_digest
+from helpdesk.memory.models import MemoryDocument, MemoryQueryVector
+from helpdesk.memory.selectors.context import ticket_context
 from helpdesk.memory.types import Participant, Speaker
+from tests.factories import CustomerFactory
 from tests.memory.builders import customer_participant, message_posted
+from tests.mirror_helpers import deliver_all, ticket_with_messages
 
 pytestmark = pytest.mark.django_db
 
@@ -153,7 +158,51 @@ def test_forgetting_the_customer_deletes_the_prepared_documents() -> None:
     backend.forget_customer(customer_id=CUSTOMER)
 
     assert list(MemoryDocument.objects.values_list("customer_id", flat=True)) == [8]
+    assert set(MemoryQueryVector.objects.values_list("customer_id", flat=True)) == {8}
     assert EmbeddedBackend(embedder=None).related_tickets(customer_id=CUSTOMER, query="wifi") == []
+
+
+def test_what_the_customer_wrote_is_embedded_as_queries_when_delivered() -> None:
+    _deliver(EmbeddedBackend(embedder=CountingEmbedder()), HISTORY)
+    more = [(1, "It still says offline."), (1, "Try the blue button.")]
+    _deliver(EmbeddedBackend(embedder=CountingEmbedder()), more, 7)
+
+    stored = set(MemoryQueryVector.objects.values_list("ticket_id", "digest", "of_ticket"))
+    customer_wrote = "My printer shows offline since this morning.\nIt still says offline."
+    assert stored == {
+        (1, query_digest(customer_wrote), True),  # the first message's is replaced
+        (1, query_digest("It still says offline."), False),
+        (2, query_digest("The invoice for March charged me twice."), True),
+        (3, query_digest("The wifi drops every evening at eight."), True),
+    }
+    fresh = CountingEmbedder()
+    backend = EmbeddedBackend(embedder=fresh)
+    backend.related_tickets(customer_id=CUSTOMER, query="It still says offline.")
+    backend.recurring_candidates(
+        customer_id=CUSTOMER, query=customer_wrote, group_id=ids.group_id(1)
+    )
+    assert fresh.queries == fresh.passages == []
+
+
+def test_a_tickets_context_read_by_a_fresh_backend_embeds_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    customer = CustomerFactory(name="Ada Lovelace")
+    wifi = ["My wifi drops every evening.", "Restart the router.", "Did that, no change."]
+    ticket_with_messages(customer, "Wifi", wifi)
+    ticket_with_messages(customer, "Invoice", ["I was charged twice.", "Refunded."])
+    current = ticket_with_messages(customer, "Wifi again", ["The wifi drops again."], close=False)
+    deliver_all(EmbeddedBackend(embedder=CountingEmbedder()))
+    embedder = CountingEmbedder()
+    fresh = EmbeddedBackend(embedder=embedder)
+    monkeypatch.setattr("helpdesk.memory.selectors.context.get_backend", lambda: fresh)
+    monkeypatch.setattr("helpdesk.memory.selectors.recurring.get_backend", lambda: fresh)
+
+    context = ticket_context(ticket=current)
+
+    assert context.is_available
+    assert {past.subject for past in context.related_tickets} == {"Wifi", "Invoice"}
+    assert embedder.queries == embedder.passages == []
 
 
 def _conversation() -> tuple[list[tuple[int, str, bool, datetime.datetime]], str]:

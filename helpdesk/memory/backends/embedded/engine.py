@@ -13,6 +13,8 @@ reach another customer's memories.
 from __future__ import annotations
 
 import datetime
+import functools
+import hashlib
 import logging
 import re
 import threading
@@ -28,9 +30,18 @@ from helpdesk import pii
 from helpdesk.memory import ids
 from helpdesk.memory.backends.embedded import history, ranking, same_problem
 from helpdesk.memory.backends.embedded.extraction import Extracted, TurnText, extract, profile_facts
-from helpdesk.memory.backends.embedded.history import prepared_to_text, vector_to_bytes
+from helpdesk.memory.backends.embedded.history import (
+    prepared_to_text,
+    vector_from_bytes,
+    vector_to_bytes,
+)
 from helpdesk.memory.backends.embedded.llm_extraction import llm_extract
-from helpdesk.memory.backends.embedded.models import Memory, MemoryDocument, MemoryGroup
+from helpdesk.memory.backends.embedded.models import (
+    Memory,
+    MemoryDocument,
+    MemoryGroup,
+    MemoryQueryVector,
+)
 from helpdesk.memory.types import (
     BackendHealth,
     DeliveryOutcome,
@@ -110,24 +121,29 @@ class EmbeddedBackend:
             created_at=event.created_at,
             speaker=event.sender.name,
         )
+        customer_pk = _customer_pk(event.customer_id)
+        is_customer = event.sender.speaker == Speaker.USER
         vector = None
+        queries: list[MemoryQueryVector] = []
         if self.embedder is not None:
             embedded = self.embedder.embed_passages([ranking.passage_text(document)])[0]
             vector = vector_to_bytes(embedded)
+            queries = self._queries_after(event, customer_pk=customer_pk, is_customer=is_customer)
         try:
             with transaction.atomic():
                 self._group_for(event)
                 MemoryDocument.objects.create(
-                    customer_id=_customer_pk(event.customer_id),
+                    customer_id=customer_pk,
                     ticket_id=event.ticket_id,
                     message_id=message_pk,
                     speaker=event.sender.name[:200],
-                    is_customer=event.sender.speaker == Speaker.USER,
+                    is_customer=is_customer,
                     text=event.content,
                     created_at=event.created_at,
                     vector=vector,
                     prepared=prepared_to_text(ranking.prepare(document)),
                 )
+                _store_queries(queries, customer_pk=customer_pk, ticket_pk=event.ticket_id)
         except IntegrityError as error:
             if MemoryDocument.objects.filter(message_id=message_pk).exists():
                 return DeliveryOutcome.DUPLICATE  # a concurrent delivery of the same message
@@ -135,6 +151,43 @@ class EmbeddedBackend:
         except DatabaseError as error:
             raise MemoryBackendError(str(error), retryable=True) from error
         return DeliveryOutcome.DELIVERED
+
+    def _queries_after(
+        self, event: MessagePosted, *, customer_pk: int, is_customer: bool
+    ) -> list[MemoryQueryVector]:
+        """The texts the engine will be asked with once this message is stored, embedded as
+        queries now rather than on the read: a customer's message (the ticket page asks with
+        the newest), and all the customer wrote in its ticket, as `TicketIndex.customer_text`
+        joins it (the recurring check asks with it). Those already embedded are left out."""
+        earlier = list(
+            MemoryDocument.objects.filter(customer_id=customer_pk, ticket_id=event.ticket_id)
+            .order_by("created_at", "id")
+            .values_list("created_at", "is_customer", "text")
+        )
+        texts: dict[str, bool] = {}  # text: whether it is all the customer wrote in the ticket
+        if is_customer:
+            texts[event.content] = False
+        if is_customer or not any(written for _, written, _ in earlier):
+            rows = sorted([*earlier, (event.created_at, is_customer, event.content)], key=_at)
+            written = [text for _, by_customer, text in rows if by_customer]
+            texts["\n".join(written or [text for _, _, text in rows])] = True
+        by_digest = {query_digest(text): (text, whole) for text, whole in texts.items()}
+        stored = set(
+            MemoryQueryVector.objects.filter(
+                customer_id=customer_pk, digest__in=list(by_digest)
+            ).values_list("digest", flat=True)
+        )
+        return [
+            MemoryQueryVector(
+                customer_id=customer_pk,
+                ticket_id=event.ticket_id,
+                of_ticket=whole,
+                digest=digest,
+                vector=vector_to_bytes(self.embedder.embed_query(text)),  # type: ignore[union-attr]
+            )
+            for digest, (text, whole) in by_digest.items()
+            if digest not in stored
+        ]
 
     def deliver_ticket_closed(self, event: TicketClosed) -> DeliveryOutcome:
         """Extract the ticket's memories again from all of its messages."""
@@ -255,7 +308,7 @@ class EmbeddedBackend:
         index = self._index(customer_pk, exclude, query)
         query_vector = None
         if self.embedder is not None and index.vectors is not None:
-            query_vector = self._query_vector(query)
+            query_vector = self._query_vector(query, customer_pk)
         ranked = index.rank(query, query_vector=query_vector, query_time=query_time, limit=limit)
         return [
             TicketMatch(
@@ -339,15 +392,25 @@ class EmbeddedBackend:
             while len(self._indexes) > INDEX_CACHE_SIZE:
                 self._indexes.popitem(last=False)
 
-    def _query_vector(self, query: str) -> np.ndarray:
+    def _query_vector(self, query: str, customer_pk: int) -> np.ndarray:
+        """The query's vector: recently used, stored when the text was delivered (for this
+        customer), or embedded now."""
         with self._lock:
             vector = self._query_vectors.get(query)
+        if vector is not None:
+            return vector
+        stored = (
+            MemoryQueryVector.objects.filter(customer_id=customer_pk, digest=query_digest(query))
+            .values_list("vector", flat=True)
+            .first()
+        )
+        vector = vector_from_bytes(stored)
         if vector is None:
             vector = self.embedder.embed_query(query)  # type: ignore[union-attr]  # checked
-            with self._lock:
-                self._query_vectors[query] = vector
-                while len(self._query_vectors) > QUERY_CACHE_SIZE:
-                    self._query_vectors.popitem(last=False)
+        with self._lock:
+            self._query_vectors[query] = vector
+            while len(self._query_vectors) > QUERY_CACHE_SIZE:
+                self._query_vectors.popitem(last=False)
         return vector
 
     def recurring_candidates(
@@ -364,7 +427,11 @@ class EmbeddedBackend:
             index,
             ticket_id=ticket_pk if ticket_pk is not None else "query",
             text=query[: ranking.MAX_CHARS],
-            query_vector=self._query_vector if self.embedder is not None else _no_vector,
+            query_vector=(
+                functools.partial(self._query_vector, customer_pk=customer_pk)
+                if self.embedder is not None
+                else _no_vector
+            ),
             limit=limit,
         )
         return [
@@ -387,6 +454,7 @@ class EmbeddedBackend:
         customer_pk = _customer_pk(customer_id)
         with transaction.atomic():
             Memory.objects.filter(customer_id=customer_pk).delete()
+            MemoryQueryVector.objects.filter(customer_id=customer_pk).delete()
             MemoryDocument.objects.filter(customer_id=customer_pk).delete()
             MemoryGroup.objects.filter(customer_id=customer_pk).delete()
         return ForgetResult()  # its own tables: nothing stays
@@ -398,6 +466,25 @@ class EmbeddedBackend:
 
 def _no_vector(text: str) -> None:
     return None
+
+
+def query_digest(text: str) -> str:
+    """How a query's stored vector is found: the text as it is embedded (`ranking.MAX_CHARS`)."""
+    return hashlib.sha256(text[: ranking.MAX_CHARS].encode()).hexdigest()
+
+
+def _at(row: tuple[datetime.datetime, bool, str]) -> datetime.datetime:
+    return row[0]
+
+
+def _store_queries(queries: list[MemoryQueryVector], *, customer_pk: int, ticket_pk: int) -> None:
+    """Keep the new query vectors; what the customer wrote in the ticket before is replaced."""
+    whole = [query.digest for query in queries if query.of_ticket]
+    if whole:
+        MemoryQueryVector.objects.filter(
+            customer_id=customer_pk, ticket_id=ticket_pk, of_ticket=True
+        ).exclude(digest__in=whole).delete()
+    MemoryQueryVector.objects.bulk_create(queries, ignore_conflicts=True)
 
 
 def _snippet(text: str, size: int = 240) -> str:
