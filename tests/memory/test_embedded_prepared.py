@@ -266,3 +266,15 @@ def test_ranking_from_prepared_rows_is_the_ranking_from_text(dense: bool) -> Non
         assert [(m.ticket_id, m.score, m.source.message_id) for m in stored] == [
             (r.ticket_id, r.score, r.best_message_id) for r in from_text
         ]
+
+
+def test_long_texts_are_also_embedded_as_the_context_service_cuts_them() -> None:
+    long = " ".join(f"word{number}" for number in range(400))  # ~3,000 characters
+    _deliver(EmbeddedBackend(embedder=CountingEmbedder()), [(5, long)])
+
+    stored = set(MemoryQueryVector.objects.values_list("digest", flat=True))
+
+    assert stored == {query_digest(long), query_digest(long[:2000])}
+    fresh = CountingEmbedder()
+    EmbeddedBackend(embedder=fresh).related_tickets(customer_id=CUSTOMER, query=long[:2000])
+    assert fresh.queries == []

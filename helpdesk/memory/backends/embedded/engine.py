@@ -62,6 +62,11 @@ from helpdesk.replies.llm import LanguageModelError, language_model
 logger = logging.getLogger(__name__)
 
 INDEX_CACHE_SIZE = 64
+# How much of a message, and of all the customer wrote in a ticket, the context service asks
+# with (helpdesk/memory/selectors: QUERY_MAX_LENGTH characters of the first 20 messages): the
+# query vectors made at delivery are of those texts too, when they are longer.
+ASKED_CHARS = 2_000
+ASKED_MESSAGES = 20
 QUERY_CACHE_SIZE = 256
 
 
@@ -166,10 +171,13 @@ class EmbeddedBackend:
         )
         texts: dict[str, bool] = {}  # text: whether it is all the customer wrote in the ticket
         if is_customer:
+            texts[event.content[:ASKED_CHARS]] = False
             texts[event.content] = False
         if is_customer or not any(written for _, written, _ in earlier):
             rows = sorted([*earlier, (event.created_at, is_customer, event.content)], key=_at)
             written = [text for _, by_customer, text in rows if by_customer]
+            if written:  # as the context service asks with it
+                texts["\n".join(written[:ASKED_MESSAGES])[:ASKED_CHARS]] = True
             texts["\n".join(written or [text for _, _, text in rows])] = True
         by_digest = {query_digest(text): (text, whole) for text, whole in texts.items()}
         stored = set(
