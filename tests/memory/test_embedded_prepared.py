@@ -278,3 +278,28 @@ def test_long_texts_are_also_embedded_as_the_context_service_cuts_them() -> None
     fresh = CountingEmbedder()
     EmbeddedBackend(embedder=fresh).related_tickets(customer_id=CUSTOMER, query=long[:2000])
     assert fresh.queries == []
+
+
+def test_a_long_tickets_first_2000_characters_stay_stored_as_the_customer_writes_on() -> None:
+    """Once what the customer wrote in a ticket passes 2,000 characters, its first 2,000 (what
+    the recurring check asks with) no longer change: their vector stays, not embedded again,
+    while the whole text's is replaced with each message."""
+    said = [" ".join(f"part{n}word{i}" for i in range(90)) for n in range(4)]  # ~1,000 each
+    asked = []
+    for number, text in enumerate(said):  # the customer's messages (odd numbers), one ticket
+        embedder = CountingEmbedder()
+        _deliver(EmbeddedBackend(embedder=embedder), [(6, text)], 2 * number + 1)
+        asked.append(embedder.queries)
+        written = "\n".join(said[: number + 1])
+        fresh = CountingEmbedder()
+        backend = EmbeddedBackend(embedder=fresh)
+        backend.recurring_candidates(
+            customer_id=CUSTOMER, query=written[:2000], group_id=ids.group_id(6)
+        )
+        backend._query_vector(written, 7)  # the whole text, as the two-way check asks
+        assert fresh.queries == [], number
+
+    joined = "\n".join(said)
+    assert joined[:2000] not in asked[3]  # stored when the third message made it
+    stored = set(MemoryQueryVector.objects.filter(of_ticket=True).values_list("digest", flat=True))
+    assert stored == {query_digest(joined[:2000]), query_digest(joined)}

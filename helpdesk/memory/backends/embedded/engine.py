@@ -130,10 +130,13 @@ class EmbeddedBackend:
         is_customer = event.sender.speaker == Speaker.USER
         vector = None
         queries: list[MemoryQueryVector] = []
+        current: set[str] | None = None  # the ticket's whole-text digests, when they changed
         if self.embedder is not None:
             embedded = self.embedder.embed_passages([ranking.passage_text(document)])[0]
             vector = vector_to_bytes(embedded)
-            queries = self._queries_after(event, customer_pk=customer_pk, is_customer=is_customer)
+            queries, current = self._queries_after(
+                event, customer_pk=customer_pk, is_customer=is_customer
+            )
         try:
             with transaction.atomic():
                 self._group_for(event)
@@ -148,7 +151,7 @@ class EmbeddedBackend:
                     vector=vector,
                     prepared=prepared_to_text(ranking.prepare(document)),
                 )
-                _store_queries(queries, customer_pk=customer_pk, ticket_pk=event.ticket_id)
+                _store_queries(queries, current, customer_pk=customer_pk, ticket_pk=event.ticket_id)
         except IntegrityError as error:
             if MemoryDocument.objects.filter(message_id=message_pk).exists():
                 return DeliveryOutcome.DUPLICATE  # a concurrent delivery of the same message
@@ -159,11 +162,16 @@ class EmbeddedBackend:
 
     def _queries_after(
         self, event: MessagePosted, *, customer_pk: int, is_customer: bool
-    ) -> list[MemoryQueryVector]:
+    ) -> tuple[list[MemoryQueryVector], set[str] | None]:
         """The texts the engine will be asked with once this message is stored, embedded as
         queries now rather than on the read: a customer's message (the ticket page asks with
         the newest), and all the customer wrote in its ticket, as `TicketIndex.customer_text`
-        joins it (the recurring check asks with it). Those already embedded are left out."""
+        joins it (the recurring check asks with it). Those already embedded are left out.
+
+        Also the digests of the ticket's whole texts as they are now (None when this message
+        does not change them): the ticket's other whole-text vectors are out of date. A text
+        that did not change (the first 2,000 characters once the customer wrote more) is one of
+        them, though not embedded again."""
         earlier = list(
             MemoryDocument.objects.filter(customer_id=customer_pk, ticket_id=event.ticket_id)
             .order_by("created_at", "id")
@@ -180,12 +188,13 @@ class EmbeddedBackend:
                 texts["\n".join(written[:ASKED_MESSAGES])[:ASKED_CHARS]] = True
             texts["\n".join(written or [text for _, _, text in rows])] = True
         by_digest = {query_digest(text): (text, whole) for text, whole in texts.items()}
+        current = {digest for digest, (_, whole) in by_digest.items() if whole} or None
         stored = set(
             MemoryQueryVector.objects.filter(
                 customer_id=customer_pk, digest__in=list(by_digest)
             ).values_list("digest", flat=True)
         )
-        return [
+        queries = [
             MemoryQueryVector(
                 customer_id=customer_pk,
                 ticket_id=event.ticket_id,
@@ -196,6 +205,7 @@ class EmbeddedBackend:
             for digest, (text, whole) in by_digest.items()
             if digest not in stored
         ]
+        return queries, current
 
     def deliver_ticket_closed(self, event: TicketClosed) -> DeliveryOutcome:
         """Extract the ticket's memories again from all of its messages."""
@@ -485,13 +495,19 @@ def _at(row: tuple[datetime.datetime, bool, str]) -> datetime.datetime:
     return row[0]
 
 
-def _store_queries(queries: list[MemoryQueryVector], *, customer_pk: int, ticket_pk: int) -> None:
-    """Keep the new query vectors; what the customer wrote in the ticket before is replaced."""
-    whole = [query.digest for query in queries if query.of_ticket]
-    if whole:
+def _store_queries(
+    queries: list[MemoryQueryVector],
+    current: set[str] | None,
+    *,
+    customer_pk: int,
+    ticket_pk: int,
+) -> None:
+    """Keep the new query vectors; the ticket's whole texts other than `current` (what the
+    customer wrote in it before) are deleted, those still current kept, new or not."""
+    if current:
         MemoryQueryVector.objects.filter(
             customer_id=customer_pk, ticket_id=ticket_pk, of_ticket=True
-        ).exclude(digest__in=whole).delete()
+        ).exclude(digest__in=sorted(current)).delete()
     MemoryQueryVector.objects.bulk_create(queries, ignore_conflicts=True)
 
 
