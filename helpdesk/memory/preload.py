@@ -4,10 +4,16 @@ A fresh process reading its first context used to pay for the PII filter's word 
 (about a second: the memory exit masks the query, recurring labels mask the tickets' text) and
 the embedding model, on top of the read. Web processes (gunicorn workers, runserver) load both
 in a daemon thread as they start; the first request waits for nothing that is not its own.
+
+What was loaded is then frozen out of the garbage collector's reach (`gc.freeze`, as
+gunicorn.conf.py does for what a worker loaded before it): the word lists and the model's
+vocabulary are some hundred thousand objects, and every full collection that a request set off
+(building a customer's index allocates enough to) scanned them all, about 100 ms.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 
@@ -33,6 +39,14 @@ def _run() -> None:
         preload()
     except Exception:  # nothing is lost: the first request loads what is missing
         logger.warning("Preloading the memory panels' models failed", exc_info=True)
+    else:
+        freeze()
+
+
+def freeze() -> None:
+    """Keep what the process has loaded out of later full collections (garbage first)."""
+    gc.collect()
+    gc.freeze()
 
 
 def start() -> threading.Thread:

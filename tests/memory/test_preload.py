@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import types
 
 import numpy as np
@@ -42,3 +43,19 @@ def test_a_failing_preload_is_logged_not_raised(
     preload.start().join(timeout=60)
 
     assert "Preloading the memory panels' models failed" in caplog.text
+
+
+def test_what_the_preload_loaded_is_frozen_out_of_full_collections(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    backend = types.SimpleNamespace(embedder=Embedder())
+    monkeypatch.setattr("helpdesk.memory.backends.get_backend", lambda: backend)
+    gc.unfreeze()  # what an earlier preload in this process froze
+    loaded = [[number] for number in range(1000)]  # objects the collector tracks, as loaded
+    try:
+        preload.start().join(timeout=60)
+
+        assert gc.get_freeze_count() >= len(loaded)
+        assert all(item is not loaded[0] for item in gc.get_objects())  # not scanned any more
+    finally:
+        gc.unfreeze()
