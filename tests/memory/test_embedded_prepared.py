@@ -303,3 +303,15 @@ def test_a_long_tickets_first_2000_characters_stay_stored_as_the_customer_writes
     assert joined[:2000] not in asked[3]  # stored when the third message made it
     stored = set(MemoryQueryVector.objects.filter(of_ticket=True).values_list("digest", flat=True))
     assert stored == {query_digest(joined[:2000]), query_digest(joined)}
+
+
+def test_a_long_message_is_embedded_as_queries_only_as_far_as_they_are_asked() -> None:
+    """The ticket page asks with a message's first 2,000 characters: the whole of a longer one
+    is not embedded as a query, unless it is all the customer wrote in the ticket."""
+    long = " ".join(f"word{number}" for number in range(400))  # ~3,000 characters
+    _deliver(EmbeddedBackend(embedder=CountingEmbedder()), [(5, "The printer is offline.")])
+    embedder = CountingEmbedder()
+    _deliver(EmbeddedBackend(embedder=embedder), [(5, long)], 3)
+
+    joined = "The printer is offline.\n" + long
+    assert sorted(embedder.queries, key=len) == [long[:2000], joined[:2000], joined]

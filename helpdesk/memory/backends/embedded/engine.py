@@ -165,8 +165,10 @@ class EmbeddedBackend:
     ) -> tuple[list[MemoryQueryVector], set[str] | None]:
         """The texts the engine will be asked with once this message is stored, embedded as
         queries now rather than on the read: a customer's message (the ticket page asks with
-        the newest), and all the customer wrote in its ticket, as `TicketIndex.customer_text`
-        joins it (the recurring check asks with it). Those already embedded are left out.
+        the newest, its first 2,000 characters), and all the customer wrote in its ticket, as
+        `TicketIndex.customer_text` joins it (the recurring check asks with it) and its first
+        2,000 characters. Those already embedded are left out; nothing asks with the whole of
+        a longer message, so it is not embedded (unless it is all the customer wrote).
 
         Also the digests of the ticket's whole texts as they are now (None when this message
         does not change them): the ticket's other whole-text vectors are out of date. A text
@@ -180,7 +182,6 @@ class EmbeddedBackend:
         texts: dict[str, bool] = {}  # text: whether it is all the customer wrote in the ticket
         if is_customer:
             texts[event.content[:ASKED_CHARS]] = False
-            texts[event.content] = False
         if is_customer or not any(written for _, written, _ in earlier):
             rows = sorted([*earlier, (event.created_at, is_customer, event.content)], key=_at)
             written = [text for _, by_customer, text in rows if by_customer]
