@@ -315,3 +315,26 @@ def test_a_long_message_is_embedded_as_queries_only_as_far_as_they_are_asked() -
 
     joined = "The printer is offline.\n" + long
     assert sorted(embedder.queries, key=len) == [long[:2000], joined[:2000], joined]
+
+
+def test_a_context_read_embeds_nothing_when_several_messages_hold_masked_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The mirror masks each message on its own (`<SECRET_1>` in each); the recurring check asks
+    with the customer's messages masked the same way, so the engine finds the vector it stored
+    for the ticket's text (masking them joined would number the second `<SECRET_2>`)."""
+    customer = CustomerFactory(name="Ada Lovelace")
+    key = "sk-abcdef1234567890abcdef1234567890"
+    said = [f"The API rejects my key {key}.", "Try again.", f"Rotated: sk-{key[3:][::-1]}"]
+    ticket_with_messages(customer, "API key", ["The API rejects my key.", "Fixed."])
+    current = ticket_with_messages(customer, "API key again", said, close=False)
+    deliver_all(EmbeddedBackend(embedder=CountingEmbedder()))
+    stored = MemoryDocument.objects.filter(ticket_id=current.pk, is_customer=True)
+    assert all("<SECRET_1>" in text for text in stored.values_list("text", flat=True))
+    embedder = CountingEmbedder()
+    fresh = EmbeddedBackend(embedder=embedder)
+    monkeypatch.setattr("helpdesk.memory.selectors.context.get_backend", lambda: fresh)
+    monkeypatch.setattr("helpdesk.memory.selectors.recurring.get_backend", lambda: fresh)
+
+    assert ticket_context(ticket=current).is_available
+    assert embedder.queries == embedder.passages == []
