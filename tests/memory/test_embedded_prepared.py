@@ -24,7 +24,7 @@ from helpdesk.memory.models import MemoryDocument, MemoryQueryVector
 from helpdesk.memory.selectors.context import ticket_context
 from helpdesk.memory.types import Participant, Speaker
 from tests.factories import CustomerFactory
-from tests.memory.builders import customer_participant, message_posted
+from tests.memory.builders import customer_participant, message_posted, ticket_closed
 from tests.mirror_helpers import deliver_all, ticket_with_messages
 
 pytestmark = pytest.mark.django_db
@@ -270,20 +270,26 @@ def test_ranking_from_prepared_rows_is_the_ranking_from_text(dense: bool) -> Non
 
 def test_long_texts_are_also_embedded_as_the_context_service_cuts_them() -> None:
     long = " ".join(f"word{number}" for number in range(400))  # ~3,000 characters
-    _deliver(EmbeddedBackend(embedder=CountingEmbedder()), [(5, long)])
+    backend = EmbeddedBackend(embedder=CountingEmbedder())
+    _deliver(backend, [(5, long)])
 
     stored = set(MemoryQueryVector.objects.values_list("digest", flat=True))
 
-    assert stored == {query_digest(long), query_digest(long[:2000])}
+    assert stored == {query_digest(long[:2000])}  # the whole waits for the ticket to close
     fresh = CountingEmbedder()
     EmbeddedBackend(embedder=fresh).related_tickets(customer_id=CUSTOMER, query=long[:2000])
     assert fresh.queries == []
 
+    backend.deliver_ticket_closed(ticket_closed(5, customer_id=CUSTOMER))
+
+    stored = set(MemoryQueryVector.objects.values_list("digest", flat=True))
+    assert stored == {query_digest(long), query_digest(long[:2000])}
+
 
 def test_a_long_tickets_first_2000_characters_stay_stored_as_the_customer_writes_on() -> None:
     """Once what the customer wrote in a ticket passes 2,000 characters, its first 2,000 (what
-    the recurring check asks with) no longer change: their vector stays, not embedded again,
-    while the whole text's is replaced with each message."""
+    the recurring check asks with) no longer change: their vector stays, not embedded again.
+    The whole text, which each message changes, is embedded when the ticket closes."""
     said = [" ".join(f"part{n}word{i}" for i in range(90)) for n in range(4)]  # ~1,000 each
     asked = []
     for number, text in enumerate(said):  # the customer's messages (odd numbers), one ticket
@@ -292,17 +298,23 @@ def test_a_long_tickets_first_2000_characters_stay_stored_as_the_customer_writes
         asked.append(embedder.queries)
         written = "\n".join(said[: number + 1])
         fresh = CountingEmbedder()
-        backend = EmbeddedBackend(embedder=fresh)
-        backend.recurring_candidates(
+        EmbeddedBackend(embedder=fresh).recurring_candidates(
             customer_id=CUSTOMER, query=written[:2000], group_id=ids.group_id(6)
         )
-        backend._query_vector(written, 7)  # the whole text, as the two-way check asks
         assert fresh.queries == [], number
 
     joined = "\n".join(said)
-    assert joined[:2000] not in asked[3]  # stored when the third message made it
+    assert asked[3] == [said[3]]  # neither the first 2,000 characters again nor the whole
+    stored = set(MemoryQueryVector.objects.filter(of_ticket=True).values_list("digest", flat=True))
+    assert stored == {query_digest(joined[:2000])}
+    closing = CountingEmbedder()
+    EmbeddedBackend(embedder=closing).deliver_ticket_closed(ticket_closed(6, customer_id=CUSTOMER))
+    assert closing.queries == [joined]
     stored = set(MemoryQueryVector.objects.filter(of_ticket=True).values_list("digest", flat=True))
     assert stored == {query_digest(joined[:2000]), query_digest(joined)}
+    fresh = CountingEmbedder()
+    EmbeddedBackend(embedder=fresh)._query_vector(joined, 7)  # as the two-way check asks
+    assert fresh.queries == []
 
 
 def test_a_long_message_is_embedded_as_queries_only_as_far_as_they_are_asked() -> None:
@@ -314,7 +326,7 @@ def test_a_long_message_is_embedded_as_queries_only_as_far_as_they_are_asked() -
     _deliver(EmbeddedBackend(embedder=embedder), [(5, long)], 3)
 
     joined = "The printer is offline.\n" + long
-    assert sorted(embedder.queries, key=len) == [long[:2000], joined[:2000], joined]
+    assert sorted(embedder.queries, key=len) == [long[:2000], joined[:2000]]
 
 
 def test_a_context_read_embeds_nothing_when_several_messages_hold_masked_values(

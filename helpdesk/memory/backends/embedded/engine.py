@@ -165,40 +165,48 @@ class EmbeddedBackend:
     ) -> tuple[list[MemoryQueryVector], set[str] | None]:
         """The texts the engine will be asked with once this message is stored, embedded as
         queries now rather than on the read: a customer's message (the ticket page asks with
-        the newest, its first 2,000 characters), and all the customer wrote in its ticket, as
-        `TicketIndex.customer_text` joins it (the recurring check asks with it) and its first
-        2,000 characters. Those already embedded are left out; nothing asks with the whole of
-        a longer message, so it is not embedded (unless it is all the customer wrote).
+        the newest, its first 2,000 characters) and the first 2,000 characters of all the
+        customer wrote in its ticket (its recurring check asks with them). Those already
+        embedded are left out; nothing asks with the whole of a longer message.
 
-        Also the digests of the ticket's whole texts as they are now (None when this message
-        does not change them): the ticket's other whole-text vectors are out of date. A text
-        that did not change (the first 2,000 characters once the customer wrote more) is one of
+        All the customer wrote in the ticket, as `TicketIndex.customer_text` joins it (asked
+        with when another ticket's recurring check weighs this one), is embedded here only when
+        it is those first 2,000 characters; a longer text, which each new message changes, is
+        embedded once the ticket closes or goes quiet (`_ticket_text_query`).
+
+        Also the digests of the ticket's texts as they are now (None when this message does
+        not change them): the ticket's other whole-text vectors are out of date. A text that
+        did not change (the first 2,000 characters once the customer wrote more) is one of
         them, though not embedded again."""
-        earlier = list(
-            MemoryDocument.objects.filter(customer_id=customer_pk, ticket_id=event.ticket_id)
-            .order_by("created_at", "id")
-            .values_list("created_at", "is_customer", "text")
-        )
         texts: dict[str, bool] = {}  # text: whether it is all the customer wrote in the ticket
         if is_customer:
             texts[event.content[:ASKED_CHARS]] = False
+        current = None
+        earlier = _ticket_rows(customer_pk, event.ticket_id)
         if is_customer or not any(written for _, written, _ in earlier):
             rows = sorted([*earlier, (event.created_at, is_customer, event.content)], key=_at)
-            written = [text for _, by_customer, text in rows if by_customer]
-            if written:  # as the context service asks with it
-                texts["\n".join(written[:ASKED_MESSAGES])[:ASKED_CHARS]] = True
-            texts["\n".join(written or [text for _, _, text in rows])] = True
+            first, whole = _ticket_texts(rows)
+            if first is not None:  # as the context service asks with it
+                texts[first] = True
+            current = {query_digest(whole), *([query_digest(first)] if first else [])}
+            if first is not None and query_digest(whole) == query_digest(first):
+                texts[whole] = True
+        return self._embedded(texts, customer_pk=customer_pk, ticket_pk=event.ticket_id), current
+
+    def _embedded(
+        self, texts: dict[str, bool], *, customer_pk: int, ticket_pk: int
+    ) -> list[MemoryQueryVector]:
+        """Query vectors of those `texts` (text: whether it is the ticket's) not stored yet."""
         by_digest = {query_digest(text): (text, whole) for text, whole in texts.items()}
-        current = {digest for digest, (_, whole) in by_digest.items() if whole} or None
         stored = set(
             MemoryQueryVector.objects.filter(
                 customer_id=customer_pk, digest__in=list(by_digest)
             ).values_list("digest", flat=True)
         )
-        queries = [
+        return [
             MemoryQueryVector(
                 customer_id=customer_pk,
-                ticket_id=event.ticket_id,
+                ticket_id=ticket_pk,
                 of_ticket=whole,
                 digest=digest,
                 vector=vector_to_bytes(self.embedder.embed_query(text)),  # type: ignore[union-attr]
@@ -206,16 +214,38 @@ class EmbeddedBackend:
             for digest, (text, whole) in by_digest.items()
             if digest not in stored
         ]
-        return queries, current
+
+    def _ticket_text_query(self, ticket_pk: int) -> None:
+        """All the customer wrote in a ticket that closed or went quiet, embedded as a query if
+        it is not yet (the two-way recurring check asks with it)."""
+        if self.embedder is None:
+            return
+        group = MemoryGroup.objects.filter(ticket_id=ticket_pk).first()
+        if group is None:
+            return
+        rows = _ticket_rows(group.customer_id, ticket_pk)
+        if not rows:
+            return
+        first, whole = _ticket_texts(rows)
+        texts = {whole: True}
+        queries = self._embedded(texts, customer_pk=group.customer_id, ticket_pk=ticket_pk)
+        current = {query_digest(whole), *([query_digest(first)] if first else [])}
+        try:
+            with transaction.atomic():
+                _store_queries(queries, current, customer_pk=group.customer_id, ticket_pk=ticket_pk)
+        except DatabaseError as error:
+            raise MemoryBackendError(str(error), retryable=True) from error
 
     def deliver_ticket_closed(self, event: TicketClosed) -> DeliveryOutcome:
         """Extract the ticket's memories again from all of its messages."""
         self._extract(ticket_pk=event.ticket_id, at=event.closed_at)
+        self._ticket_text_query(event.ticket_id)
         return DeliveryOutcome.DELIVERED
 
     def deliver_ticket_quiet(self, event: TicketQuiet) -> DeliveryOutcome:
         """An open ticket went quiet: remember what it says so far."""
         self._extract(ticket_pk=event.ticket_id, at=event.quiet_since)
+        self._ticket_text_query(event.ticket_id)
         return DeliveryOutcome.DELIVERED
 
     def _extract(self, *, ticket_pk: int, at: datetime.datetime) -> None:
@@ -494,6 +524,24 @@ def query_digest(text: str) -> str:
 
 def _at(row: tuple[datetime.datetime, bool, str]) -> datetime.datetime:
     return row[0]
+
+
+def _ticket_rows(customer_pk: int, ticket_pk: int) -> list[tuple[datetime.datetime, bool, str]]:
+    """A ticket's stored messages in order: (created_at, is_customer, text)."""
+    return list(
+        MemoryDocument.objects.filter(customer_id=customer_pk, ticket_id=ticket_pk)
+        .order_by("created_at", "id")
+        .values_list("created_at", "is_customer", "text")
+    )
+
+
+def _ticket_texts(rows: list[tuple[datetime.datetime, bool, str]]) -> tuple[str | None, str]:
+    """What the recurring check asks with for a ticket (the first 2,000 characters of the
+    customer's first 20 messages; None when they wrote nothing), and all the customer wrote in
+    it as `TicketIndex.customer_text` joins it (every message when they wrote nothing)."""
+    written = [text for _, by_customer, text in rows if by_customer]
+    first = "\n".join(written[:ASKED_MESSAGES])[:ASKED_CHARS] if written else None
+    return first, "\n".join(written or [text for _, _, text in rows])
 
 
 def _store_queries(
