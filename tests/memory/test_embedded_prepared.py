@@ -22,7 +22,7 @@ from helpdesk.memory.backends.embedded import history, ranking
 from helpdesk.memory.backends.embedded.engine import EmbeddedBackend, query_digest
 from helpdesk.memory.models import MemoryDocument, MemoryQueryVector
 from helpdesk.memory.selectors.context import ticket_context
-from helpdesk.memory.types import Participant, Speaker
+from helpdesk.memory.types import Participant, Speaker, TicketQuiet
 from tests.factories import CustomerFactory
 from tests.memory.builders import customer_participant, message_posted, ticket_closed
 from tests.mirror_helpers import deliver_all, ticket_with_messages
@@ -350,3 +350,21 @@ def test_a_context_read_embeds_nothing_when_several_messages_hold_masked_values(
 
     assert ticket_context(ticket=current).is_available
     assert embedder.queries == embedder.passages == []
+
+
+def test_a_long_tickets_whole_text_is_embedded_when_it_goes_quiet() -> None:
+    long = " ".join(f"word{number}" for number in range(400))  # ~3,000 characters
+    _deliver(EmbeddedBackend(embedder=CountingEmbedder()), [(5, long)])
+    embedder = CountingEmbedder()
+    quiet = TicketQuiet(
+        group_id=ids.group_id(5),
+        ticket_id=5,
+        customer_id=CUSTOMER,
+        message_id=ids.quiet_message_id(5, 1),
+        quiet_since=DAY + datetime.timedelta(hours=3),
+    )
+
+    EmbeddedBackend(embedder=embedder).deliver_ticket_quiet(quiet)
+
+    assert embedder.queries == [long]
+    assert MemoryQueryVector.objects.filter(digest=query_digest(long), of_ticket=True).exists()
