@@ -197,16 +197,23 @@ def baseline(case: Case, query: Query) -> list[str]:
 
 
 class CachedEmbedder:
-    """Wraps an embedder with an on-disk cache of passage vectors (keyed by text hash)."""
+    """Wraps an embedder with an on-disk cache of passage and query vectors (keyed by text
+    hash): the engine embeds, when a message is delivered, the texts a read will ask with."""
 
     def __init__(self, inner: ranking.Embedder, name: str) -> None:
         self.inner = inner
         self.path = CACHE / f"{name}.npz"
+        self.query_path = CACHE / f"{name}-queries.npz"
         self.store: dict[str, np.ndarray] = {}
+        self.queries: dict[str, np.ndarray] = {}
         if self.path.exists():
             with np.load(self.path) as z:
                 self.store = dict(zip(z["keys"].tolist(), z["vecs"], strict=True))
+        if self.query_path.exists():
+            with np.load(self.query_path) as z:
+                self.queries = dict(zip(z["keys"].tolist(), z["vecs"], strict=True))
         self.new = 0
+        self.new_queries = 0
         self.seconds = 0.0
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
@@ -223,15 +230,23 @@ class CachedEmbedder:
         return np.stack([self.store[k] for k in keys])
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.inner.embed_query(text)
+        key = _sha(text[: ranking.MAX_CHARS])[:24]
+        if key not in self.queries:
+            self.queries[key] = self.inner.embed_query(text)
+            self.new_queries += 1
+        return self.queries[key]
 
     def save(self) -> None:
-        if self.new:
-            CACHE.mkdir(parents=True, exist_ok=True)
-            keys = list(self.store)
-            tmp = self.path.with_suffix(f".{os.getpid()}.tmp.npz")  # atomic: others share it
-            np.savez(tmp, keys=np.array(keys), vecs=np.stack([self.store[k] for k in keys]))
-            os.replace(tmp, self.path)
+        for fresh, store, path in (
+            (self.new, self.store, self.path),
+            (self.new_queries, self.queries, self.query_path),
+        ):
+            if fresh:
+                CACHE.mkdir(parents=True, exist_ok=True)
+                keys = list(store)
+                tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")  # atomic: others share it
+                np.savez(tmp, keys=np.array(keys), vecs=np.stack([store[k] for k in keys]))
+                os.replace(tmp, path)
 
 
 def with_vectors(cases: list[Case], embedder: CachedEmbedder) -> None:

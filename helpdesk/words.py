@@ -42,6 +42,11 @@ def _stemmer() -> Any:
     return _local.stemmer
 
 
+def stems() -> bool:
+    """Whether `tokenize` stems (PyStemmer is installed): stored tokens depend on it."""
+    return _stemmer() is not None
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-case word tokens without function words, stemmed when PyStemmer is installed."""
     words = [w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS]

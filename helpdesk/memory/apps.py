@@ -32,5 +32,10 @@ class MemoryConfig(AppConfig):
         # deliverers that answer a delivery request (worker thread, Celery task).
         from helpdesk.memory import signals, tasks, worker  # noqa: F401
 
-        if settings.MIRROR_WORKER_AUTOSTART and _is_web_server():
+        if not _is_web_server():
+            return
+        if settings.MIRROR_WORKER_AUTOSTART:
             worker.enable()
+        from helpdesk.memory import preload
+
+        preload.start()

@@ -10,10 +10,22 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
-from helpdesk.memory.backends.embedded.models import Memory, MemoryDocument, MemoryGroup
+from helpdesk.memory.backends.embedded.models import (
+    Memory,
+    MemoryDocument,
+    MemoryGroup,
+    MemoryQueryVector,
+)
 from tickets.models import Message, Ticket, format_reference
 
-__all__ = ["AgentNote", "Memory", "MemoryDocument", "MemoryGroup", "MirrorEntry"]
+__all__ = [
+    "AgentNote",
+    "Memory",
+    "MemoryDocument",
+    "MemoryGroup",
+    "MemoryQueryVector",
+    "MirrorEntry",
+]
 
 
 class AgentNote(models.Model):

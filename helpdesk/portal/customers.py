@@ -49,9 +49,25 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "customer": customer,
             "page": paginate(request, tickets),
             "querystring": query_without_page(request),
-            "memory": customer_memory(customer_id=customer.pk),
             "events": customer.events.select_related("actor")[:10],
+        },
+    )
+
+
+@require_GET
+@agent_required
+def customer_memory_panels(request: HttpRequest, pk: int) -> HttpResponse:
+    """The memory panels of a customer's page (profile, recurring issues), loaded after the
+    page (htmx), as a ticket page loads its own: the page itself never waits for memory."""
+    customer = get_object_or_404(Customer, pk=pk)
+    return render(
+        request,
+        "customers/_memory_panels.html",
+        {
+            "customer": customer,
+            "memory": customer_memory(customer_id=customer.pk),
             "can_forget": request.user.has_perm("customers.change_customer"),
+            "return_to": customer.get_absolute_url(),
         },
     )
 

@@ -18,6 +18,7 @@ ticket_patterns = [
 customer_patterns = [
     path("", customers.customer_list, name="list"),
     path("<int:pk>/", customers.customer_detail, name="detail"),
+    path("<int:pk>/memory/", customers.customer_memory_panels, name="memory"),
     path("<int:pk>/memories/delete/", customers.forget_memory, name="forget_memory"),
     path("<int:pk>/memories/correct/", customers.correct_memory, name="correct_memory"),
 ]

@@ -9,7 +9,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 
 from customers.models import Customer, CustomerEvent, ErasureRecord
-from helpdesk.memory.models import AgentNote, Memory, MemoryDocument, MemoryGroup, MirrorEntry
+from helpdesk.memory.models import (
+    AgentNote,
+    Memory,
+    MemoryDocument,
+    MemoryGroup,
+    MemoryQueryVector,
+    MirrorEntry,
+)
 from helpdesk.memory.services.corrections import memory_delete
 from helpdesk.memory.services.mirror import mirror_claim
 from helpdesk.privacy import customer_erase, customer_erasure_find, customer_export
@@ -58,7 +65,7 @@ def test_erase_reaches_the_embedded_engine_through_the_mirror(
     customer_erase(customer=customer, actor=eraser)
     deliver_all()
 
-    for model in (Memory, MemoryDocument, MemoryGroup):
+    for model in (Memory, MemoryDocument, MemoryGroup, MemoryQueryVector):
         assert not model.objects.filter(customer_id=customer.pk).exists(), model.__name__
     assert MirrorEntry.objects.get().state == MirrorEntry.State.DELIVERED
 

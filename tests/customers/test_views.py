@@ -5,6 +5,7 @@ from django.test import Client
 from pytest_django.fixtures import Settings
 
 from customers.models import Customer
+from helpdesk.memory.models import Memory
 from tests.factories import CustomerFactory, TicketFactory
 from tickets.models import Ticket
 
@@ -109,3 +110,64 @@ def test_customer_detail_of_unknown_customer_is_404(
     agent_client: Client, customer: Customer
 ) -> None:
     assert agent_client.get(f"/customers/{customer.pk + 1000}/").status_code == 404
+
+
+def test_customer_detail_loads_its_memory_after_the_page(
+    agent_client: Client, customer: Customer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_backend() -> None:
+        raise AssertionError("the customer page asked the memory backend")
+
+    monkeypatch.setattr("helpdesk.memory.selectors.context.get_backend", no_backend)
+    monkeypatch.setattr("helpdesk.memory.selectors.recurring.get_backend", no_backend)
+
+    response = agent_client.get(f"/customers/{customer.pk}/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'hx-get="/customers/{customer.pk}/memory/"' in html
+    assert 'id="profile-panel"' not in html
+
+
+def test_customer_memory_panels_show_profile_and_recurring_issues(
+    agent_client: Client, customer: Customer
+) -> None:
+    Memory.objects.create(
+        customer_id=customer.pk, kind=Memory.Kind.PROFILE, text="Uses a Fritzbox 7590 router."
+    )
+
+    response = agent_client.get(f"/customers/{customer.pk}/memory/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="profile-panel"' in html
+    assert "Uses a Fritzbox 7590 router." in html
+    assert 'id="recurring-panel"' in html
+    assert f'name="next" value="/customers/{customer.pk}/"' in html  # not the fragment's
+
+
+def test_customer_memory_panels_are_the_customers_own(
+    agent_client: Client, customer: Customer, other_customer: Customer
+) -> None:
+    Memory.objects.create(
+        customer_id=other_customer.pk, kind=Memory.Kind.PROFILE, text="Owns a tandem bicycle."
+    )
+
+    mine = agent_client.get(f"/customers/{customer.pk}/memory/").content.decode()
+    theirs = agent_client.get(f"/customers/{other_customer.pk}/memory/").content.decode()
+
+    assert "Owns a tandem bicycle." not in mine
+    assert "Owns a tandem bicycle." in theirs
+
+
+def test_customer_memory_panels_need_a_login(client: Client, customer: Customer) -> None:
+    response = client.get(f"/customers/{customer.pk}/memory/")
+
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+def test_customer_memory_panels_of_unknown_customer_are_404(
+    agent_client: Client, customer: Customer
+) -> None:
+    assert agent_client.get(f"/customers/{customer.pk + 1000}/memory/").status_code == 404

@@ -30,6 +30,7 @@ PAGES = [
     ("get", "/tickets/{ticket}/suggested-reply/"),
     ("get", "/customers/"),
     ("get", "/customers/{customer}/"),
+    ("get", "/customers/{customer}/memory/"),
     ("post", "/customers/{customer}/memories/delete/"),
     ("post", "/customers/{customer}/memories/correct/"),
 ]

@@ -131,7 +131,7 @@ def test_without_htmx_the_page_reloaded_after_a_correction_shows_it_at_once(
     panels = html.unescape(
         agent_client.get(f"/tickets/{history['current'].pk}/context/").content.decode()
     )
-    customer_page = html.unescape(agent_client.get(f"/customers/{ada.pk}/").content.decode())
+    customer_page = html.unescape(agent_client.get(f"/customers/{ada.pk}/memory/").content.decode())
     api = api_client.get(f"/api/customers/{ada.pk}/memory/").json()["profile"]
 
     for shown in (_profile(panels), _profile(customer_page)):
@@ -151,6 +151,6 @@ def test_a_memory_of_which_the_deletion_failed_stays_hidden(
         state=MirrorEntry.State.FAILED
     )
 
-    page = html.unescape(agent_client.get(f"/customers/{ada.pk}/").content.decode())
+    page = html.unescape(agent_client.get(f"/customers/{ada.pk}/memory/").content.decode())
 
     assert "Fritzbox" not in _profile(page)

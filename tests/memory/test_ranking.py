@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import time
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -318,3 +320,64 @@ def test_an_index_without_a_ticket_keeps_the_vectors_embedded_for_it() -> None:
 
     assert embedder.passages_embedded == 0
     assert derived.rank("refund", query_vector=query) == rebuilt.rank("refund", query_vector=query)
+
+
+def _bm25_by_hand(units: list[Counter[str]], query: Counter[str], k1: float, b: float) -> list:
+    """Okapi BM25 of each unit for `query`, and its coverage, computed term by term."""
+    lengths = [sum(unit.values()) for unit in units]
+    mean = max(sum(lengths) / len(units), 1.0)
+    idf = {
+        term: math.log(1 + (len(units) - df + 0.5) / (df + 0.5))
+        for term in query
+        for df in [sum(1 for unit in units if term in unit)]
+    }
+    scores = [
+        sum(
+            qtf
+            * idf[term]
+            * unit[term]
+            * (k1 + 1)
+            / (unit[term] + k1 * (1 - b + b * length / mean))
+            for term, qtf in query.items()
+            if term in unit
+        )
+        for unit, length in zip(units, lengths, strict=True)
+    ]
+    mass = [sum(idf[term] for term in query if term in unit) for unit in units]
+    return [*scores, max(mass) / sum(idf.values())]
+
+
+@pytest.mark.parametrize("left_out", [None, "t2"])
+def test_the_indexs_bm25_units_score_as_bm25_computed_by_hand(left_out: str | None) -> None:
+    """Whole tickets, message windows (a message and one neighbour each side, within its
+    ticket), single messages and plain words, each scored as BM25 by hand scores them."""
+    history = _history()
+    index = TicketIndex(history)
+    if left_out is not None:
+        index = index.without(left_out)
+        history = [doc for doc in history if doc.ticket_id != left_out]
+    counts = [ranking.term_counts(doc) for doc in history]
+    tickets: dict[object, list[int]] = {}
+    for i, doc in enumerate(history):
+        tickets.setdefault(doc.ticket_id, []).append(i)
+
+    def total(rows: list[int], of: list[Counter[str]]) -> Counter[str]:
+        return sum((of[i] for i in rows), Counter())
+
+    windows = [
+        total(members[max(0, at - 1) : at + 2], counts)
+        for members in tickets.values()
+        for at in range(len(members))
+    ]
+    plain = [ranking.plain_counts(doc.text) for doc in history]
+    query = Counter(ranking.tokenize("parcel courier password reset invoice the never"))
+    p = Params()
+    for bm25, units, k1 in [
+        (index.tickets, [total(m, counts) for m in tickets.values()], p.k1),
+        (index.windows, windows, p.k1),
+        (index.messages, counts, p.k1),
+        (index.plain, [total(m, plain) for m in tickets.values()], ranking.PLAIN_K1),
+    ]:
+        words = query if bm25 is not index.plain else Counter(["parcel", "reset", "never"])
+        expected = _bm25_by_hand(units, words, k1, p.b)
+        assert [*bm25.scores(words), bm25.coverage(words)] == pytest.approx(expected, rel=1e-12)

@@ -49,9 +49,9 @@ def test_pages_and_api_stay_up(
     agent_client: Client, api_client: APIClient, ada: Customer, history: WifiHistory
 ) -> None:
     ticket_panel = agent_client.get(f"/tickets/{history.again.pk}/context/")
-    customer_page = agent_client.get(f"/customers/{ada.pk}/")
+    customer_panels = agent_client.get(f"/customers/{ada.pk}/memory/")
     api = api_client.get(f"/api/customers/{ada.pk}/memory/")
 
-    assert ticket_panel.status_code == customer_page.status_code == api.status_code == 200
-    assert "Recurring issues cannot be read right now." in customer_page.content.decode()
+    assert ticket_panel.status_code == customer_panels.status_code == api.status_code == 200
+    assert "Recurring issues cannot be read right now." in customer_panels.content.decode()
     assert api.json()["recurring_notice"] == "Recurring issues cannot be read right now."

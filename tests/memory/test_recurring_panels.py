@@ -38,7 +38,7 @@ def test_customer_page_lists_recurring_issues_with_links(
 ) -> None:
     history = wifi_history(ada)
 
-    html = agent_client.get(f"/customers/{ada.pk}/").content.decode()
+    html = agent_client.get(f"/customers/{ada.pk}/memory/").content.decode()
 
     assert "Recurring issues" in html
     assert "2 tickets · since" in html
@@ -51,7 +51,7 @@ def test_customer_page_has_an_empty_state(agent_client: Client, ada: Customer) -
     ticket_with_messages(ada, "Invoice", ["I was charged twice on my invoice."])
     deliver_all()
 
-    html = agent_client.get(f"/customers/{ada.pk}/").content.decode()
+    html = agent_client.get(f"/customers/{ada.pk}/memory/").content.decode()
 
     assert "No problem has come back across Ada" in html
 
@@ -64,7 +64,7 @@ def test_panels_escape_subjects_and_labels(agent_client: Client, ada: Customer) 
     deliver_all()
 
     ticket_html = agent_client.get(f"/tickets/{current.pk}/context/").content.decode()
-    customer_html = agent_client.get(f"/customers/{ada.pk}/").content.decode()
+    customer_html = agent_client.get(f"/customers/{ada.pk}/memory/").content.decode()
 
     for html in (ticket_html, customer_html):
         assert "&lt;b&gt;Widget&lt;/b&gt;" in html

@@ -23,9 +23,11 @@ def _customer_with(tickets: int) -> Customer:
 
 
 def _page_queries(client: Client, customer: Customer) -> int:
+    """Queries of the customer's page and of its memory panels (loaded after it)."""
     reset_backend()
     with CaptureQueriesContext(connection) as queries:
         assert client.get(f"/customers/{customer.pk}/").status_code == 200
+        assert client.get(f"/customers/{customer.pk}/memory/").status_code == 200
     return len(queries)
 
 

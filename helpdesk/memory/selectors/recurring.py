@@ -109,8 +109,9 @@ def ticket_recurring_issue(
 ) -> RecurringIssue | None:
     """The group of the customer's tickets about the same problem as `ticket`, or None."""
     tickets = {ticket.pk: ticket}
-    texts = {ticket.pk: ticket_problem_text(ticket=ticket)}
-    edges = _edges(ticket=ticket, text=texts[ticket.pk], backend=backend or get_backend())
+    bodies = _bodies(ticket)
+    texts = {ticket.pk: _joined(bodies, ticket)}
+    edges = _edges(ticket=ticket, bodies=bodies, backend=backend or get_backend())
     if not edges:
         return None
     others = _own_tickets(customer_id=ticket.customer_id, ticket_ids=edges)
@@ -138,7 +139,8 @@ def customer_recurring_issues(
     texts = {row.pk: _text_of(row) for row in recent}
     groups = _Groups()
     for row in recent:
-        for other in _edges(ticket=row, text=texts[row.pk], backend=backend):
+        bodies = [message.body for message in getattr(row, "customer_messages", [])[:20]]
+        for other in _edges(ticket=row, bodies=bodies, backend=backend):
             if other in by_pk:  # the customer's own (and among those scanned)
                 groups.join(row.pk, other)
     customer = recent[0].customer
@@ -149,17 +151,40 @@ def customer_recurring_issues(
 
 def ticket_problem_text(*, ticket: Ticket) -> str:
     """What the customer wrote in the ticket (its subject when they wrote nothing yet)."""
+    return _joined(_bodies(ticket), ticket)
+
+
+def _bodies(ticket: Ticket) -> list[str]:
+    """The customer's first 20 messages in the ticket."""
     bodies = Message.objects.filter(ticket=ticket, role=Message.Role.CUSTOMER).order_by(
         "created_at", "id"
     )
-    text = "\n".join(bodies.values_list("body", flat=True)[:20])
-    return (text or ticket.subject)[:QUERY_MAX_LENGTH]
+    return list(bodies.values_list("body", flat=True)[:20])
 
 
-def _edges(*, ticket: Ticket, text: str, backend: MemoryBackend) -> list[int]:
+def _joined(bodies: list[str], ticket: Ticket) -> str:
+    return ("\n".join(bodies) or ticket.subject)[:QUERY_MAX_LENGTH]
+
+
+def _asked(bodies: list[str], ticket: Ticket) -> str:
+    """What the backend is asked with: the customer's messages each masked as the mirror masks
+    it, then joined, as the backend joins what it was sent (masking the joined text would
+    number the placeholders across messages, `<EMAIL_2>`, and the embedded engine would not
+    find the query vector it stored for the ticket's text); the subject when they wrote none."""
+    if not bodies:
+        return outgoing_text(ticket.subject[:QUERY_MAX_LENGTH], ticket.customer)
+    masked: list[str] = []
+    for body in bodies:
+        masked.append(outgoing_text(body, ticket.customer))
+        if sum(map(len, masked)) + len(masked) > QUERY_MAX_LENGTH:
+            break  # the rest would be cut off
+    return "\n".join(masked)[:QUERY_MAX_LENGTH]
+
+
+def _edges(*, ticket: Ticket, bodies: list[str], backend: MemoryBackend) -> list[int]:
     matches = backend.recurring_candidates(
         customer_id=ids.customer_id(ticket.customer_id),
-        query=outgoing_text(text, ticket.customer),  # the customer's words: masked too
+        query=_asked(bodies, ticket),  # the customer's words: masked too
         group_id=ids.group_id(ticket.pk),
     )
     return [match.ticket_id for match in matches if match.ticket_id != ticket.pk]

@@ -2,8 +2,9 @@
 
 A backend like EverMemOS, only local: it knows what the mirror's events told it and keeps
 it in its own tables (`models`), never reading the product's. Delivery records each ticket's
-group (`MemoryGroup`) and indexes each message once (`MemoryDocument`, with its embedding
-when the embedding model is installed); closing a ticket, or its going quiet, extracts its
+group (`MemoryGroup`) and indexes each message once (`MemoryDocument`, with its words as
+ranking counts them and its embedding when the embedding model is installed), so that a read
+prepares nothing but its query (`history`); closing a ticket, or its going quiet, extracts its
 episode, facts and the customer's profile facts (`Memory`) from those documents, whose
 text the mirror already masked. Every read starts from one customer's rows, so no query can
 reach another customer's memories.
@@ -12,6 +13,8 @@ reach another customer's memories.
 from __future__ import annotations
 
 import datetime
+import functools
+import hashlib
 import logging
 import re
 import threading
@@ -34,9 +37,18 @@ from helpdesk.memory.backends.embedded.extraction import (
     newest_profile,
     profile_facts,
 )
-from helpdesk.memory.backends.embedded.history import vector_to_bytes
+from helpdesk.memory.backends.embedded.history import (
+    prepared_to_text,
+    vector_from_bytes,
+    vector_to_bytes,
+)
 from helpdesk.memory.backends.embedded.llm_extraction import llm_extract
-from helpdesk.memory.backends.embedded.models import Memory, MemoryDocument, MemoryGroup
+from helpdesk.memory.backends.embedded.models import (
+    Memory,
+    MemoryDocument,
+    MemoryGroup,
+    MemoryQueryVector,
+)
 from helpdesk.memory.types import (
     BackendHealth,
     DeliveryOutcome,
@@ -57,6 +69,11 @@ from helpdesk.replies.llm import LanguageModelError, language_model
 logger = logging.getLogger(__name__)
 
 INDEX_CACHE_SIZE = 64
+# How much of a message, and of all the customer wrote in a ticket, the context service asks
+# with (helpdesk/memory/selectors: QUERY_MAX_LENGTH characters of the first 20 messages): the
+# query vectors made at delivery are of those texts too, when they are longer.
+ASKED_CHARS = 2_000
+ASKED_MESSAGES = 20
 QUERY_CACHE_SIZE = 256
 
 
@@ -72,8 +89,8 @@ class EmbeddedBackend:
 
     def __init__(self, *, embedder: ranking.Embedder | None = None) -> None:
         self.embedder = embedder
-        # Per-process caches: a customer's prepared history (keyed by its size and newest
-        # document, so a new message rebuilds it) and recent query vectors.
+        # Per-process caches: a customer's index (keyed by its size and newest document, so a
+        # new message rebuilds it from the stored, prepared documents) and recent query vectors.
         self._lock = threading.Lock()
         self._indexes: OrderedDict[tuple[object, ...], ranking.TicketIndex] = OrderedDict()
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -116,23 +133,32 @@ class EmbeddedBackend:
             created_at=event.created_at,
             speaker=event.sender.name,
         )
+        customer_pk = _customer_pk(event.customer_id)
+        is_customer = event.sender.speaker == Speaker.USER
         vector = None
+        queries: list[MemoryQueryVector] = []
+        current: set[str] | None = None  # the ticket's whole-text digests, when they changed
         if self.embedder is not None:
             embedded = self.embedder.embed_passages([ranking.passage_text(document)])[0]
             vector = vector_to_bytes(embedded)
+            queries, current = self._queries_after(
+                event, customer_pk=customer_pk, is_customer=is_customer
+            )
         try:
             with transaction.atomic():
                 self._group_for(event)
                 MemoryDocument.objects.create(
-                    customer_id=_customer_pk(event.customer_id),
+                    customer_id=customer_pk,
                     ticket_id=event.ticket_id,
                     message_id=message_pk,
                     speaker=event.sender.name[:200],
-                    is_customer=event.sender.speaker == Speaker.USER,
+                    is_customer=is_customer,
                     text=event.content,
                     created_at=event.created_at,
                     vector=vector,
+                    prepared=prepared_to_text(ranking.prepare(document)),
                 )
+                _store_queries(queries, current, customer_pk=customer_pk, ticket_pk=event.ticket_id)
         except IntegrityError as error:
             if MemoryDocument.objects.filter(message_id=message_pk).exists():
                 return DeliveryOutcome.DUPLICATE  # a concurrent delivery of the same message
@@ -141,14 +167,92 @@ class EmbeddedBackend:
             raise MemoryBackendError(str(error), retryable=True) from error
         return DeliveryOutcome.DELIVERED
 
+    def _queries_after(
+        self, event: MessagePosted, *, customer_pk: int, is_customer: bool
+    ) -> tuple[list[MemoryQueryVector], set[str] | None]:
+        """The texts the engine will be asked with once this message is stored, embedded as
+        queries now rather than on the read: a customer's message (the ticket page asks with
+        the newest, its first 2,000 characters) and the first 2,000 characters of all the
+        customer wrote in its ticket (its recurring check asks with them). Those already
+        embedded are left out; nothing asks with the whole of a longer message.
+
+        All the customer wrote in the ticket, as `TicketIndex.customer_text` joins it (asked
+        with when another ticket's recurring check weighs this one), is embedded here only when
+        it is those first 2,000 characters; a longer text, which each new message changes, is
+        embedded once the ticket closes or goes quiet (`_ticket_text_query`).
+
+        Also the digests of the ticket's texts as they are now (None when this message does
+        not change them): the ticket's other whole-text vectors are out of date. A text that
+        did not change (the first 2,000 characters once the customer wrote more) is one of
+        them, though not embedded again."""
+        texts: dict[str, bool] = {}  # text: whether it is all the customer wrote in the ticket
+        if is_customer:
+            texts[event.content[:ASKED_CHARS]] = False
+        current = None
+        earlier = _ticket_rows(customer_pk, event.ticket_id)
+        if is_customer or not any(written for _, written, _ in earlier):
+            rows = sorted([*earlier, (event.created_at, is_customer, event.content)], key=_at)
+            first, whole = _ticket_texts(rows)
+            if first is not None:  # as the context service asks with it
+                texts[first] = True
+            current = {query_digest(whole), *([query_digest(first)] if first else [])}
+            if first is not None and query_digest(whole) == query_digest(first):
+                texts[whole] = True
+        return self._embedded(texts, customer_pk=customer_pk, ticket_pk=event.ticket_id), current
+
+    def _embedded(
+        self, texts: dict[str, bool], *, customer_pk: int, ticket_pk: int
+    ) -> list[MemoryQueryVector]:
+        """Query vectors of those `texts` (text: whether it is the ticket's) not stored yet."""
+        by_digest = {query_digest(text): (text, whole) for text, whole in texts.items()}
+        stored = set(
+            MemoryQueryVector.objects.filter(
+                customer_id=customer_pk, digest__in=list(by_digest)
+            ).values_list("digest", flat=True)
+        )
+        return [
+            MemoryQueryVector(
+                customer_id=customer_pk,
+                ticket_id=ticket_pk,
+                of_ticket=whole,
+                digest=digest,
+                vector=vector_to_bytes(self.embedder.embed_query(text)),  # type: ignore[union-attr]
+            )
+            for digest, (text, whole) in by_digest.items()
+            if digest not in stored
+        ]
+
+    def _ticket_text_query(self, ticket_pk: int) -> None:
+        """All the customer wrote in a ticket that closed or went quiet, embedded as a query if
+        it is not yet (the two-way recurring check asks with it)."""
+        if self.embedder is None:
+            return
+        group = MemoryGroup.objects.filter(ticket_id=ticket_pk).first()
+        if group is None:
+            return
+        rows = _ticket_rows(group.customer_id, ticket_pk)
+        if not rows:
+            return
+        first, whole = _ticket_texts(rows)
+        texts = {whole: True}
+        queries = self._embedded(texts, customer_pk=group.customer_id, ticket_pk=ticket_pk)
+        current = {query_digest(whole), *([query_digest(first)] if first else [])}
+        try:
+            with transaction.atomic():
+                _store_queries(queries, current, customer_pk=group.customer_id, ticket_pk=ticket_pk)
+        except DatabaseError as error:
+            raise MemoryBackendError(str(error), retryable=True) from error
+
     def deliver_ticket_closed(self, event: TicketClosed) -> DeliveryOutcome:
         """Extract the ticket's memories again from all of its messages."""
         self._extract(ticket_pk=event.ticket_id, at=event.closed_at)
+        self._ticket_text_query(event.ticket_id)
         return DeliveryOutcome.DELIVERED
 
     def deliver_ticket_quiet(self, event: TicketQuiet) -> DeliveryOutcome:
         """An open ticket went quiet: remember what it says so far."""
         self._extract(ticket_pk=event.ticket_id, at=event.quiet_since)
+        self._ticket_text_query(event.ticket_id)
         return DeliveryOutcome.DELIVERED
 
     def _extract(self, *, ticket_pk: int, at: datetime.datetime) -> None:
@@ -257,7 +361,7 @@ class EmbeddedBackend:
         index = self._index(customer_pk, exclude, query)
         query_vector = None
         if self.embedder is not None and index.vectors is not None:
-            query_vector = self._query_vector(query)
+            query_vector = self._query_vector(query, customer_pk)
         ranked = index.rank(query, query_vector=query_vector, query_time=query_time, limit=limit)
         return [
             TicketMatch(
@@ -286,7 +390,7 @@ class EmbeddedBackend:
             return index
         whole = self._cached((*version, None))
         if whole is None:
-            whole = ranking.TicketIndex(history.documents(customer_pk), embedder=self.embedder)
+            whole = history.read(customer_pk, embedder=self.embedder).index()
             self._keep((*version, None), whole)
         return self._without(whole, exclude, (*version, exclude))
 
@@ -299,9 +403,7 @@ class EmbeddedBackend:
         recent = self._cached((*version, "recent"))
         if recent is None:
             newest = history.recent_tickets(customer_pk, history.RECENT_TICKETS)
-            recent = ranking.TicketIndex(
-                history.documents(customer_pk, newest), embedder=self.embedder
-            )
+            recent = history.read(customer_pk, newest, embedder=self.embedder).index()
             self._keep((*version, "recent"), recent)
         words = history.rare_query_words(query, recent, exclude=exclude)
         key = (*version, "bounded", tuple(words), exclude)
@@ -313,8 +415,8 @@ class EmbeddedBackend:
                 exclude=[*recent.ticket_ids, *([exclude] if exclude is not None else [])],
                 limit=history.CANDIDATE_TICKETS,
             )
-            older = history.documents(customer_pk, found) if found else []
-            index = history.bounded_index(recent, older, embedder=self.embedder, exclude=exclude)
+            older = history.read(customer_pk, found, embedder=self.embedder)
+            index = history.bounded_index(recent, older, exclude=exclude)
             self._keep(key, index)
         return index
 
@@ -343,15 +445,25 @@ class EmbeddedBackend:
             while len(self._indexes) > INDEX_CACHE_SIZE:
                 self._indexes.popitem(last=False)
 
-    def _query_vector(self, query: str) -> np.ndarray:
+    def _query_vector(self, query: str, customer_pk: int) -> np.ndarray:
+        """The query's vector: recently used, stored when the text was delivered (for this
+        customer), or embedded now."""
         with self._lock:
             vector = self._query_vectors.get(query)
+        if vector is not None:
+            return vector
+        stored = (
+            MemoryQueryVector.objects.filter(customer_id=customer_pk, digest=query_digest(query))
+            .values_list("vector", flat=True)
+            .first()
+        )
+        vector = vector_from_bytes(stored)
         if vector is None:
             vector = self.embedder.embed_query(query)  # type: ignore[union-attr]  # checked
-            with self._lock:
-                self._query_vectors[query] = vector
-                while len(self._query_vectors) > QUERY_CACHE_SIZE:
-                    self._query_vectors.popitem(last=False)
+        with self._lock:
+            self._query_vectors[query] = vector
+            while len(self._query_vectors) > QUERY_CACHE_SIZE:
+                self._query_vectors.popitem(last=False)
         return vector
 
     def recurring_candidates(
@@ -368,7 +480,11 @@ class EmbeddedBackend:
             index,
             ticket_id=ticket_pk if ticket_pk is not None else "query",
             text=query[: ranking.MAX_CHARS],
-            query_vector=self._query_vector if self.embedder is not None else _no_vector,
+            query_vector=(
+                functools.partial(self._query_vector, customer_pk=customer_pk)
+                if self.embedder is not None
+                else _no_vector
+            ),
             limit=limit,
         )
         return [
@@ -391,6 +507,7 @@ class EmbeddedBackend:
         customer_pk = _customer_pk(customer_id)
         with transaction.atomic():
             Memory.objects.filter(customer_id=customer_pk).delete()
+            MemoryQueryVector.objects.filter(customer_id=customer_pk).delete()
             MemoryDocument.objects.filter(customer_id=customer_pk).delete()
             MemoryGroup.objects.filter(customer_id=customer_pk).delete()
         return ForgetResult()  # its own tables: nothing stays
@@ -402,6 +519,49 @@ class EmbeddedBackend:
 
 def _no_vector(text: str) -> None:
     return None
+
+
+def query_digest(text: str) -> str:
+    """How a query's stored vector is found: the text as it is embedded (`ranking.MAX_CHARS`)."""
+    return hashlib.sha256(text[: ranking.MAX_CHARS].encode()).hexdigest()
+
+
+def _at(row: tuple[datetime.datetime, bool, str]) -> datetime.datetime:
+    return row[0]
+
+
+def _ticket_rows(customer_pk: int, ticket_pk: int) -> list[tuple[datetime.datetime, bool, str]]:
+    """A ticket's stored messages in order: (created_at, is_customer, text)."""
+    return list(
+        MemoryDocument.objects.filter(customer_id=customer_pk, ticket_id=ticket_pk)
+        .order_by("created_at", "id")
+        .values_list("created_at", "is_customer", "text")
+    )
+
+
+def _ticket_texts(rows: list[tuple[datetime.datetime, bool, str]]) -> tuple[str | None, str]:
+    """What the recurring check asks with for a ticket (the first 2,000 characters of the
+    customer's first 20 messages; None when they wrote nothing), and all the customer wrote in
+    it as `TicketIndex.customer_text` joins it (every message when they wrote nothing)."""
+    written = [text for _, by_customer, text in rows if by_customer]
+    first = "\n".join(written[:ASKED_MESSAGES])[:ASKED_CHARS] if written else None
+    return first, "\n".join(written or [text for _, _, text in rows])
+
+
+def _store_queries(
+    queries: list[MemoryQueryVector],
+    current: set[str] | None,
+    *,
+    customer_pk: int,
+    ticket_pk: int,
+) -> None:
+    """Keep the new query vectors; the ticket's whole texts other than `current` (what the
+    customer wrote in it before) are deleted, those still current kept, new or not."""
+    if current:
+        MemoryQueryVector.objects.filter(
+            customer_id=customer_pk, ticket_id=ticket_pk, of_ticket=True
+        ).exclude(digest__in=sorted(current)).delete()
+    MemoryQueryVector.objects.bulk_create(queries, ignore_conflicts=True)
 
 
 def _snippet(text: str, size: int = 240) -> str:

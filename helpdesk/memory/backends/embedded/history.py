@@ -1,5 +1,11 @@
 """Reading one customer's history for the embedded engine: whole, or bounded when it is big.
 
+Every document is read ready to rank: its words as ranking counts them (`prepared`, made when
+the engine stored it) and its vector, so that building a customer's `ranking.TicketIndex`
+tokenizes and embeds nothing. A document stored before documents were prepared (or by other
+tokenizer rules, or without a vector while an embedder runs) is prepared the first time it is
+read, and what was made is stored, once (`prepared`).
+
 A customer with up to `MEMORY_FULL_HISTORY_DOCUMENTS` indexed messages is ranked whole (every
 message read once per worker and cached). Above that, the history is bounded: the customer's
 `RECENT_TICKETS` newest tickets, plus up to `CANDIDATE_TICKETS` older tickets that a full-text
@@ -18,18 +24,22 @@ by the customer.
 
 from __future__ import annotations
 
+import json
+import logging
 import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from helpdesk.memory.backends.embedded import ranking
 from helpdesk.memory.backends.embedded.models import MemoryDocument, MemoryGroup
 from helpdesk.words import tokenize
+
+logger = logging.getLogger(__name__)
 
 VECTOR_DTYPE = np.float32
 RECENT_TICKETS = 50  # the newest tickets, always ranked
@@ -61,26 +71,114 @@ def vector_from_bytes(blob: bytes | memoryview | None) -> np.ndarray | None:
     return None if not blob else np.frombuffer(bytes(blob), dtype=VECTOR_DTYPE)
 
 
-def documents(
-    customer_pk: int, ticket_ids: Collection[int] | None = None
-) -> list[ranking.Document]:
-    """The customer's indexed messages (of these tickets only, if given), oldest first."""
+def prepared_to_text(prepared: ranking.Prepared) -> str:
+    """A document's prepared words as stored (`MemoryDocument.prepared`), with their rules."""
+    data = [ranking.prepared_version(), prepared.terms, prepared.plain]
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def prepared_from_text(text: str, version: str) -> ranking.Prepared | None:
+    """The stored preparation, or None when there is none or other rules made it."""
+    if not text:
+        return None
+    try:
+        made_by, terms, plain = json.loads(text)
+    except ValueError:
+        return None
+    if made_by != version:
+        return None
+    return ranking.Prepared(terms=Counter(terms), plain=Counter(plain))
+
+
+@dataclass(frozen=True)
+class History:
+    """Documents of one customer, oldest first, with their prepared words (same order)."""
+
+    documents: list[ranking.Document]
+    prepared: list[ranking.Prepared]
+
+    def index(self, *, params: ranking.Params | None = None) -> ranking.TicketIndex:
+        """The history's index: nothing tokenized, nothing embedded."""
+        return ranking.TicketIndex(
+            self.documents,
+            params=params,
+            counts=[item.terms for item in self.prepared],
+            plain=[item.plain for item in self.prepared],
+        )
+
+
+_FIELDS = (
+    "id", "ticket_id", "message_id", "text", "created_at", "speaker", "vector", "is_customer",
+    "prepared",
+)  # fmt: skip
+
+
+def read(
+    customer_pk: int,
+    ticket_ids: Collection[int] | None = None,
+    *,
+    embedder: ranking.Embedder | None,
+) -> History:
+    """The customer's indexed messages (of these tickets only, if given), oldest first, ready
+    to rank. Those not prepared yet (see the module's docstring) are prepared now and stored."""
     rows = MemoryDocument.objects.filter(customer_id=customer_pk)
     if ticket_ids is not None:
         rows = rows.filter(ticket_id__in=list(ticket_ids))
-    rows = rows.order_by("created_at", "id")
-    return [
-        ranking.Document(
-            ticket_id=row.ticket_id,
-            message_id=row.message_id,
-            text=row.text,
-            created_at=row.created_at,
-            speaker=row.speaker,
-            vector=vector_from_bytes(row.vector),
-            is_customer=row.is_customer,
+    version = ranking.prepared_version()
+    documents: list[ranking.Document] = []
+    prepared: list[ranking.Prepared | None] = []
+    pks: list[int] = []
+    for pk, ticket, message, text, created, speaker, vector, is_customer, stored in (
+        rows.order_by("created_at", "id").values_list(*_FIELDS).iterator(chunk_size=2000)
+    ):
+        pks.append(pk)
+        documents.append(
+            ranking.Document(
+                ticket_id=ticket,
+                message_id=message,
+                text=text,
+                created_at=created,
+                speaker=speaker,
+                vector=vector_from_bytes(vector),
+                is_customer=is_customer,
+            )
         )
-        for row in rows
+        prepared.append(prepared_from_text(stored, version))
+    unprepared = [i for i, item in enumerate(prepared) if item is None]
+    unembedded = [i for i, d in enumerate(documents) if d.vector is None] if embedder else []
+    if unprepared or unembedded:
+        _prepare(documents, prepared, pks, unprepared, unembedded, embedder)
+    return History(documents=documents, prepared=[item for item in prepared if item is not None])
+
+
+def _prepare(
+    documents: list[ranking.Document],
+    prepared: list[ranking.Prepared | None],
+    pks: list[int],
+    unprepared: list[int],
+    unembedded: list[int],
+    embedder: ranking.Embedder | None,
+) -> None:
+    """Prepare documents stored without their words or vector, in place, and store them."""
+    for i in unprepared:
+        prepared[i] = ranking.prepare(documents[i])
+    if unembedded and embedder is not None:
+        vectors = embedder.embed_passages([ranking.passage_text(documents[i]) for i in unembedded])
+        for i, vector in zip(unembedded, vectors, strict=True):
+            documents[i] = replace(documents[i], vector=vector)
+    rows = [
+        MemoryDocument(
+            pk=pks[i],
+            prepared=prepared_to_text(item),
+            vector=None if (vector := documents[i].vector) is None else vector_to_bytes(vector),
+        )
+        for i in sorted({*unprepared, *unembedded})
+        if (item := prepared[i]) is not None
     ]
+    try:
+        MemoryDocument.objects.bulk_update(rows, ["prepared", "vector"], batch_size=500)
+    except DatabaseError as error:  # read-only, or busy: prepared again next time
+        logger.warning("Could not store %d prepared documents: %s", len(rows), error)
 
 
 def recent_tickets(customer_pk: int, limit: int) -> list[int]:
@@ -154,30 +252,32 @@ def _word_matches(customer_pk: int, words: list[str]) -> list[Counter[int]]:
 
 def bounded_index(
     recent: ranking.TicketIndex,
-    older: Sequence[ranking.Document],
+    older: History,
     *,
-    embedder: ranking.Embedder | None,
     exclude: ranking.Id | None = None,
 ) -> ranking.TicketIndex:
     """The newest tickets' index plus older documents, in time order, without the `exclude`
-    ticket, as one index built once (the newest tickets' tokens and vectors reused)."""
-    if not older:
+    ticket, as one index built once (the newest tickets' words and vectors reused)."""
+    if not older.documents:
         return recent if exclude is None else recent.without(exclude)
-    documents: list[tuple[ranking.Document, Counter[str]]] = []
+    documents: list[tuple[ranking.Document, ranking.Prepared]] = []
     for position, document in enumerate(recent.documents):
         if document.ticket_id == exclude:
             continue
         if document.vector is None and recent.vectors is not None:
             document = replace(document, vector=recent.vectors[position])
-        documents.append((document, recent.counts[position]))
-    documents += [(doc, ranking.term_counts(doc)) for doc in older if doc.ticket_id != exclude]
+        words = ranking.Prepared(recent.counts[position], recent.plain_counts[position])
+        documents.append((document, words))
+    documents += [
+        pair
+        for pair in zip(older.documents, older.prepared, strict=True)
+        if pair[0].ticket_id != exclude
+    ]
     documents.sort(key=lambda pair: _time_key(pair[0]))  # stable: ties keep their order
-    return ranking.TicketIndex(
-        [document for document, _ in documents],
-        embedder=embedder,
-        params=recent.params,
-        counts=[counts for _, counts in documents],
-    )
+    return History(
+        documents=[document for document, _ in documents],
+        prepared=[words for _, words in documents],
+    ).index(params=recent.params)
 
 
 def _time_key(document: ranking.Document) -> float:

@@ -43,12 +43,41 @@ class MemoryDocument(models.Model):
     text = models.TextField()
     created_at = models.DateTimeField()
     vector = models.BinaryField(null=True, blank=True)
+    prepared = models.TextField(
+        blank=True,
+        default="",
+        help_text="Its words as ranking counts them (JSON, made at ingest); empty: not yet.",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["customer_id", "ticket_id"], name="memdoc_customer_idx")]
 
     def __str__(self) -> str:
         return f"document of message {self.message_id}"
+
+
+class MemoryQueryVector(models.Model):
+    """A text the engine expects to be asked with, embedded as a query when it was delivered:
+    a customer's message (the ticket page asks with the newest) and all the customer wrote in
+    a ticket (the recurring check asks with it, for the ticket and for its candidates)."""
+
+    customer_id = models.BigIntegerField(db_index=False)  # memquery_customer_digest_uniq
+    ticket_id = models.BigIntegerField(db_index=False)
+    of_ticket = models.BooleanField(
+        default=False, help_text="All the customer wrote in the ticket (replaced as it grows)."
+    )
+    digest = models.CharField(max_length=64, help_text="sha256 of the text as embedded.")
+    vector = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer_id", "digest"], name="memquery_customer_digest_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"query vector of ticket {self.ticket_id}"
 
 
 class Memory(models.Model):

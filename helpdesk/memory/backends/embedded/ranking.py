@@ -55,7 +55,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from helpdesk.words import tokenize
+from helpdesk.words import stems, tokenize
 
 MAX_CHARS = 4000  # text embedded per query or message: ~ e5's 512 tokens; more is cost, not signal
 
@@ -195,6 +195,29 @@ def plain_counts(text: str) -> Counter[str]:
     return Counter(w for w in _PLAIN_WORD.findall(text.lower()) if w not in PLAIN_STOP_WORDS)
 
 
+# What `Prepared` holds depends on these rules (and on whether words are stemmed): bump it when
+# `term_counts` or `plain_counts` change, so that stored preparations are made again.
+PREPARED_RULES = 1
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What ranking needs of one document besides its text and vector, worked out once (at
+    ingest time, and stored): its words, counted as `TicketIndex` ranks them."""
+
+    terms: Counter[str]  # `term_counts(document)`
+    plain: Counter[str]  # `plain_counts(document.text)`
+
+
+def prepare(document: Document) -> Prepared:
+    return Prepared(terms=term_counts(document), plain=plain_counts(document.text))
+
+
+def prepared_version() -> str:
+    """Which rules made a `Prepared` (a stored one made by other rules is made again)."""
+    return f"{PREPARED_RULES}{'s' if stems() else 'w'}"
+
+
 def _unit(matrix: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
     return matrix / np.where(norms > 0, norms, 1.0)
@@ -205,32 +228,85 @@ def _zscore(x: np.ndarray) -> np.ndarray:
     return (x - x.mean()) / std if std > 1e-12 else np.zeros_like(x)
 
 
-class _Bm25:
-    """Okapi BM25 over a handful of text units, as an inverted index built once."""
+class _Terms:
+    """The (document, term, count) entries of a history's documents, as arrays.
 
-    def __init__(self, units: Iterable[Counter[str]], k1: float, b: float) -> None:
-        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        lengths = []
-        for i, counts in enumerate(units):
-            lengths.append(sum(counts.values()))
-            for term, tf in counts.items():
-                self.postings[term].append((i, tf))
-        self.n = len(lengths)
-        length = np.asarray(lengths, dtype=float)
+    Term ids number the history's own words (`vocab`). Made once from the documents' counts
+    (one pass over them in Python); the units BM25 ranks (tickets, message windows, messages)
+    are then summed from these arrays by numpy, not by adding Counters."""
+
+    def __init__(self, vocab: dict[str, int], doc: np.ndarray, term: np.ndarray, tf: np.ndarray):
+        self.vocab, self.doc, self.term, self.tf = vocab, doc, term, tf
+
+    @classmethod
+    def of(cls, counts: Sequence[Counter[str]]) -> _Terms:
+        vocab: dict[str, int] = {}
+        ids: list[int] = []
+        sizes: list[int] = []
+        tfs: list[int] = []
+        for count in counts:
+            ids += [vocab.setdefault(term, len(vocab)) for term in count]
+            tfs += count.values()
+            sizes.append(len(count))
+        doc = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+        return cls(vocab, doc, np.asarray(ids, dtype=np.int64), np.asarray(tfs, dtype=float))
+
+    def subset(self, kept: np.ndarray) -> _Terms:
+        """The entries of the documents `kept` (indexes, ascending), renumbered 0.. in order."""
+        new = np.full(int(self.doc.max(initial=-1)) + 1, -1, dtype=np.int64)
+        new[kept[kept < len(new)]] = np.arange(int((kept < len(new)).sum()), dtype=np.int64)
+        mapped = new[self.doc]
+        keep = mapped >= 0
+        return _Terms(self.vocab, mapped[keep], self.term[keep], self.tf[keep])
+
+
+class _Bm25:
+    """Okapi BM25 over a handful of text units, as an inverted index built once.
+
+    `unit`, `term`, `tf`: the units' term counts as entries (a unit's term may repeat: its
+    counts are summed); `n` units in all, empty ones included. Postings are kept per term in
+    unit order, so that scores add up exactly as a list of postings would."""
+
+    def __init__(
+        self,
+        vocab: dict[str, int],
+        unit: np.ndarray,
+        term: np.ndarray,
+        tf: np.ndarray,
+        n: int,
+        k1: float,
+        b: float,
+    ) -> None:
+        self.vocab = vocab
+        size = max(len(vocab), 1)
+        key = term * max(n, 1) + unit  # by term, then by unit
+        keys, inverse = np.unique(key, return_inverse=True)
+        self.tf = np.bincount(inverse.ravel(), weights=tf, minlength=len(keys))
+        self.unit = keys % max(n, 1)
+        terms = keys // max(n, 1)
+        self.start = np.searchsorted(terms, np.arange(size + 1))
+        self.n = n
+        length = np.bincount(self.unit, weights=self.tf, minlength=n).astype(float)
         self.k1 = k1
         self.norm = k1 * (1 - b + b * length / max(float(length.mean()) if self.n else 0, 1.0))
 
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """The units holding `term` (ascending) and its counts there."""
+        t = self.vocab.get(term)
+        if t is None:
+            return _NONE, _NO_TF
+        lo, hi = self.start[t], self.start[t + 1]
+        return self.unit[lo:hi], self.tf[lo:hi]
+
     def idf(self, term: str) -> float:
-        df = len(self.postings.get(term, ()))
+        df = len(self.postings(term)[0])
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
     def scores(self, query: Counter[str]) -> np.ndarray:
         out = np.zeros(self.n)
         for term, qtf in query.items():
-            hits = self.postings.get(term)
-            if hits:
-                ids = np.fromiter((i for i, _ in hits), dtype=int, count=len(hits))
-                tf = np.fromiter((f for _, f in hits), dtype=float, count=len(hits))
+            ids, tf = self.postings(term)
+            if len(ids):
                 out[ids] += qtf * self.idf(term) * tf * (self.k1 + 1) / (tf + self.norm[ids])
         return out
 
@@ -242,17 +318,12 @@ class _Bm25:
             return 0.0
         mass = np.zeros(self.n)
         for term, weight in idf.items():
-            for i, _ in self.postings.get(term, ()):
-                mass[i] += weight
+            mass[self.postings(term)[0]] += weight
         return float(mass.max()) / total
 
 
-def _total(counts: Iterable[Counter[str]]) -> Counter[str]:
-    """The sum of term counts (all positive), added in place: `sum(..., Counter())` copies."""
-    total: Counter[str] = Counter()
-    for count in counts:
-        total.update(count)
-    return total
+_NONE = np.zeros(0, dtype=np.int64)
+_NO_TF = np.zeros(0)
 
 
 def date_ranges(query: str, query_time: dt.datetime | None) -> list[tuple[dt.date, dt.date]]:
@@ -286,7 +357,9 @@ class TicketIndex:
 
     Build it per customer and keep it while the history is unchanged. With an `embedder`, messages
     without a stored `vector` are embedded here; if any vector is still missing, ranking is
-    keyword-only. `counts`: the documents' term counts (`term_counts`), when already known.
+    keyword-only. `counts` and `plain`: the documents' term counts (`term_counts`) and plain
+    words (`plain_counts`), when already known (stored `Prepared`s): then no document is
+    tokenized here.
     """
 
     def __init__(
@@ -296,6 +369,9 @@ class TicketIndex:
         embedder: Embedder | None = None,
         params: Params | None = None,
         counts: Sequence[Counter[str]] | None = None,
+        plain: Sequence[Counter[str]] | None = None,
+        terms: _Terms | None = None,
+        plain_terms: _Terms | None = None,
     ) -> None:
         self.params = params or Params()
         self.documents = list(documents)
@@ -310,18 +386,47 @@ class TicketIndex:
         if counts is None:
             counts = [term_counts(d) for d in self.documents]
         self.counts = counts = list(counts)
-        w, p = self.params.window, self.params
-        windows, self.window_owner = [], []
-        for t, members in enumerate(self.members):
-            for pos in range(len(members)):
-                lo, hi = max(0, pos - w), min(len(members), pos + w + 1)
-                windows.append(_total(counts[i] for i in members[lo:hi]))
-                self.window_owner.append(t)
-        self.tickets = _Bm25((_total(counts[i] for i in m) for m in self.members), p.k1, p.b)
-        self.windows = _Bm25(windows, p.k1, p.b)
-        self.messages = _Bm25(counts, p.k1, p.b)
+        if plain is None:
+            plain = [plain_counts(d.text) for d in self.documents]
+        self.plain_counts = plain = list(plain)
+        self._terms = terms if terms is not None else _Terms.of(counts)
+        self._plain_terms = plain_terms if plain_terms is not None else _Terms.of(plain)
+        p, n = self.params, len(self.members)
+        sizes = np.fromiter((len(m) for m in self.members), dtype=np.int64, count=n)
+        self.window_owner = np.repeat(np.arange(n, dtype=np.int64), sizes)
+        # Each message's place: its ticket's first window, and its position in the ticket.
+        first = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        position = np.zeros(len(self.documents), dtype=np.int64)
+        for members in self.members:
+            position[members] = np.arange(len(members))
+        at_doc, term, tf = self._terms.doc, self._terms.term, self._terms.tf
+        owner = self.owner[at_doc]
+        # A window (a message and `window` neighbours each side, within its ticket) sums the
+        # counts of the messages at most `window` places from it.
+        parts = []
+        for shift in range(-p.window, p.window + 1):
+            at = position[at_doc] + shift
+            inside = (at >= 0) & (at < sizes[owner])
+            parts.append((first[owner[inside]] + at[inside], term[inside], tf[inside]))
+        vocab = self._terms.vocab
+        self.tickets = _Bm25(vocab, owner, term, tf, n, p.k1, p.b)
+        self.windows = _Bm25(
+            vocab,
+            np.concatenate([part[0] for part in parts]),
+            np.concatenate([part[1] for part in parts]),
+            np.concatenate([part[2] for part in parts]),
+            len(self.documents),
+            p.k1,
+            p.b,
+        )
+        self.messages = _Bm25(vocab, at_doc, term, tf, len(self.documents), p.k1, p.b)
+        plain_terms = self._plain_terms
         self.plain = _Bm25(
-            (_total(plain_counts(self.documents[i].text) for i in m) for m in self.members),
+            plain_terms.vocab,
+            self.owner[plain_terms.doc],
+            plain_terms.term,
+            plain_terms.tf,
+            n,
             PLAIN_K1,
             p.b,
         )
@@ -354,7 +459,15 @@ class TicketIndex:
                 doc if doc.vector is not None else replace(doc, vector=self.vectors[i])
                 for doc, i in zip(documents, kept, strict=True)
             ]
-        return TicketIndex(documents, params=self.params, counts=[self.counts[i] for i in kept])
+        rows = np.asarray(kept, dtype=np.int64)
+        return TicketIndex(
+            documents,
+            params=self.params,
+            counts=[self.counts[i] for i in kept],
+            plain=[self.plain_counts[i] for i in kept],
+            terms=self._terms.subset(rows),
+            plain_terms=self._plain_terms.subset(rows),
+        )
 
     def position(self, ticket_id: Id) -> int | None:
         """Where a ticket sits in this index, or None when it has no message here."""
@@ -365,7 +478,7 @@ class TicketIndex:
     def ticket_share(self, term: str, *, without: Id | None = None) -> float:
         """The share of this history's tickets (other than `without`) that contain `term` (a
         `tokenize` token)."""
-        holders = {t for t, _ in self.tickets.postings.get(term, ())}
+        holders = set(self.tickets.postings(term)[0].tolist())
         total = self.tickets.n
         left_out = self.position(without) if without is not None else None
         if left_out is not None:

@@ -125,14 +125,17 @@ def _with_ticket(
 ) -> ranking.TicketIndex:
     """The index plus the ticket as one customer message (its query vector stands in for a
     passage vector; without one the copy ranks by keywords)."""
-    documents = [*index.documents]
-    documents.append(
-        ranking.Document(
-            ticket_id=ticket_id,
-            message_id=f"{ticket_id}:text",
-            text=text,
-            vector=vector,
-            is_customer=True,
-        )
+    document = ranking.Document(
+        ticket_id=ticket_id,
+        message_id=f"{ticket_id}:text",
+        text=text,
+        vector=vector,
+        is_customer=True,
     )
-    return ranking.TicketIndex(documents, params=index.params)
+    prepared = ranking.prepare(document)  # the query's text; the history's words are known
+    return ranking.TicketIndex(
+        [*index.documents, document],
+        params=index.params,
+        counts=[*index.counts, prepared.terms],
+        plain=[*index.plain_counts, prepared.plain],
+    )
