@@ -24,11 +24,15 @@ SAMPLE = "Jane Doe wrote from 12 Baker Street, London NW1 6XE, +44 20 7946 0000.
 
 
 def preload() -> None:
-    """The PII filter's word lists and tagger, and the memory backend with its embedder."""
+    """The PII filter's word lists and tagger, the recurring labels' lexicons (parts of
+    speech, word frequencies, praise words: about half a second), and the memory backend with
+    its embedder."""
     from helpdesk import pii
     from helpdesk.memory.backends import get_backend
+    from helpdesk.memory.selectors.labels import reads_as_topic
 
     pii.redact(SAMPLE)
+    reads_as_topic(["printer", "offline"])
     embedder = getattr(get_backend(), "embedder", None)
     if embedder is not None:
         embedder.embed_query(SAMPLE)

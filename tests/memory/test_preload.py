@@ -1,4 +1,5 @@
-"""Web processes load the PII filter's word lists and the embedding model as they start."""
+"""Web processes load the PII filter's word lists, the labels' lexicons and the embedding model
+as they start."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import types
 import numpy as np
 import pytest
 
+from helpdesk import words
 from helpdesk.memory import preload
 from helpdesk.pii import _lexicon
 
@@ -25,11 +27,13 @@ def test_preload_loads_the_word_lists_and_the_embedder(monkeypatch: pytest.Monke
     embedder = Embedder()
     backend = types.SimpleNamespace(embedder=embedder)
     monkeypatch.setattr("helpdesk.memory.backends.get_backend", lambda: backend)
+    words.parts_of_speech.cache_clear()
 
     preload.start().join(timeout=60)
 
     assert embedder.queries == [preload.SAMPLE]
     assert _lexicon.world_given.cache_info().currsize == 1
+    assert words.parts_of_speech.cache_info().currsize >= 2  # the labels' lexicon is loaded
 
 
 def test_a_failing_preload_is_logged_not_raised(
