@@ -36,7 +36,7 @@ def test_agent_opens_a_ticket_reads_its_memory_and_replies(
     page.wait_for_memory()
 
     expect(page.profile_panel).to_contain_text("Fritzbox 7590")
-    expect(page.profile_panel).to_contain_text("prefer to be contacted by email")
+    expect(page.profile_panel).to_contain_text("Prefers e-mail")  # a typed fact, not the sentence
     related = page.related_ticket_link(past.reference)
     expect(related).to_contain_text(past.subject)
     expect(related).to_have_attribute("href", re.compile(rf"^/tickets/{past.pk}/#message-\d+$"))
@@ -99,8 +99,7 @@ def test_hostile_customer_text_shows_as_text_and_never_runs(
     expect(page.title).to_contain_text(IMAGE)
     expect(page.messages.first).to_contain_text(f"shows {SCRIPT} and {IMAGE} again.")
     assert "again.\nSecond line." in page.messages.first.locator(".message-body").inner_text()
-    expect(page.profile_panel).to_contain_text(SCRIPT)  # swapped in by htmx
-    expect(page.past_tickets_panel).to_contain_text(SCRIPT)
+    expect(page.past_tickets_panel).to_contain_text(SCRIPT)  # swapped in by htmx
     expect(portal.page.locator("main img, main script")).to_have_count(0)
     customer = page.open_customer(history.customer.name)
     expect(customer.heading).to_contain_text(IMAGE)
