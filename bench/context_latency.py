@@ -81,7 +81,9 @@ def environment(database: Path) -> dict[str, str]:
 def _django(tree: Path) -> None:
     """Import the code of `tree`, not this file's tree."""
     os.chdir(tree)
-    sys.path[:] = [str(tree), *(p for p in sys.path if not p.startswith(str(ROOT)))]
+    # This tree's own code out of the path, not packages installed under it (its .venv).
+    ours = {str(ROOT), str(ROOT / "bench"), ""}
+    sys.path[:] = [str(tree), *(p for p in sys.path if p not in ours)]
     import django
 
     django.setup()
