@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from customers.models import Customer
 from customers.services import customer_for_email
 from helpdesk.channels.models import Attachment, InboundMail
 from helpdesk.channels.selectors import inbound_mail_by_mail_id, ticket_for_mail
@@ -117,6 +118,16 @@ def _record(
     ).message
 
 
+def _ticket_open(mail: ParsedMail, customer: Customer, posted_by: ticket_services.Actor) -> Ticket:
+    """A new e-mail ticket for the mail, named by its subject."""
+    return ticket_services.ticket_create(
+        customer=customer,
+        subject=ticket_subject(mail.subject),
+        channel=Ticket.Channel.EMAIL,
+        actor=posted_by,
+    )
+
+
 @transaction.atomic
 def _take_in(mail: ParsedMail, posted_by: ticket_services.Actor) -> MailOutcome:
     body, is_cut = message_body(mail)
@@ -124,22 +135,12 @@ def _take_in(mail: ParsedMail, posted_by: ticket_services.Actor) -> MailOutcome:
     ticket = ticket_for_mail(customer=customer, thread_ids=mail.thread_ids, subject=mail.subject)
     created_ticket = ticket is None
     if ticket is None:
-        ticket = ticket_services.ticket_create(
-            customer=customer,
-            subject=ticket_subject(mail.subject),
-            channel=Ticket.Channel.EMAIL,
-            actor=posted_by,
-        )
+        ticket = _ticket_open(mail, customer, posted_by)
     try:
         message = _record(mail=mail, ticket=ticket, body=body, posted_by=posted_by)
     except ticket_services.TicketConflictError:
         # Closed between the choice and the write: a follow-up ticket, as for any closed one.
-        ticket = ticket_services.ticket_create(
-            customer=customer,
-            subject=ticket_subject(mail.subject),
-            channel=Ticket.Channel.EMAIL,
-            actor=posted_by,
-        )
+        ticket = _ticket_open(mail, customer, posted_by)
         created_ticket = True
         message = _record(mail=mail, ticket=ticket, body=body, posted_by=posted_by)
     InboundMail.objects.create(mail_id=mail.message_id, message=message, sent_at=mail.sent_at)

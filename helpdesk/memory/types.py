@@ -109,6 +109,11 @@ class Source:
     window: MessageWindow | None = None
 
 
+# What the context service asks a backend with, at most: characters of text, and the customer's
+# first messages of a ticket joined (the embedded engine embeds those texts when written).
+QUERY_MAX_CHARS = 2_000
+QUERY_MAX_MESSAGES = 20
+
 # How the pages name a profile fact's kind (the offline extractor's categories and others').
 PROFILE_LABELS = {
     "device": "Device",
@@ -127,6 +132,15 @@ PROFILE_LABELS = {
 }
 
 
+def profile_label(kind: str) -> str:
+    """A profile fact's kind as the pages show it: "Device", "OS"; another backend's own kind
+    ("explicit_info") with its first letter capitalised."""
+    if kind in PROFILE_LABELS:
+        return PROFILE_LABELS[kind]
+    words = kind.replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else "Fact"
+
+
 @dataclass(frozen=True)
 class ProfileFact:
     text: str
@@ -136,12 +150,7 @@ class ProfileFact:
 
     @property
     def label(self) -> str:
-        """The kind as the pages show it: "Device", "OS"; another backend's own kind
-        ("explicit_info") with its first letter capitalised."""
-        if self.kind in PROFILE_LABELS:
-            return PROFILE_LABELS[self.kind]
-        words = self.kind.replace("_", " ").strip()
-        return words[:1].upper() + words[1:] if words else "Fact"
+        return profile_label(self.kind)
 
 
 @dataclass(frozen=True)

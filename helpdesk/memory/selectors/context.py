@@ -27,6 +27,7 @@ from helpdesk.memory.selectors.recurring import (
 from helpdesk.memory.selectors.sources import message_windows, resolve_source, with_windows
 from helpdesk.memory.selectors.sync import mirror_state
 from helpdesk.memory.types import (
+    QUERY_MAX_CHARS,
     MemoryBackendError,
     MessageWindow,
     ProfileFact,
@@ -43,7 +44,6 @@ _Item = TypeVar("_Item", bound=ProfileFact | TicketMemory)
 
 RELATED_LIMIT = 10
 AGENT_NOTE = "agent note"  # the kind of profile fact an agent's note is shown as
-QUERY_MAX_LENGTH = 2_000
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ def ticket_context(*, ticket: Ticket, query: str | None = None) -> TicketContext
     A failing memory backend yields an empty context with `unavailable` set;
     it never raises.
     """
-    query = (query if query and query.strip() else default_query(ticket))[:QUERY_MAX_LENGTH]
+    query = (query if query and query.strip() else default_query(ticket))[:QUERY_MAX_CHARS]
     sync = mirror_state(customer_id=ticket.customer_id)
     customer = ids.customer_id(ticket.customer_id)
     backend = get_backend()
@@ -272,7 +272,7 @@ def _backend_memories(
     yield backend.customer_profile(customer_id=customer)
     if hint.strip():
         # The page's text comes back in a form: it leaves masked, as the customer's words do.
-        asked = outgoing_text(hint[:QUERY_MAX_LENGTH], Customer.objects.get(pk=customer_id))
+        asked = outgoing_text(hint[:QUERY_MAX_CHARS], Customer.objects.get(pk=customer_id))
         yield backend.customer_profile(customer_id=customer, query=asked)
     if ticket_id is not None:
         yield backend.ticket_memories(customer_id=customer, group_id=ids.group_id(ticket_id))

@@ -26,9 +26,9 @@ from helpdesk.memory.backends import get_backend
 from helpdesk.memory.backends.base import MemoryBackend
 from helpdesk.memory.outgoing import outgoing_text
 from helpdesk.memory.selectors.labels import issue_label
+from helpdesk.memory.types import QUERY_MAX_CHARS, QUERY_MAX_MESSAGES
 from tickets.models import Message, Ticket
 
-QUERY_MAX_LENGTH = 2_000
 CUSTOMER_SCAN_LIMIT = 12  # newest tickets of a customer checked for the customer page
 
 
@@ -139,8 +139,7 @@ def customer_recurring_issues(
     texts = {row.pk: _text_of(row) for row in recent}
     groups = _Groups()
     for row in recent:
-        bodies = [message.body for message in getattr(row, "customer_messages", [])[:20]]
-        for other in _edges(ticket=row, bodies=bodies, backend=backend):
+        for other in _edges(ticket=row, bodies=_prefetched_bodies(row), backend=backend):
             if other in by_pk:  # the customer's own (and among those scanned)
                 groups.join(row.pk, other)
     customer = recent[0].customer
@@ -155,15 +154,15 @@ def ticket_problem_text(*, ticket: Ticket) -> str:
 
 
 def _bodies(ticket: Ticket) -> list[str]:
-    """The customer's first 20 messages in the ticket."""
+    """The customer's first messages in the ticket (`QUERY_MAX_MESSAGES`)."""
     bodies = Message.objects.filter(ticket=ticket, role=Message.Role.CUSTOMER).order_by(
         "created_at", "id"
     )
-    return list(bodies.values_list("body", flat=True)[:20])
+    return list(bodies.values_list("body", flat=True)[:QUERY_MAX_MESSAGES])
 
 
 def _joined(bodies: list[str], ticket: Ticket) -> str:
-    return ("\n".join(bodies) or ticket.subject)[:QUERY_MAX_LENGTH]
+    return ("\n".join(bodies) or ticket.subject)[:QUERY_MAX_CHARS]
 
 
 def _asked(bodies: list[str], ticket: Ticket) -> str:
@@ -172,13 +171,13 @@ def _asked(bodies: list[str], ticket: Ticket) -> str:
     number the placeholders across messages, `<EMAIL_2>`, and the embedded engine would not
     find the query vector it stored for the ticket's text); the subject when they wrote none."""
     if not bodies:
-        return outgoing_text(ticket.subject[:QUERY_MAX_LENGTH], ticket.customer)
+        return outgoing_text(ticket.subject[:QUERY_MAX_CHARS], ticket.customer)
     masked: list[str] = []
     for body in bodies:
         masked.append(outgoing_text(body, ticket.customer))
-        if sum(map(len, masked)) + len(masked) > QUERY_MAX_LENGTH:
+        if sum(map(len, masked)) + len(masked) > QUERY_MAX_CHARS:
             break  # the rest would be cut off
-    return "\n".join(masked)[:QUERY_MAX_LENGTH]
+    return "\n".join(masked)[:QUERY_MAX_CHARS]
 
 
 def _edges(*, ticket: Ticket, bodies: list[str], backend: MemoryBackend) -> list[int]:
@@ -204,9 +203,14 @@ def _customer_messages() -> Prefetch[str, QuerySet[Message], str]:
     )
 
 
+def _prefetched_bodies(ticket: Ticket) -> list[str]:
+    """`_bodies`, from the messages `_customer_messages` prefetched."""
+    messages = getattr(ticket, "customer_messages", [])[:QUERY_MAX_MESSAGES]
+    return [message.body for message in messages]
+
+
 def _text_of(ticket: Ticket) -> str:
-    bodies = [message.body for message in getattr(ticket, "customer_messages", [])[:20]]
-    return ("\n".join(bodies) or ticket.subject)[:QUERY_MAX_LENGTH]
+    return _joined(_prefetched_bodies(ticket), ticket)
 
 
 def _issue(

@@ -50,6 +50,8 @@ from helpdesk.memory.backends.embedded.models import (
     MemoryQueryVector,
 )
 from helpdesk.memory.types import (
+    QUERY_MAX_CHARS,
+    QUERY_MAX_MESSAGES,
     BackendHealth,
     DeliveryOutcome,
     ForgetResult,
@@ -70,10 +72,9 @@ logger = logging.getLogger(__name__)
 
 INDEX_CACHE_SIZE = 64
 # How much of a message, and of all the customer wrote in a ticket, the context service asks
-# with (helpdesk/memory/selectors: QUERY_MAX_LENGTH characters of the first 20 messages): the
-# query vectors made at delivery are of those texts too, when they are longer.
-ASKED_CHARS = 2_000
-ASKED_MESSAGES = 20
+# with: the query vectors made at delivery are of those texts too, when they are longer.
+ASKED_CHARS = QUERY_MAX_CHARS
+ASKED_MESSAGES = QUERY_MAX_MESSAGES
 QUERY_CACHE_SIZE = 256
 
 
@@ -195,7 +196,7 @@ class EmbeddedBackend:
             first, whole = _ticket_texts(rows)
             if first is not None:  # as the context service asks with it
                 texts[first] = True
-            current = {query_digest(whole), *([query_digest(first)] if first else [])}
+            current = _digests(first, whole)
             if first is not None and query_digest(whole) == query_digest(first):
                 texts[whole] = True
         return self._embedded(texts, customer_pk=customer_pk, ticket_pk=event.ticket_id), current
@@ -236,7 +237,7 @@ class EmbeddedBackend:
         first, whole = _ticket_texts(rows)
         texts = {whole: True}
         queries = self._embedded(texts, customer_pk=group.customer_id, ticket_pk=ticket_pk)
-        current = {query_digest(whole), *([query_digest(first)] if first else [])}
+        current = _digests(first, whole)
         try:
             with transaction.atomic():
                 _store_queries(queries, current, customer_pk=group.customer_id, ticket_pk=ticket_pk)
@@ -546,6 +547,11 @@ def _ticket_texts(rows: list[tuple[datetime.datetime, bool, str]]) -> tuple[str 
     written = [text for _, by_customer, text in rows if by_customer]
     first = "\n".join(written[:ASKED_MESSAGES])[:ASKED_CHARS] if written else None
     return first, "\n".join(written or [text for _, _, text in rows])
+
+
+def _digests(first: str | None, whole: str) -> set[str]:
+    """The digests of a ticket's texts as `_ticket_texts` gives them."""
+    return {query_digest(whole), *([query_digest(first)] if first else [])}
 
 
 def _store_queries(

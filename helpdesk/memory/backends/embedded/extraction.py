@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from helpdesk.memory.backends.embedded import vocabulary
-from helpdesk.memory.types import ProfileFact
+from helpdesk.memory.types import profile_label
 
 T = TypeVar("T")
 
@@ -607,7 +607,7 @@ def _acceptable(text: str) -> bool:
 def labelled(fact: Extracted) -> str:
     """A profile fact with its category's label, where the category is not shown beside it
     (an open ticket's memories): "OS: Windows 11"."""
-    return f"{ProfileFact(text=fact.text, kind=fact.category).label}: {fact.text}"
+    return f"{profile_label(fact.category)}: {fact.text}"
 
 
 def newest_profile(items: Iterable[T], fields: Callable[[T], tuple[str, str]]) -> list[T]:
