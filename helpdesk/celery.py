@@ -16,4 +16,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["helpdesk.memory"])
+app.autodiscover_tasks(["helpdesk.memory", "helpdesk.channels"])

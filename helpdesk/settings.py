@@ -234,6 +234,14 @@ if INBOUND_EMAIL_MAX_BYTES < 1 or INBOUND_EMAIL_ATTACHMENT_MAX_BYTES < 0:
         "INBOUND_EMAIL_MAX_BYTES must be positive and INBOUND_EMAIL_ATTACHMENT_MAX_BYTES "
         "not negative."
     )
+# The support mailbox `manage.py fetch_mail` reads (empty: none), e.g.
+# imaps://support%40example.com:password@imap.example.com/INBOX?done=Helpdesk/Done&failed=Helpdesk/Failed
+IMAP_URL = env.str("IMAP_URL", default="")
+IMAP_POLL_SECONDS = env_float("IMAP_POLL_SECONDS", default=60.0)
+IMAP_TIMEOUT = env_float("IMAP_TIMEOUT", default=30.0)
+IMAP_CA_FILE = env.str("IMAP_CA_FILE", default="")  # a private CA's certificates, if any
+if IMAP_POLL_SECONDS <= 0 or IMAP_TIMEOUT <= 0:
+    raise ImproperlyConfigured("IMAP_POLL_SECONDS and IMAP_TIMEOUT must be positive.")
 
 # Security headers and cookies. In production the proxy speaks HTTPS to the
 # world and plain HTTP to gunicorn: SECURE_PROXY_SSL_HEADER names the header it
@@ -459,6 +467,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 60.0},
     },
 }
+if IMAP_URL:
+    CELERY_BEAT_SCHEDULE["fetch-mail"] = {
+        "task": "helpdesk.fetch_mail",
+        "schedule": IMAP_POLL_SECONDS,
+        "options": {"expires": IMAP_POLL_SECONDS},
+    }
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 OPENAI_API_KEY = _env_secret("OPENAI_API_KEY")
 LLM_MODEL = env.str("LLM_MODEL", default="")
