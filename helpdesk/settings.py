@@ -8,6 +8,7 @@ in the README switches one part to a real service.
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -240,6 +241,17 @@ IMAP_URL = env.str("IMAP_URL", default="")
 IMAP_POLL_SECONDS = env_float("IMAP_POLL_SECONDS", default=60.0)
 IMAP_TIMEOUT = env_float("IMAP_TIMEOUT", default=30.0)
 IMAP_CA_FILE = env.str("IMAP_CA_FILE", default="")  # a private CA's certificates, if any
+# A mail provider's inbound webhook (django-anymail), served only when a secret is set: every
+# ANYMAIL_<NAME> variable becomes ANYMAIL["<NAME>"] (WEBHOOK_SECRET "user:password", and the
+# provider's own keys, e.g. MAILGUN_WEBHOOK_SIGNING_KEY).
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and value
+}
+INBOUND_EMAIL_WEBHOOKS = bool(ANYMAIL.get("WEBHOOK_SECRET"))
+if INBOUND_EMAIL_WEBHOOKS and ":" not in ANYMAIL["WEBHOOK_SECRET"]:
+    raise ImproperlyConfigured("ANYMAIL_WEBHOOK_SECRET must be user:password (basic auth).")
 if IMAP_POLL_SECONDS <= 0 or IMAP_TIMEOUT <= 0:
     raise ImproperlyConfigured("IMAP_POLL_SECONDS and IMAP_TIMEOUT must be positive.")
 

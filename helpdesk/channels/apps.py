@@ -1,4 +1,5 @@
-"""The channels app's configuration: connects the receiver that deletes attachment files."""
+"""The channels app's configuration: connects the receivers that delete attachment files
+and that take in mail from a provider's inbound webhook."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ class ChannelsConfig(AppConfig):
     verbose_name = "Channels"
 
     def ready(self) -> None:
-        from helpdesk.channels import signals
+        from helpdesk.channels import providers, signals
 
         signals.connect()
+        providers.connect()
