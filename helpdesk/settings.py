@@ -230,6 +230,11 @@ INBOUND_EMAIL_MAX_BYTES = env_int("INBOUND_EMAIL_MAX_BYTES", default=25_000_000)
 INBOUND_EMAIL_ATTACHMENT_MAX_BYTES = env_int(
     "INBOUND_EMAIL_ATTACHMENT_MAX_BYTES", default=10_000_000
 )
+# Mail bombs: past this many mails taken in from one address within an hour, more mail from
+# it is ignored as a flood (202 {"ignored": "flood"}); 0: no limit.
+INBOUND_EMAIL_SENDER_HOURLY_LIMIT = env_int("INBOUND_EMAIL_SENDER_HOURLY_LIMIT", default=60)
+if INBOUND_EMAIL_SENDER_HOURLY_LIMIT < 0:
+    raise ImproperlyConfigured("INBOUND_EMAIL_SENDER_HOURLY_LIMIT must not be negative.")
 if INBOUND_EMAIL_MAX_BYTES < 1 or INBOUND_EMAIL_ATTACHMENT_MAX_BYTES < 0:
     raise ImproperlyConfigured(
         "INBOUND_EMAIL_MAX_BYTES must be positive and INBOUND_EMAIL_ATTACHMENT_MAX_BYTES "

@@ -16,6 +16,7 @@ class IgnoredReason(models.TextChoices):
     AUTO_REPLY = "auto-reply", _("Auto-reply")
     BOUNCE = "bounce", _("Delivery report")
     LOOP = "loop", _("Loop with our own address")
+    FLOOD = "flood", _("Over the sender's hourly limit")
 
 
 class InboundMail(models.Model):

@@ -7,6 +7,7 @@ the message, so the memory mirror and its masking apply as for any customer mess
 
 from __future__ import annotations
 
+import datetime
 import logging
 import re
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from customers.models import Customer
 from customers.services import customer_for_email
@@ -179,17 +181,31 @@ def _taken_before(record: InboundMail) -> MailOutcome:
     )
 
 
-def _ignore(mail: ParsedMail) -> MailOutcome:
-    logger.info("Inbound mail <%s> ignored: %s", mail.message_id, mail.ignored)
+def _ignore(mail: ParsedMail, reason: str) -> MailOutcome:
+    logger.info("Inbound mail <%s> ignored: %s", mail.message_id, reason)
     try:
         with transaction.atomic():
             InboundMail.objects.get_or_create(
                 mail_id=mail.message_id,
-                defaults={"ignored_reason": str(mail.ignored), "sent_at": mail.sent_at},
+                defaults={"ignored_reason": reason, "sent_at": mail.sent_at},
             )
     except IntegrityError:
         pass  # taken in meanwhile by a concurrent post of the same mail
-    return MailOutcome(ignored=str(mail.ignored))
+    return MailOutcome(ignored=reason)
+
+
+def _over_sender_limit(sender: str) -> bool:
+    """Has this address had `INBOUND_EMAIL_SENDER_HOURLY_LIMIT` mails taken in within the
+    last hour? (Mail ignored as a flood is not counted: the flood stays out until the
+    hour has moved on past the mails that were taken.)"""
+    limit = settings.INBOUND_EMAIL_SENDER_HOURLY_LIMIT
+    if not limit:
+        return False
+    since = timezone.now() - datetime.timedelta(hours=1)
+    taken = InboundMail.objects.filter(
+        received_at__gte=since, message__ticket__customer__email__iexact=sender
+    )
+    return taken[:limit].count() >= limit
 
 
 def _is_address(value: str) -> bool:
@@ -218,12 +234,15 @@ def inbound_mail_receive(*, raw: bytes, posted_by: ticket_services.Actor = None)
         own_addresses=settings.SUPPORT_EMAIL_ADDRESSES,
     )
     if mail.ignored:
-        return _ignore(mail)
+        return _ignore(mail, str(mail.ignored))
     if not _is_address(mail.sender):
         raise ValidationError({"from": "The sender's address is not a valid e-mail address."})
     record = inbound_mail_by_mail_id(mail.message_id)
     if record is not None:
         return _taken_before(record)
+    if _over_sender_limit(mail.sender):
+        logger.warning("Mail from %s is over its hourly limit: ignored", mail.sender)
+        return _ignore(mail, InboundMail.IgnoredReason.FLOOD)
     try:
         return _take_in(mail, posted_by)
     except IntegrityError:

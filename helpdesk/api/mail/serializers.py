@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from helpdesk.channels.models import Attachment
+from helpdesk.channels.models import Attachment, InboundMail
 from helpdesk.channels.services import MailOutcome
 
 
@@ -32,7 +32,8 @@ class InboundMailSerializer(serializers.Serializer[MailOutcome]):
 
 class IgnoredMailSerializer(serializers.Serializer[MailOutcome]):
     ignored = serializers.ChoiceField(
-        choices=["auto-reply", "bounce", "loop"],
-        help_text="Why nothing was created: an auto-responder, a delivery report, or mail "
-        "that our own outgoing mail caused.",
+        choices=InboundMail.IgnoredReason.values,
+        help_text="Why nothing was created: an auto-responder, a delivery report, mail "
+        "that our own outgoing mail caused, or more mail from one address within an hour "
+        "than INBOUND_EMAIL_SENDER_HOURLY_LIMIT.",
     )
