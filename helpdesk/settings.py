@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "corsheaders",
     "csp",
     "axes",
     "helpdesk",
@@ -117,6 +118,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "helpdesk.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -240,6 +242,16 @@ if INBOUND_EMAIL_MAX_BYTES < 1 or INBOUND_EMAIL_ATTACHMENT_MAX_BYTES < 0:
         "INBOUND_EMAIL_MAX_BYTES must be positive and INBOUND_EMAIL_ATTACHMENT_MAX_BYTES "
         "not negative."
     )
+# The chat widget (docs/channels.md): how long a visitor's token is good for, and the
+# longest message a visitor may send.
+WIDGET_TOKEN_MAX_AGE = env_int("WIDGET_TOKEN_MAX_AGE", default=90 * 24 * 3600)
+WIDGET_MESSAGE_MAX_CHARS = env_int("WIDGET_MESSAGE_MAX_CHARS", default=4_000)
+# Cross-origin calls only to the widget's API, and only from the origins the chat widget
+# sites registered in the admin (helpdesk.channels.signals answers django-cors-headers).
+CORS_URLS_REGEX = r"^/api/widget/"
+CORS_ALLOWED_ORIGINS: list[str] = []
+CORS_ALLOW_METHODS = ["GET", "POST", "OPTIONS"]
+CORS_PREFLIGHT_MAX_AGE = 600
 # The support mailbox `manage.py fetch_mail` reads (empty: none), e.g.
 # imaps://support%40example.com:password@imap.example.com/INBOX?done=Helpdesk/Done&failed=Helpdesk/Failed
 IMAP_URL = env.str("IMAP_URL", default="")
@@ -362,6 +374,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": _throttle_rate("API_THROTTLE_ANON", default="30/min"),
         "user": _throttle_rate("API_THROTTLE_USER", default="600/min"),
+        "widget_address": _throttle_rate("WIDGET_THROTTLE_ADDRESS", default="120/min"),
+        "widget_visitor": _throttle_rate("WIDGET_THROTTLE_VISITOR", default="20/min"),
     },
     "NUM_PROXIES": NUM_PROXIES,
 }

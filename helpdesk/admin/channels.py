@@ -1,4 +1,5 @@
-"""Admin pages for mail taken in (read-only: why a mail was ignored) and its attachments."""
+"""Admin pages for mail taken in (read-only: why a mail was ignored), its attachments, and
+the websites that embed the chat widget with their conversations."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from helpdesk.channels.models import Attachment, InboundMail
+from helpdesk.channels.models import Attachment, InboundMail, WidgetConversation, WidgetSite
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
@@ -51,3 +52,23 @@ class AttachmentAdmin(_ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Attachment]:
         return super().get_queryset(request).select_related("message__ticket")
+
+
+@admin.register(WidgetSite)
+class WidgetSiteAdmin(admin.ModelAdmin):
+    list_display = ("name", "key", "is_active", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "key", "origins")
+    fields = ("name", "origins", "is_active", "key", "identity_secret")
+    readonly_fields = ("key",)
+
+
+@admin.register(WidgetConversation)
+class WidgetConversationAdmin(_ReadOnlyAdmin):
+    list_display = ("ticket", "site", "created_at")
+    list_filter = ("site", "created_at")
+    readonly_fields = ("ticket", "site", "visitor", "created_at")
+    raw_id_fields = ("ticket",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[WidgetConversation]:
+        return super().get_queryset(request).select_related("ticket", "site")

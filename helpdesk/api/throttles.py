@@ -19,6 +19,7 @@ from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
+from helpdesk.channels.widget import Visitor
 from helpdesk.security import client_ip
 
 
@@ -47,3 +48,25 @@ def anonymous_failure_throttled(request: Request, view: Any) -> Throttled | None
     if throttle.allow_request(request, view):
         return None
     return Throttled(wait=throttle.wait())
+
+
+class WidgetAddressThrottle(_CurrentRatesMixin, throttling.SimpleRateThrottle):
+    """Chat widget calls per client address (a flood from one place, whatever the tokens)."""
+
+    scope = "widget_address"
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class WidgetVisitorThrottle(_CurrentRatesMixin, throttling.SimpleRateThrottle):
+    """Chat widget messages per visitor (one chat typing faster than a person could)."""
+
+    scope = "widget_visitor"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        visitor = request.auth
+        if not isinstance(visitor, Visitor):
+            return None
+        ident = f"{visitor.site.pk}:{visitor.visitor}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}

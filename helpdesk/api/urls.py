@@ -10,6 +10,7 @@ from helpdesk.api.customers.views import CustomerViewSet
 from helpdesk.api.health import health
 from helpdesk.api.mail.views import AttachmentDownloadView, InboundEmailView
 from helpdesk.api.tickets.views import TicketMessageViewSet, TicketViewSet
+from helpdesk.api.widget.views import WidgetMessagesView, WidgetSessionView
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
@@ -24,6 +25,8 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("tickets/<int:ticket_pk>/messages/", ticket_messages, name="ticket-messages"),
     path("inbound/email/", InboundEmailView.as_view(), name="inbound-email"),
+    path("widget/session/", WidgetSessionView.as_view(), name="widget-session"),
+    path("widget/messages/", WidgetMessagesView.as_view(), name="widget-messages"),
     path("attachments/<int:pk>/", AttachmentDownloadView.as_view(), name="attachment-download"),
     path("", include(router.urls)),
 ]

@@ -1,15 +1,19 @@
-"""Mail taken in (its Message-ID, the message it became or why it was ignored) and files."""
+"""Mail taken in (its Message-ID, the message it became or why it was ignored), files, and
+the websites that embed the chat widget with the conversations started there."""
 
 from __future__ import annotations
 
 import mimetypes
+import secrets
 import uuid
+from urllib.parse import urlsplit
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Message
+from tickets.models import Message, Ticket
 
 
 class IgnoredReason(models.TextChoices):
@@ -84,3 +88,88 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+def _site_key() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _identity_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def origin_of(value: str) -> str:
+    """`scheme://host[:port]` as a browser sends it in `Origin`, or ValidationError."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(
+            _("%(value)s is not an origin like https://shop.example.com."), params={"value": value}
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise ValidationError(
+            _("%(value)s has more than scheme, host and port."), params={"value": value}
+        )
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+class WidgetSite(models.Model):
+    """A website allowed to embed the chat widget: its public key goes in the script tag,
+    its origins are the only ones the widget's API answers (CORS), and its identity secret
+    signs the ids of the site's signed-in users (an HMAC the site computes on its server)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    key = models.CharField(_("site key"), max_length=32, unique=True, default=_site_key)
+    origins = models.TextField(
+        _("allowed origins"),
+        help_text=_("One per line, as the browser shows them: https://shop.example.com"),
+    )
+    identity_secret = models.CharField(
+        _("identity secret"),
+        max_length=64,
+        default=_identity_secret,
+        help_text=_("Keep it on the site's server: it signs the ids of its signed-in users."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("chat widget site")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def origin_list(self) -> list[str]:
+        return [origin_of(line) for line in self.origins.split() if line.strip()]
+
+    def clean(self) -> None:
+        lines = [line for line in self.origins.split() if line.strip()]
+        if not lines:
+            raise ValidationError({"origins": _("Name at least one origin.")})
+        errors = []
+        for line in lines:
+            try:
+                origin_of(line)
+            except ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise ValidationError({"origins": errors})
+        self.origins = "\n".join(origin_of(line) for line in lines)
+
+
+class WidgetConversation(models.Model):
+    """A ticket started in the chat widget: on which site, by which visitor."""
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, related_name="widget_conversation"
+    )
+    site = models.ForeignKey(WidgetSite, on_delete=models.CASCADE, related_name="conversations")
+    visitor = models.CharField(_("visitor"), max_length=64, db_index=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("chat widget conversation")
+
+    def __str__(self) -> str:
+        return f"{self.site}: {self.ticket_id}"

@@ -1,13 +1,17 @@
-"""An attachment's file goes with its row, once the deletion is committed."""
+"""An attachment's file goes with its row, once the deletion is committed; cross-origin
+calls to the widget's API are allowed from the origins the widget sites registered."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from corsheaders.signals import check_request_enabled
 from django.db import transaction
 from django.db.models.signals import post_delete
+from django.http import HttpRequest
 
-from helpdesk.channels.models import Attachment
+from helpdesk.channels.models import Attachment, WidgetSite
+from helpdesk.channels.widget import origin_allowed
 
 
 def attachment_file_delete(sender: type[Attachment], instance: Attachment, **kwargs: Any) -> None:
@@ -18,7 +22,21 @@ def attachment_file_delete(sender: type[Attachment], instance: Attachment, **kwa
     transaction.on_commit(lambda: storage.delete(name))
 
 
+WIDGET_API_PATH = "/api/widget/"
+
+
+def widget_origin_allowed(sender: object, request: HttpRequest, **kwargs: Any) -> bool:
+    """django-cors-headers asks whether a call may cross origins: only to the widget's API
+    (the signal is asked for every path, whatever CORS_URLS_REGEX says), and only from an
+    origin a widget site registered."""
+    if not request.path_info.startswith(WIDGET_API_PATH):
+        return False
+    origin = request.headers.get("Origin", "")
+    return any(origin_allowed(site, origin) for site in WidgetSite.objects.filter(is_active=True))
+
+
 def connect() -> None:
+    check_request_enabled.connect(widget_origin_allowed, dispatch_uid="widget_origin_allowed")
     post_delete.connect(
         attachment_file_delete, sender=Attachment, dispatch_uid="attachment_file_delete"
     )

@@ -49,6 +49,8 @@ WRITES = [
 ENDPOINTS = [("get", path) for path in READS] + WRITES
 DOCUMENTATION = ["/api/schema/", "/api/docs/"]
 PUBLIC = ["/api/health/"]
+# The chat widget's: a website visitor's token, never agent credentials (test_widget_api.py).
+VISITOR = ["/api/widget/session/", "/api/widget/messages/"]
 
 
 def fill(path: str, ticket: Ticket, customer: Customer, attachment: int = 1) -> str:
@@ -68,10 +70,17 @@ def _route_names(patterns: list[URLPattern | URLResolver]) -> Iterator[str]:
 
 
 def test_endpoint_lists_cover_every_api_route() -> None:
-    paths = [path for _, path in ENDPOINTS] + DOCUMENTATION + PUBLIC
+    paths = [path for _, path in ENDPOINTS] + DOCUMENTATION + PUBLIC + VISITOR
     covered = {resolve(path.format(ticket=1, customer=1, attachment=1)).url_name for path in paths}
 
     assert set(_route_names(api_urls.urlpatterns)) == covered
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_agents_token_is_no_visitor_token(agent: User, method: str) -> None:
+    response = getattr(token_client(agent), method)("/api/widget/messages/", {}, format="json")
+
+    assert response.status_code in {401, 403}
 
 
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS)

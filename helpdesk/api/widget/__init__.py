@@ -1,0 +1,1 @@
+"""The chat widget's endpoints (`/api/widget/`): for website visitors, never agents."""
