@@ -189,13 +189,15 @@ def failure_fields(
     max_attempts: int,
     retry_after: float | None = None,
     now: datetime.datetime | None = None,
+    message: str = "",
 ) -> tuple[bool, dict[str, Any]]:
     """What a failed try writes on its row: (gave up, fields to update).
 
     A retryable error backs off (`backoff_seconds`, or longer if the other side asked for
-    it) until `max_attempts` tries were made; anything else fails for good, its error kept.
+    it) until `max_attempts` tries were made; anything else fails for good, its error kept
+    (as `message` says it, else its type and text).
     """
-    message = error_text(error)
+    message = message[:ERROR_MAX_LENGTH] or error_text(error)
     if not retryable or attempts >= max_attempts:
         return True, {"state": OutboxState.FAILED, "last_error": message, "lease_expires_at": None}
     wait = max(backoff_seconds(attempts), retry_after or 0.0)
@@ -215,6 +217,7 @@ def record_failure(
     max_attempts: int,
     label: str,
     retry_after: float | None = None,
+    message: str = "",
 ) -> DeliveryReport:
     """Write down a failed try of one claimed row (only while it is still ours: sending)."""
     gave_up, fields = failure_fields(
@@ -223,6 +226,7 @@ def record_failure(
         retryable=retryable,
         max_attempts=max_attempts,
         retry_after=retry_after,
+        message=message,
     )
     type(row)._default_manager.filter(pk=row.pk, state=OutboxState.SENDING).update(**fields)
     if gave_up:

@@ -1,0 +1,396 @@
+"""E-mail out, against a real SMTP server on loopback (aiosmtpd): what arrives, threading,
+retries while the server is down, refusals for good, and the customer's answer threading back.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+from pytest_django.fixtures import Settings
+from rest_framework.test import APIClient
+
+from helpdesk.channels.models import InboundMail, OutgoingMail
+from helpdesk.channels.outgoing import outgoing_mail_deliver_due
+from helpdesk.channels.services import inbound_mail_receive
+from helpdesk.outbox import OutboxState
+from tests.channels.conftest import SUPPORT, post_mail
+from tests.factories import AgentFactory, CustomerFactory, TicketFactory
+from tickets import services
+from tickets.models import Message, Ticket
+
+pytestmark = pytest.mark.django_db
+
+CUSTOMER = "ada@customer.example"
+
+
+@dataclass
+class Mailbox:
+    """What the server took: one parsed mail per envelope, and the envelopes."""
+
+    envelopes: list[Envelope] = field(default_factory=list)
+    refuse: str = ""  # an SMTP answer to every RCPT, e.g. "550 5.1.1 No such user"
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
+    ) -> str:
+        if self.refuse:
+            return self.refuse
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    @property
+    def mails(self) -> list[EmailMessage]:
+        parsed = []
+        for envelope in self.envelopes:
+            content = envelope.original_content or envelope.content
+            assert isinstance(content, bytes)
+            mail = email.message_from_bytes(content, policy=email.policy.default)
+            assert isinstance(mail, EmailMessage)
+            parsed.append(mail)
+        return parsed
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class SmtpServer:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.mailbox = Mailbox()
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@pytest.fixture
+def smtp(settings: Settings) -> Iterator[SmtpServer]:
+    """A real SMTP server on a free loopback port, and our settings pointing at it."""
+    server = SmtpServer(_free_port())
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    settings.SUPPORT_EMAIL = SUPPORT
+    server.start()
+    yield server
+    server.stop()
+
+
+def _customer_mail(message_id: str, subject: str, body: str, *, in_reply_to: str = "") -> bytes:
+    headers = [
+        f"From: Ada Lovelace <{CUSTOMER}>",
+        f"To: {SUPPORT}",
+        f"Subject: {subject}",
+        f"Message-ID: <{message_id}>",
+        "Date: Fri, 04 Dec 2026 10:00:00 +0000",
+    ]
+    if in_reply_to:
+        headers += [f"In-Reply-To: <{in_reply_to}>", f"References: <{in_reply_to}>"]
+    return ("\r\n".join(headers) + "\r\n\r\n" + body + "\r\n").encode()
+
+
+def _email_ticket() -> Ticket:
+    outcome = inbound_mail_receive(
+        raw=_customer_mail("first.1@customer.example", "Router keeps rebooting", "It reboots.")
+    )
+    assert outcome.ticket is not None
+    return outcome.ticket
+
+
+def _reply(ticket: Ticket, body: str, *, agent: User | None = None) -> Message:
+    agent = agent or AgentFactory(username="grace")
+    return services.message_record(
+        ticket=ticket, role=Message.Role.AGENT, body=body, author=agent, posted_by=agent
+    ).message
+
+
+def _parts(mail: EmailMessage) -> tuple[str, str]:
+    text = mail.get_body(preferencelist=("plain",))
+    html = mail.get_body(preferencelist=("html",))
+    assert text is not None
+    assert html is not None
+    return str(text.get_content()), str(html.get_content())
+
+
+def test_an_agent_reply_arrives_threaded_with_both_parts(smtp: SmtpServer) -> None:
+    ticket = _email_ticket()
+    reply = _reply(ticket, "Please unplug it for 30 s.\nThen <b>restart</b> & wait.")
+
+    report = outgoing_mail_deliver_due()
+
+    assert report.delivered == 1
+    (envelope,) = smtp.mailbox.envelopes
+    assert envelope.mail_from == SUPPORT
+    assert envelope.rcpt_tos == [CUSTOMER]
+    (mail,) = smtp.mailbox.mails
+    row = OutgoingMail.objects.get(message=reply)
+    assert mail["From"] == SUPPORT
+    assert CUSTOMER in mail["To"]
+    assert mail["Subject"] == f"Re: Router keeps rebooting [{ticket.reference}]"
+    assert mail["Message-ID"] == f"<{row.mail_id}>"
+    assert row.mail_id.endswith("@helpdesk.example")
+    assert mail["In-Reply-To"] == "<first.1@customer.example>"
+    assert mail["References"] == "<first.1@customer.example>"
+    text, html = _parts(mail)
+    assert "Please unplug it for 30 s.\nThen <b>restart</b> & wait." in text.replace("\r\n", "\n")
+    assert "Then &lt;b&gt;restart&lt;/b&gt; &amp; wait." in html
+    assert "<b>restart" not in html
+    assert "<br>" in html
+    assert ticket.reference in text
+    row.refresh_from_db()
+    assert row.state == OutboxState.DELIVERED
+    assert row.delivered_at is not None
+    assert row.attempts == 1
+
+
+def test_a_second_reply_references_the_whole_chain(smtp: SmtpServer) -> None:
+    ticket = _email_ticket()
+    _reply(ticket, "First answer.")
+    outgoing_mail_deliver_due()
+    first = OutgoingMail.objects.get()
+    inbound_mail_receive(
+        raw=_customer_mail(
+            "second.2@customer.example",
+            f"Re: Router keeps rebooting [{ticket.reference}]",
+            "Still rebooting.",
+            in_reply_to=first.mail_id,
+        )
+    )
+    _reply(ticket, "Second answer.")
+    outgoing_mail_deliver_due()
+
+    latest = smtp.mailbox.mails[-1]
+    assert latest["In-Reply-To"] == "<second.2@customer.example>"
+    assert latest["References"] == (
+        f"<first.1@customer.example> <{first.mail_id}> <second.2@customer.example>"
+    )
+
+
+def test_replies_on_other_channels_and_customer_messages_send_nothing(smtp: SmtpServer) -> None:
+    chat = TicketFactory(channel=Ticket.Channel.CHAT, customer=CustomerFactory(email=CUSTOMER))
+    _reply(chat, "An answer in the chat.")
+    ticket = _email_ticket()
+    services.message_record(ticket=ticket, role=Message.Role.CUSTOMER, body="Me again.")
+
+    report = outgoing_mail_deliver_due()
+
+    assert report.attempted == 0
+    assert not OutgoingMail.objects.exists()
+    assert smtp.mailbox.envelopes == []
+
+
+def test_the_bots_reply_goes_out_marked_as_automatic(smtp: SmtpServer) -> None:
+    ticket = _email_ticket()
+    services.message_record(ticket=ticket, role=Message.Role.BOT, body="Try a restart.")
+
+    outgoing_mail_deliver_due()
+
+    (mail,) = smtp.mailbox.mails
+    assert mail["Auto-Submitted"] == "auto-replied"
+
+
+def test_server_down_backs_off_then_delivers_once_it_is_back(
+    smtp: SmtpServer, settings: Settings
+) -> None:
+    ticket = _email_ticket()
+    smtp.stop()
+    _reply(ticket, "First.")
+    _reply(ticket, "Second.")
+
+    report = outgoing_mail_deliver_due()
+
+    assert (report.retrying, report.delivered) == (2, 0)
+    rows = list(OutgoingMail.objects.order_by("id"))
+    for row in rows:
+        assert row.state == OutboxState.PENDING
+        assert row.attempts == 1
+        assert row.next_attempt_at > timezone.now()
+        assert "ConnectionRefusedError" in row.last_error
+    assert outgoing_mail_deliver_due().attempted == 0  # not due yet: backing off
+
+    smtp.start()
+    OutgoingMail.objects.update(next_attempt_at=timezone.now())
+    report = outgoing_mail_deliver_due()
+
+    assert report.delivered == 2
+    assert len(smtp.mailbox.envelopes) == 2
+    assert set(OutgoingMail.objects.values_list("state", flat=True)) == {OutboxState.DELIVERED}
+
+
+def test_a_refused_recipient_fails_for_good_and_shows_on_the_ticket(
+    smtp: SmtpServer, client: Client
+) -> None:
+    ticket = _email_ticket()
+    agent = AgentFactory(username="grace")
+    smtp.mailbox.refuse = "550 5.1.1 No such user here"
+    _reply(ticket, "Hello?", agent=agent)
+
+    report = outgoing_mail_deliver_due()
+
+    assert report.failed == 1
+    row = OutgoingMail.objects.get()
+    assert row.state == OutboxState.FAILED
+    assert "550" in row.last_error
+    assert outgoing_mail_deliver_due().attempted == 0  # never tried again by itself
+    client.force_login(agent)
+    page = client.get(ticket.get_absolute_url()).content.decode()
+    assert "E-mail not delivered" in page
+    assert "No such user here" in page
+
+
+def test_a_busy_server_4xx_is_retried(smtp: SmtpServer) -> None:
+    ticket = _email_ticket()
+    smtp.mailbox.refuse = "451 4.3.0 Try again later"
+    _reply(ticket, "Hello?")
+
+    assert outgoing_mail_deliver_due().retrying == 1
+
+    row = OutgoingMail.objects.get()
+    assert row.state == OutboxState.PENDING
+    assert "451" in row.last_error
+
+
+def test_after_max_attempts_the_mail_fails(smtp: SmtpServer, settings: Settings) -> None:
+    settings.OUTGOING_MAIL_MAX_ATTEMPTS = 2
+    ticket = _email_ticket()
+    smtp.stop()
+    _reply(ticket, "Hello?")
+    outgoing_mail_deliver_due()
+    OutgoingMail.objects.update(next_attempt_at=timezone.now())
+
+    assert outgoing_mail_deliver_due().failed == 1
+    assert OutgoingMail.objects.get().state == OutboxState.FAILED
+
+
+def test_nothing_is_sent_twice_when_the_worker_runs_twice(smtp: SmtpServer) -> None:
+    ticket = _email_ticket()
+    _reply(ticket, "Once only.")
+
+    assert outgoing_mail_deliver_due().delivered == 1
+    assert outgoing_mail_deliver_due().attempted == 0
+    assert len(smtp.mailbox.envelopes) == 1
+
+
+def test_a_mail_another_worker_holds_is_not_sent_again(smtp: SmtpServer) -> None:
+    ticket = _email_ticket()
+    _reply(ticket, "Once only.")
+    OutgoingMail.objects.update(
+        state=OutboxState.SENDING,
+        attempts=1,
+        lease_expires_at=timezone.now() + timezone.timedelta(minutes=2),
+    )
+
+    assert outgoing_mail_deliver_due().attempted == 0
+    assert smtp.mailbox.envelopes == []
+
+
+def test_the_customers_answer_threads_back_onto_the_ticket(
+    smtp: SmtpServer, gateway_client: APIClient
+) -> None:
+    ticket = _email_ticket()
+    _reply(ticket, "Please unplug it.")
+    outgoing_mail_deliver_due()
+    (sent,) = smtp.mailbox.mails
+    our_id = sent["Message-ID"].strip("<>")
+
+    # No reference in the subject: only the In-Reply-To of our mail can thread it.
+    response = post_mail(
+        gateway_client,
+        _customer_mail("answer.3@customer.example", "Re: that", "Done.", in_reply_to=our_id),
+    )
+
+    assert response.status_code in (200, 201), response.content
+    answer = InboundMail.objects.get(mail_id="answer.3@customer.example")
+    assert answer.message is not None
+    assert answer.message.ticket_id == ticket.pk
+    assert Ticket.objects.count() == 1
+
+
+def test_another_sender_answering_our_mail_gets_a_ticket_of_their_own(smtp: SmtpServer) -> None:
+    ticket = _email_ticket()
+    _reply(ticket, "Please unplug it.")
+    our_id = OutgoingMail.objects.get().mail_id
+    raw = _customer_mail("spoof.4@other.example", "Re: that", "Me too", in_reply_to=our_id)
+    raw = raw.replace(CUSTOMER.encode(), b"mallory@other.example")
+
+    outcome = inbound_mail_receive(raw=raw)
+
+    assert outcome.ticket is not None
+    assert outcome.ticket.pk != ticket.pk
+
+
+def test_our_own_mail_coming_back_is_a_loop(smtp: SmtpServer) -> None:
+    ticket = _email_ticket()
+    _reply(ticket, "Please unplug it.")
+    outgoing_mail_deliver_due()
+    (sent,) = smtp.mailbox.envelopes
+    assert isinstance(sent.content, bytes)
+    # Forwarded back to us by a rule that kept the mail as it was, From rewritten.
+    raw = sent.content.replace(f"From: {SUPPORT}".encode(), f"From: {CUSTOMER}".encode())
+
+    outcome = inbound_mail_receive(raw=raw)
+
+    assert outcome.ignored == InboundMail.IgnoredReason.LOOP
+    assert ticket.messages.count() == 2
+
+
+def test_the_mail_carries_only_this_customers_thread(smtp: SmtpServer) -> None:
+    ticket = _email_ticket()
+    other = inbound_mail_receive(
+        raw=_customer_mail("other.9@customer.example", "Printer", "Jammed.").replace(
+            CUSTOMER.encode(), b"bob@else.example"
+        )
+    )
+    assert other.ticket is not None
+    _reply(other.ticket, "Answer for Bob about the printer.")
+    _reply(ticket, "Answer for Ada.")
+    outgoing_mail_deliver_due()
+
+    ada = next(mail for mail in smtp.mailbox.mails if CUSTOMER in mail["To"])
+    whole = ada.as_string()
+    assert "bob@else.example" not in whole
+    assert "other.9@customer.example" not in whole
+    assert "printer" not in whole.lower()
+
+
+def test_health_lists_outgoing_mail_under_outbox(smtp: SmtpServer, client: Client) -> None:
+    ticket = _email_ticket()
+    smtp.mailbox.refuse = "550 5.1.1 No such user here"
+    _reply(ticket, "Hello?")
+    outgoing_mail_deliver_due()
+
+    body = client.get("/api/health/").json()
+
+    assert body["outbox"]["email"]["failed"] == 1
+    assert body["status"] == "degraded"
