@@ -97,3 +97,13 @@ def attachments_prefetch(messages: Iterable[Message]) -> None:
 def is_own_outgoing_mail(mail_id: str) -> bool:
     """Whether a mail with this Message-ID is one we sent (it came back: a loop)."""
     return OutgoingMail.objects.filter(mail_id=mail_id).exists()
+
+
+def outgoing_mail_prefetch(messages: Iterable[Message]) -> None:
+    """Load the outgoing mail of these messages in one query (`message.outgoing_mail`)."""
+    prefetch_related_objects(list(messages), "outgoing_mail")
+
+
+def outgoing_mail_for(message: Message) -> OutgoingMail | None:
+    """The mail a reply went out as, if it goes out by e-mail."""
+    return OutgoingMail.objects.filter(message=message).first()

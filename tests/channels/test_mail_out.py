@@ -50,9 +50,7 @@ class Mailbox:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(
-        self, server: SMTP, session: Session, envelope: Envelope
-    ) -> str:
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
 
@@ -394,3 +392,30 @@ def test_health_lists_outgoing_mail_under_outbox(smtp: SmtpServer, client: Clien
 
     assert body["outbox"]["email"]["failed"] == 1
     assert body["status"] == "degraded"
+
+
+def test_the_admin_lists_outgoing_mail_and_retries_failed_mail(
+    smtp: SmtpServer, superuser_client: Client
+) -> None:
+    ticket = _email_ticket()
+    smtp.mailbox.refuse = "550 5.1.1 No such user here"
+    _reply(ticket, "Hello?")
+    outgoing_mail_deliver_due()
+    row = OutgoingMail.objects.get()
+
+    listing = superuser_client.get("/admin/channels/outgoingmail/?state=failed").content.decode()
+
+    assert CUSTOMER in listing
+    assert "Recipient refused: 550 5.1.1 No such user here" in listing
+    assert superuser_client.get(f"/admin/channels/outgoingmail/{row.pk}/change/").status_code == 200
+    assert superuser_client.get("/admin/channels/outgoingmail/add/").status_code == 403
+
+    smtp.mailbox.refuse = ""
+    superuser_client.post(
+        "/admin/channels/outgoingmail/",
+        {"action": "retry", "_selected_action": [row.pk]},
+    )
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == (OutboxState.PENDING, 0)
+    assert outgoing_mail_deliver_due().delivered == 1
+    assert len(smtp.mailbox.envelopes) == 1
