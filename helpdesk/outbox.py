@@ -219,7 +219,7 @@ def record_failure(
     retry_after: float | None = None,
     message: str = "",
 ) -> DeliveryReport:
-    """Write down a failed try of one claimed row (only while it is still ours: sending)."""
+    """Write down a failed try of one claimed row."""
     gave_up, fields = failure_fields(
         attempts=row.attempts,
         error=error,
@@ -228,7 +228,11 @@ def record_failure(
         retry_after=retry_after,
         message=message,
     )
-    type(row)._default_manager.filter(pk=row.pk, state=OutboxState.SENDING).update(**fields)
+    # Only while the claim is still ours: a worker that took the row over after our lease
+    # ran out is not undone.
+    type(row)._default_manager.filter(
+        pk=row.pk, state=OutboxState.SENDING, lease_expires_at=row.lease_expires_at
+    ).update(**fields)
     if gave_up:
         logger.warning("%s %s failed for good: %s", label, row.pk, fields["last_error"])
         return DeliveryReport(failed=1)
@@ -237,7 +241,7 @@ def record_failure(
 
 
 def record_delivered(row: OutboxRow, **extra: Any) -> DeliveryReport:
-    """Write down that one claimed row went out."""
+    """Write down that one claimed row went out (whoever holds it now: it did go out)."""
     type(row)._default_manager.filter(pk=row.pk).update(
         state=OutboxState.DELIVERED,
         delivered_at=timezone.now(),

@@ -132,7 +132,7 @@ def _footer(ticket: Ticket) -> str:
     return f"Reference {ticket.reference}: answer this e-mail to add to your request."
 
 
-def outgoing_mail_message(row: OutgoingMail, **kwargs: object) -> EmailMultiAlternatives:
+def outgoing_mail_message(row: OutgoingMail) -> EmailMultiAlternatives:
     """The mail of a queued row: plain text and an HTML alternative (the reply escaped, its
     lines kept), From the support address, with the threading headers fixed at queue time."""
     message = row.message
@@ -158,7 +158,6 @@ def outgoing_mail_message(row: OutgoingMail, **kwargs: object) -> EmailMultiAlte
         from_email=settings.SUPPORT_EMAIL,
         to=[to],
         headers=headers,
-        **kwargs,  # type: ignore[arg-type]
     )
     mail.attach_alternative(html, "text/html")
     return mail
@@ -232,7 +231,7 @@ def outgoing_mail_deliver_due(
 
     When the server cannot be reached (or refuses us), the mail after the one that found
     out backs off with it instead of each waiting for its own timeout. Mail claimed but
-    not sent (told to stop, out of time) goes back to the queue untouched.
+    not sent (told to stop, out of time, its lease over) goes back to the queue untouched.
     """
     claimed = claim_due(
         OutgoingMail,
@@ -254,7 +253,9 @@ def outgoing_mail_deliver_due(
     try:
         for index, row in enumerate(rows):
             out_of_time = deadline is not None and time.monotonic() >= deadline
-            if out_of_time or (should_stop is not None and should_stop()):
+            lease_over = row.lease_expires_at is not None and timezone.now() >= row.lease_expires_at
+            if out_of_time or lease_over or (should_stop is not None and should_stop()):
+                # Never start a mail whose claim ran out: another worker may hold it now.
                 release_ids(OutgoingMail, [left.id for left in rows[index:]], row.lease_expires_at)
                 break
             if unusable is not None:

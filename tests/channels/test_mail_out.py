@@ -347,3 +347,32 @@ def test_the_admin_lists_outgoing_mail_and_retries_failed_mail(
     assert (row.state, row.attempts) == (OutboxState.PENDING, 0)
     assert outgoing_mail_deliver_due().delivered == 1
     assert len(smtp.mailbox.envelopes) == 1
+
+
+def test_a_mail_whose_claim_ran_out_before_its_turn_is_handed_back_unsent(
+    smtp: SmtpServer, settings: Settings
+) -> None:
+    ticket = _email_ticket()
+    _reply(ticket, "Hello?")
+    settings.OUTGOING_MAIL_LEASE_SECONDS = 0  # the claim is over as soon as it is made
+
+    assert outgoing_mail_deliver_due().attempted == 0
+
+    assert smtp.mailbox.envelopes == []
+    row = OutgoingMail.objects.get()
+    assert (row.state, row.attempts) == (OutboxState.PENDING, 0)
+
+
+def test_a_mail_a_dead_worker_held_is_sent_once_its_lease_ran_out(smtp: SmtpServer) -> None:
+    ticket = _email_ticket()
+    _reply(ticket, "Hello?")
+    OutgoingMail.objects.update(
+        state=OutboxState.SENDING,
+        attempts=1,
+        lease_expires_at=timezone.now() - timezone.timedelta(seconds=1),
+    )
+
+    assert outgoing_mail_deliver_due().delivered == 1
+
+    assert len(smtp.mailbox.envelopes) == 1
+    assert OutgoingMail.objects.get().attempts == 2
