@@ -25,7 +25,7 @@ def _settings_with(**variables: str) -> dict[str, object]:
         if not key.startswith(("EMAIL_", "OUTGOING_MAIL_"))
     }
     environment.update(variables)
-    started = subprocess.run(
+    started = subprocess.run(  # noqa: S603 (our own interpreter and code)
         [sys.executable, "-c", READ],
         cwd=SETTINGS_FILE.resolve().parent.parent,
         env=environment,
