@@ -376,3 +376,20 @@ def test_a_mail_a_dead_worker_held_is_sent_once_its_lease_ran_out(smtp: SmtpServ
 
     assert len(smtp.mailbox.envelopes) == 1
     assert OutgoingMail.objects.get().attempts == 2
+
+
+def test_a_mail_waiting_for_the_server_says_so_on_the_ticket(
+    smtp: SmtpServer, client: Client
+) -> None:
+    ticket = _email_ticket()
+    agent = AgentFactory(username="grace")
+    smtp.stop()
+    _reply(ticket, "Hello?", agent=agent)
+    outgoing_mail_deliver_due()
+
+    client.force_login(agent)
+    page = client.get(ticket.get_absolute_url()).content.decode()
+
+    assert f"E-mail not delivered yet to {CUSTOMER}" in page
+    assert "The mail server refused the connection" in page
+    assert "Retrying" in page
