@@ -220,7 +220,32 @@ WHITENOISE_USE_FINDERS = not _HAS_MANIFEST
 # never served as static files: agents download them through the API, which checks who asks.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# E-mail out (docs/channels.md): EMAIL_URL names the server, django-environ's form:
+# smtp://user:password@host:25, smtp+tls://...:587 (STARTTLS), smtp+ssl://...:465, or
+# consolemail:// (the demo's default: mail printed on the console). EMAIL_BACKEND, if set,
+# still picks the backend (e.g. a provider's through django-anymail), with EMAIL_URL's host.
+_EMAIL = env.email_url_config(env.str("EMAIL_URL", default="consolemail://"))
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=_EMAIL["EMAIL_BACKEND"])
+EMAIL_HOST = _EMAIL.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _EMAIL.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _EMAIL.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _EMAIL.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = bool(_EMAIL.get("EMAIL_USE_TLS", False))
+EMAIL_USE_SSL = bool(_EMAIL.get("EMAIL_USE_SSL", False))
+EMAIL_FILE_PATH = _EMAIL.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
+# A server that stops answering must not hold a worker: each SMTP call gives up after this.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=30)
+# An outgoing mail is tried this many times (backing off up to 15 minutes between tries:
+# about 1.5 hours of outage with the default) before it is failed, visible on the ticket.
+OUTGOING_MAIL_MAX_ATTEMPTS = env_int("OUTGOING_MAIL_MAX_ATTEMPTS", default=12)
+# How long a worker holds a mail it claimed; a worker that died is taken over after it.
+OUTGOING_MAIL_LEASE_SECONDS = env_int("OUTGOING_MAIL_LEASE_SECONDS", default=120)
+if OUTGOING_MAIL_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured("OUTGOING_MAIL_MAX_ATTEMPTS must be at least 1.")
+if OUTGOING_MAIL_LEASE_SECONDS <= 2 * EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        "OUTGOING_MAIL_LEASE_SECONDS must be over twice EMAIL_TIMEOUT (connect, then send)."
+    )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="helpdesk@localhost")
 
 # E-mail in (docs/channels.md): the helpdesk's own addresses (mail from them, or that names

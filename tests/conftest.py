@@ -23,6 +23,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.llm_server import LLMServer
+from tests.smtp_server import smtp_server  # noqa: F401 (a fixture for every test package)
 from tickets.models import Ticket
 
 

@@ -1,15 +1,23 @@
-"""Admin pages for mail taken in (read-only: why a mail was ignored), its attachments, and
-the websites that embed the chat widget with their conversations."""
+"""Admin pages for mail taken in (read-only: why a mail was ignored), its attachments, mail
+sent out (its state, tries and last error; failed mail can be retried), and the websites
+that embed the chat widget with their conversations."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from helpdesk.channels.models import Attachment, InboundMail, WidgetConversation, WidgetSite
+from helpdesk.channels.models import (
+    Attachment,
+    InboundMail,
+    OutgoingMail,
+    WidgetConversation,
+    WidgetSite,
+)
+from helpdesk.outbox import request_delivery, retry_failed
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
@@ -72,3 +80,35 @@ class WidgetConversationAdmin(_ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[WidgetConversation]:
         return super().get_queryset(request).select_related("ticket", "site")
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(_ReadOnlyAdmin):
+    list_display = (
+        "id", "ticket", "to_address", "state", "attempts", "next_attempt_at", "short_error",
+        "created_at", "delivered_at",
+    )  # fmt: skip
+    list_filter = ("state", "created_at")
+    search_fields = ("mail_id", "to_address", "last_error")
+    list_select_related = ("ticket",)
+    readonly_fields = (
+        "ticket", "message", "mail_id", "to_address", "to_name", "subject", "in_reply_to",
+        "references", "state", "attempts", "next_attempt_at", "lease_expires_at",
+        "last_error", "created_at", "delivered_at",
+    )  # fmt: skip
+    actions = ("retry",)
+    list_per_page = 100
+
+    @admin.display(description="Last error")
+    def short_error(self, mail: OutgoingMail) -> str:
+        return mail.last_error[:120]
+
+    @admin.action(description="Retry selected failed mail", permissions=["change"])
+    def retry(self, request: HttpRequest, queryset: QuerySet[OutgoingMail]) -> None:
+        requeued = retry_failed(queryset)
+        request_delivery()
+        self.message_user(request, f"Queued {requeued} failed mail again.", messages.SUCCESS)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Nothing is edited; "change" is what the retry action asks for.
+        return bool(request.user.has_perm("channels.change_outgoingmail")) and obj is None

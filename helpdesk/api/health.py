@@ -1,4 +1,5 @@
-"""`/api/health/`: the database, the memory backend and the mirror's backlog."""
+"""`/api/health/`: the database, the memory backend, and the outbox: the mirror's backlog and
+outgoing e-mail's."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from helpdesk.channels.outgoing import outgoing_mail_state
 from helpdesk.memory.selectors.sync import mirror_state
 
 
@@ -58,7 +60,8 @@ def health(request: Request) -> Response:
     shows (entries waiting, retrying after a failed try, failed, and how old
     the oldest waiting one is). Memory is not ok while entries fail or retry,
     or while the backlog is older than `MIRROR_BACKLOG_ALERT_SECONDS` (no
-    worker delivering); the status is then "degraded", still with a 200.
+    worker delivering); the status is then "degraded", still with a 200. Outgoing e-mail
+    (`outbox.email`) that fails, retries or lags likewise makes it "degraded".
     """
     database = _database_state()
     if not database["ok"]:
@@ -66,17 +69,17 @@ def health(request: Request) -> Response:
         return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
     mirror = mirror_state()
     age = mirror.oldest_pending_age_seconds
-    outbox = {
-        "pending": mirror.pending,
-        "retrying": mirror.retrying,
-        "failed": mirror.failed,
-        "oldest_pending_age_seconds": age,
-    }
+    mail = outgoing_mail_state()
+    mail_age = mail.oldest_pending_age_seconds
+    # The mirror's figures at the top (as before e-mail went out), each outbox's under its name.
+    outbox = {**mirror.as_health(), "memory": mirror.as_health(), "email": mail.as_health()}
     lagging = age is not None and age > settings.MIRROR_BACKLOG_ALERT_SECONDS
     memory_ok = not (mirror.failed or mirror.retrying or lagging)
     memory = {"backend": settings.MEMORY_BACKEND, "ok": memory_ok}
+    mail_lagging = mail_age is not None and mail_age > settings.MIRROR_BACKLOG_ALERT_SECONDS
+    mail_ok = not (mail.failed or mail.retrying or mail_lagging)
     body = {
-        "status": "ok" if memory_ok else "degraded",
+        "status": "ok" if memory_ok and mail_ok else "degraded",
         "database": database,
         "memory": memory,
         "outbox": outbox,

@@ -1,5 +1,6 @@
 """Mail taken in (its Message-ID, the message it became or why it was ignored), files, and
-the websites that embed the chat widget with the conversations started there."""
+the websites that embed the chat widget with the conversations started there, and mail
+sent out (the outbox of agents' and the bot's replies on e-mail tickets)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Message, Ticket
+from helpdesk.outbox import OutboxRow
+from tickets.models import Message, Ticket, format_reference
 
 
 class IgnoredReason(models.TextChoices):
@@ -173,3 +175,50 @@ class WidgetConversation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site}: {self.ticket_id}"
+
+
+class OutgoingMail(OutboxRow):
+    """A reply on an e-mail ticket, to send to its customer: queued with the reply, in its
+    transaction, and sent after commit by the outbox worker (`helpdesk.outbox`).
+
+    Its Message-ID and threading headers are fixed when it is queued, so that the customer's
+    answer threads back onto the ticket even before (or whether or not) it went out; the
+    text is the reply's own. The delivery state (pending, sending, delivered, failed, tries,
+    last error) is the shared outbox's.
+    """
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="outgoing_mail", verbose_name=_("ticket")
+    )
+    message = models.OneToOneField(
+        Message,
+        on_delete=models.CASCADE,
+        related_name="outgoing_mail",
+        verbose_name=_("message"),
+    )
+    mail_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    to_address = models.EmailField(_("to"), max_length=254)
+    to_name = models.CharField(_("to (name)"), max_length=200, blank=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    in_reply_to = models.CharField(_("In-Reply-To"), max_length=255, blank=True)
+    references = models.TextField(_("References"), blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("outgoing mail")
+        verbose_name_plural = _("outgoing mail")
+        indexes = [
+            models.Index(
+                fields=["id", "next_attempt_at"],
+                condition=models.Q(state="pending"),
+                name="outgoing_mail_pending_idx",
+            ),
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=models.Q(state="sending"),
+                name="outgoing_mail_sending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Mail <{self.mail_id}> on {format_reference(self.ticket_id)} ({self.state})"

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from customers.models import Customer
-from helpdesk.channels.models import Attachment, InboundMail
+from helpdesk.channels.models import Attachment, InboundMail, OutgoingMail
 from tickets.models import REFERENCE_PREFIX, Message, Ticket
 
 # `[T-000042]` or a bare `T-000042` in a subject; the number is the ticket's id.
@@ -49,7 +49,8 @@ def ticket_for_mail(
 ) -> Ticket | None:
     """The ticket a customer's mail continues, or None for a new one.
 
-    First by the Message-IDs it answers (the most recent first), then by the reference in
+    First by the Message-IDs it answers (the most recent first: mail taken in, or our own
+    replies sent out), then by the reference in
     its subject. Only the sender's own tickets count (a mail from someone else naming a
     ticket starts a new one). A closed ticket takes no more messages: a mail answering one
     goes to the follow-up an earlier mail of the thread opened, else starts it.
@@ -59,6 +60,12 @@ def ticket_for_mail(
             InboundMail.objects.filter(
                 mail_id__in=thread_ids, message__ticket__customer=customer
             ).values_list("mail_id", "message__ticket")
+        )
+        # Our own replies count too: the customer answers the mail we sent.
+        found.update(
+            OutgoingMail.objects.filter(
+                mail_id__in=thread_ids, ticket__customer=customer
+            ).values_list("mail_id", "ticket")
         )
         for mail_id in thread_ids:
             if mail_id in found:
@@ -85,3 +92,18 @@ def attachments_prefetch(messages: Iterable[Message]) -> None:
     prefetch_related_objects(
         list(messages), Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
     )
+
+
+def is_own_outgoing_mail(mail_id: str) -> bool:
+    """Whether a mail with this Message-ID is one we sent (it came back: a loop)."""
+    return OutgoingMail.objects.filter(mail_id=mail_id).exists()
+
+
+def outgoing_mail_prefetch(messages: Iterable[Message]) -> None:
+    """Load the outgoing mail of these messages in one query (`message.outgoing_mail`)."""
+    prefetch_related_objects(list(messages), "outgoing_mail")
+
+
+def outgoing_mail_for(message: Message) -> OutgoingMail | None:
+    """The mail a reply went out as, if it goes out by e-mail."""
+    return OutgoingMail.objects.filter(message=message).first()

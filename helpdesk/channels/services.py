@@ -7,6 +7,7 @@ the message, so the memory mirror and its masking apply as for any customer mess
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
 import re
@@ -22,9 +23,13 @@ from django.utils import timezone
 from customers.models import Customer
 from customers.services import customer_for_email
 from helpdesk.channels.models import Attachment, InboundMail
-from helpdesk.channels.selectors import inbound_mail_by_mail_id, ticket_for_mail
+from helpdesk.channels.selectors import (
+    inbound_mail_by_mail_id,
+    is_own_outgoing_mail,
+    ticket_for_mail,
+)
+from helpdesk.mail import IgnoreReason, mail_parse
 from helpdesk.mail import InboundMail as ParsedMail
-from helpdesk.mail import mail_parse
 from tickets import services as ticket_services
 from tickets.models import Message, Ticket
 
@@ -221,7 +226,8 @@ def _is_address(value: str) -> bool:
 def inbound_mail_receive(*, raw: bytes, posted_by: ticket_services.Actor = None) -> MailOutcome:
     """Take in one raw RFC 5322 mail, at most once per Message-ID.
 
-    Auto-replies, delivery reports and loops are ignored (kept only as an `InboundMail` row
+    Auto-replies, delivery reports and loops (from our own address, or bearing the
+    Message-ID of a mail we sent) are ignored (kept only as an `InboundMail` row
     that says why, and logged); they never become a message, so they are never answered.
     A person's mail finds or creates its customer by the sender's address, continues their
     ticket (`ticket_for_mail`) or opens one, and keeps its attachments. Bad input raises
@@ -233,6 +239,9 @@ def inbound_mail_receive(*, raw: bytes, posted_by: ticket_services.Actor = None)
         attachment_max_bytes=settings.INBOUND_EMAIL_ATTACHMENT_MAX_BYTES,
         own_addresses=settings.SUPPORT_EMAIL_ADDRESSES,
     )
+    if not mail.ignored and is_own_outgoing_mail(mail.message_id):
+        # One of our own replies came back (a forwarding rule, a list): never a message.
+        mail = dataclasses.replace(mail, ignored=IgnoreReason.LOOP)
     if mail.ignored:
         return _ignore(mail, str(mail.ignored))
     if not _is_address(mail.sender):

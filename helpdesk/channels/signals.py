@@ -1,5 +1,6 @@
-"""An attachment's file goes with its row, once the deletion is committed; cross-origin
-calls to the widget's API are allowed from the origins the widget sites registered."""
+"""An attachment's file goes with its row, once the deletion is committed; a reply on an
+e-mail ticket queues its mail in the reply's transaction; cross-origin calls to the
+widget's API are allowed from the origins the widget sites registered."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from typing import Any
 
 from corsheaders.signals import check_request_enabled
 from django.db import transaction
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 
 from helpdesk.channels.models import Attachment, WidgetSite
+from helpdesk.channels.outgoing import outgoing_mail_queue
 from helpdesk.channels.widget import origin_allowed
+from tickets.models import Message
 
 
 def attachment_file_delete(sender: type[Attachment], instance: Attachment, **kwargs: Any) -> None:
@@ -35,7 +38,16 @@ def widget_origin_allowed(sender: object, request: HttpRequest, **kwargs: Any) -
     return any(origin_allowed(site, origin) for site in WidgetSite.objects.filter(is_active=True))
 
 
+def reply_mail_queue(
+    sender: type[Message], instance: Message, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    """A new reply to the customer on an e-mail ticket goes out by mail (after commit)."""
+    if created and not raw:
+        outgoing_mail_queue(instance)
+
+
 def connect() -> None:
+    post_save.connect(reply_mail_queue, sender=Message, dispatch_uid="reply_mail_queue")
     check_request_enabled.connect(widget_origin_allowed, dispatch_uid="widget_origin_allowed")
     post_delete.connect(
         attachment_file_delete, sender=Attachment, dispatch_uid="attachment_file_delete"

@@ -16,6 +16,7 @@ from helpdesk.memory.backends.embedded.models import (
     MemoryGroup,
     MemoryQueryVector,
 )
+from helpdesk.outbox import OutboxRow
 from tickets.models import Message, Ticket, format_reference
 
 __all__ = [
@@ -67,11 +68,12 @@ class AgentNote(models.Model):
         return int(number) if named else None
 
 
-class MirrorEntry(models.Model):
+class MirrorEntry(OutboxRow):
     """One thing to tell the memory backend, written in the same transaction as its cause.
 
-    The worker delivers entries after commit, one ticket's entries in order
-    (by id), retrying with backoff; what it cannot deliver ends up `failed`
+    Its delivery state (`OutboxRow`: state, attempts, lease, last error) is the shared
+    outbox's (`helpdesk.outbox`). The worker delivers entries after commit, one ticket's
+    entries in order (by id), retrying with backoff; what it cannot deliver ends up `failed`
     with its error kept, visible in the admin, on the ticket page and in
     /api/health/.
     """
@@ -83,14 +85,6 @@ class MirrorEntry(models.Model):
         TICKET_QUIET = "ticket_quiet", _("Ticket went quiet")
         MEMORY_DELETED = "memory_deleted", _("Memory deleted")
         CUSTOMER_ERASED = "customer_erased", _("Customer erased")
-
-    class State(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENDING = "sending", _("Sending")
-        DELIVERED = "delivered", _("Delivered")
-        FAILED = "failed", _("Failed")
-
-    UNDELIVERED_STATES = (State.PENDING, State.SENDING)
 
     # Customer-level entries (a deleted profile fact, an erased customer) have no
     # ticket; they are not ordered against any ticket's entries.
@@ -123,14 +117,7 @@ class MirrorEntry(models.Model):
         verbose_name=_("message"),
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    state = models.CharField(
-        _("state"), max_length=16, choices=State.choices, default=State.PENDING
-    )
     payload = models.JSONField(_("payload"), default=dict, blank=True)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
-    lease_expires_at = models.DateTimeField(_("lease expires"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, blank=True)
     needs_verification = models.BooleanField(
         _("needs verification"),
@@ -140,8 +127,6 @@ class MirrorEntry(models.Model):
             "it may have recorded the message without processing it."
         ),
     )
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("memory mirror entry")

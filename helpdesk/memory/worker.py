@@ -1,4 +1,5 @@
-"""The in-process deliverer of the memory mirror: a daemon thread in web processes.
+"""The in-process deliverer of the outbox (the memory mirror and outgoing e-mail): a daemon
+thread in web processes.
 
 Without a Celery broker, web processes `enable()` it at start, and `wake()` answers each
 delivery request (`helpdesk.memory.wakeup`) by nudging it; with a broker, `tasks` answers
@@ -19,7 +20,7 @@ from django.db import close_old_connections, connection
 from django.dispatch import receiver
 from django.utils import timezone
 
-from helpdesk.memory.wakeup import delivery_requested
+from helpdesk.outbox import delivery_requested
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,10 @@ class MirrorWorker(threading.Thread):
         self.join(timeout)
 
     def run(self) -> None:
+        from helpdesk.channels.outgoing import (
+            outgoing_mail_deliver_due,
+            outgoing_mail_next_due_at,
+        )
         from helpdesk.memory.backends import get_backend
         from helpdesk.memory.services.mirror import (
             mirror_deliver_due,
@@ -61,7 +66,7 @@ class MirrorWorker(threading.Thread):
                     next_sweep = time.monotonic() + QUIET_SWEEP_SECONDS
                 report = mirror_deliver_due(
                     get_backend(), limit=DELIVER_LIMIT, should_stop=self._stopping.is_set
-                )
+                ) + outgoing_mail_deliver_due(should_stop=self._stopping.is_set)
                 if report.attempted:
                     if report.attempted < DELIVER_LIMIT:
                         # Under a stream of messages each commit wakes the worker for one
@@ -70,7 +75,7 @@ class MirrorWorker(threading.Thread):
                         # entry per ticket, so this also paces a single ticket's entries.)
                         self._stopping.wait(settings.MIRROR_WORKER_GATHER_SECONDS)
                     continue
-                wait = _seconds_until(mirror_next_due_at())
+                wait = _seconds_until(_earliest(mirror_next_due_at(), outgoing_mail_next_due_at()))
             except Exception:
                 logger.exception("The memory mirror worker hit an error; trying again shortly")
                 connection.close()  # a dropped database connection is opened afresh next round
@@ -78,6 +83,11 @@ class MirrorWorker(threading.Thread):
             finally:
                 close_old_connections()
             self._wake.wait(wait)
+
+
+def _earliest(*moments: datetime.datetime | None) -> datetime.datetime | None:
+    known = [moment for moment in moments if moment is not None]
+    return min(known) if known else None
 
 
 def _seconds_until(due: datetime.datetime | None) -> float:

@@ -10,7 +10,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.assist.drafts import ticket_suggested_reply
 from helpdesk.assist.escalation import ticket_escalate_with_handoff
-from helpdesk.channels.selectors import attachments_prefetch
+from helpdesk.channels.selectors import (
+    attachments_prefetch,
+    outgoing_mail_for,
+    outgoing_mail_prefetch,
+)
 from helpdesk.memory.selectors.context import ticket_context
 from helpdesk.portal.access import AuthenticatedHttpRequest, agent_required
 from helpdesk.portal.forms import KEEP_STATUS, EscalateForm, ReplyForm, TicketUpdateForm
@@ -48,6 +52,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, ticket: Ticket, **forms: object) -> dict[str, object]:
     attachments_prefetch(ticket.messages.all())
+    outgoing_mail_prefetch(ticket.messages.all())
     return {
         "ticket": ticket,
         "customer": ticket.customer,
@@ -78,6 +83,15 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "tickets/detail.html", _detail_context(request, ticket))
 
 
+def _reply_flash(ticket: Ticket, message: Message) -> str:
+    """What became of a reply: going out by e-mail, or only added to the ticket (no other
+    channel sends anything yet, so the page must not say it went out)."""
+    mail = outgoing_mail_for(message)
+    if mail is not None:
+        return f"Reply sent by e-mail to {mail.to_address} on {ticket.reference}."
+    return f"Reply added to {ticket.reference} (not sent: only e-mail tickets send replies)."
+
+
 @require_POST
 @agent_required
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
@@ -87,7 +101,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReplyForm(request.POST)
     if form.is_valid():
         try:
-            services.message_record(
+            recorded = services.message_record(
                 ticket=ticket,
                 role=Message.Role.AGENT,
                 body=form.cleaned_data["body"],
@@ -100,7 +114,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         then_status = form.cleaned_data["then_status"]
         if then_status != KEEP_STATUS:
             services.ticket_change_status(ticket=ticket, status=then_status, actor=request.user)
-        messages.success(request, f"Reply sent on {ticket.reference}.")
+        messages.success(request, _reply_flash(ticket, recorded.message))
         return redirect(ticket)
     ticket = selectors.ticket_detail(ticket_id=pk)
     context = _detail_context(request, ticket, reply_form=form)

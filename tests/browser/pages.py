@@ -176,7 +176,7 @@ class TicketPage:
         if text is not None:
             self.reply_box.fill(text)
         self.page.get_by_role("button", name="Send reply").click()
-        expect(self.flash).to_contain_text("Reply sent")
+        expect(self.flash).to_contain_text(re.compile(r"Reply (sent by e-mail|added)"))
         expect(self.messages).to_have_count(count + 1)
         self.wait_for_memory()
 

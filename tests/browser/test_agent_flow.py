@@ -57,7 +57,7 @@ def test_agent_opens_a_ticket_reads_its_memory_and_replies(
     assert draft.startswith("Hi Ada,")
     assert draft.rstrip().endswith("Maria")
     page.send_reply()
-    expect(page.flash).to_contain_text(f"Reply sent on {ticket.reference}.")
+    expect(page.flash).to_contain_text(f"Reply added to {ticket.reference}")  # a chat ticket
     expect(page.messages.last).to_contain_text("Hi Ada,")
     expect(page.messages.last).to_contain_text("Maria")
     expect(page.suggested_reply_panel).to_contain_text("Waiting for the customer's reply")

@@ -88,4 +88,6 @@ def test_default_rates_are_600_per_minute_for_users_and_30_for_anonymous(
     assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] == {
         "user": "600/min",
         "anon": "30/min",
+        "widget_address": "120/min",
+        "widget_visitor": "20/min",
     }

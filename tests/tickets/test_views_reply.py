@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from customers.models import Customer
 from tests.factories import TicketFactory
 from tickets.models import Message, Ticket, TicketEvent
 
@@ -33,7 +34,25 @@ def test_reply_redirects_to_ticket_with_confirmation(agent_client: Client, ticke
     )
 
     assert response.redirect_chain == [(f"/tickets/{ticket.pk}/", 302)]
-    assert f"Reply sent on {ticket.reference}." in response.content.decode()
+    page = response.content.decode()
+    # A chat ticket: nothing goes out (no chat channel yet), and the page does not say it did.
+    assert f"Reply added to {ticket.reference} (not sent" in page
+    assert "Reply sent" not in page
+
+
+def test_reply_on_an_email_ticket_says_it_goes_out_by_email(
+    agent_client: Client, ticket: Ticket
+) -> None:
+    Ticket.objects.filter(pk=ticket.pk).update(channel=Ticket.Channel.EMAIL)
+    Customer.objects.filter(pk=ticket.customer_id).update(email="ada@customer.example")
+
+    response = agent_client.post(
+        f"/tickets/{ticket.pk}/reply/", {"body": "Hello", "then_status": ""}, follow=True
+    )
+
+    page = response.content.decode()
+    assert f"Reply sent by e-mail to ada@customer.example on {ticket.reference}." in page
+    assert "E-mail to ada@customer.example is on its way." in page
 
 
 def test_reply_keeps_status_by_default(agent_client: Client, ticket: Ticket) -> None:

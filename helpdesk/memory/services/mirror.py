@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime
 import functools
 import logging
-import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -51,6 +50,17 @@ from helpdesk.memory.types import (
     MessagePosted,
     TicketOpened,
 )
+from helpdesk.outbox import (
+    MAX_BACKOFF_SECONDS,
+    DeliveryReport,
+    backoff_seconds,
+    claim_ids,
+    failure_fields,
+    release_expired_leases,
+    release_ids,
+    retry_failed,
+    wake_backed_off,
+)
 from tickets.models import Message, Ticket
 
 logger = logging.getLogger(__name__)
@@ -58,51 +68,16 @@ logger = logging.getLogger(__name__)
 State = MirrorEntry.State
 Kind = MirrorEntry.Kind
 _CLOSING_KINDS = (Kind.TICKET_CLOSED, Kind.TICKET_QUIET)
-MAX_BACKOFF_SECONDS = 15 * 60
-
-
-@dataclass(frozen=True)
-class DeliveryReport:
-    delivered: int = 0
-    retrying: int = 0
-    failed: int = 0
-
-    @property
-    def attempted(self) -> int:
-        return self.delivered + self.retrying + self.failed
-
-    def __add__(self, other: DeliveryReport) -> DeliveryReport:
-        return DeliveryReport(
-            delivered=self.delivered + other.delivered,
-            retrying=self.retrying + other.retrying,
-            failed=self.failed + other.failed,
-        )
-
-
-def backoff_seconds(attempts: int) -> float:
-    """Full jitter: a random wait up to 2^attempts seconds, capped."""
-    ceiling = min(MAX_BACKOFF_SECONDS, 2 ** max(attempts, 1))
-    return random.uniform(ceiling / 2, ceiling)  # noqa: S311 (jitter, not security)
-
-
-WORKER_DIED = "The worker delivering this entry stopped before it finished (its lease ran out)."
+__all__ = ["MAX_BACKOFF_SECONDS", "DeliveryReport", "backoff_seconds"]  # the shared outbox's
 
 
 def _release_expired_leases(now: datetime.datetime) -> None:
-    """Hand back what dead workers held; an entry that outlived every attempt has failed.
-
-    Its attempt was counted when it was claimed, so an entry that kills each worker that
-    sends it (or hangs it past its lease) stops after MIRROR_MAX_ATTEMPTS instead of
-    taking workers down for ever. It stays visible as failed; `sync_memory --retry-failed`
-    or the admin's retry action sends it again.
-    """
-    expired = MirrorEntry.objects.filter(state=State.SENDING, lease_expires_at__lt=now)
-    given_up = expired.filter(attempts__gte=settings.MIRROR_MAX_ATTEMPTS).update(
-        state=State.FAILED, lease_expires_at=None, last_error=WORKER_DIED
+    """Hand back what dead workers held; an entry that outlived every attempt has failed
+    (it stays visible as failed; `sync_memory --retry-failed` or the admin's retry action
+    sends it again)."""
+    release_expired_leases(
+        MirrorEntry, now=now, max_attempts=settings.MIRROR_MAX_ATTEMPTS, label="mirror entries"
     )
-    if given_up:
-        logger.warning("%s mirror entries failed for good: %s", given_up, WORKER_DIED)
-    expired.update(state=State.PENDING, lease_expires_at=None, last_error=WORKER_DIED)
 
 
 def _heads() -> QuerySet[MirrorEntry]:
@@ -182,25 +157,9 @@ _IDS_PER_QUERY = 500  # well under SQLite's limit of bound parameters
 
 
 def _take(entry_ids: list[int], lease: datetime.datetime) -> list[int]:
-    """Claim those of `entry_ids` that are still pending; returns the ids won, in order.
-
-    Call in a transaction: the rows are locked first (PostgreSQL: rows another worker
-    holds are skipped; SQLite: the transaction holds the write lock), so the UPDATE takes
-    exactly the rows read."""
-    won: list[int] = []
-    for start in range(0, len(entry_ids), _IDS_PER_QUERY):
-        chunk = entry_ids[start : start + _IDS_PER_QUERY]
-        ids = list(
-            MirrorEntry.objects.select_for_update(skip_locked=True)
-            .filter(id__in=chunk, state=State.PENDING)
-            .order_by("id")
-            .values_list("id", flat=True)
-        )
-        MirrorEntry.objects.filter(id__in=ids).update(
-            state=State.SENDING, lease_expires_at=lease, attempts=F("attempts") + 1
-        )
-        won += ids
-    return sorted(won)
+    """Claim those of `entry_ids` that are still pending (the shared outbox's claim; call in
+    a transaction); returns the ids won, in order."""
+    return claim_ids(MirrorEntry, entry_ids, lease)
 
 
 def _claim_followers(
@@ -534,38 +493,28 @@ def _record(entry_ids: list[int], *, sending_only: bool = False, **fields: Any) 
 
 def _retry_backed_off_now(now: datetime.datetime) -> None:
     """An entry that had failed went through: the backend is back, so stop waiting."""
-    woken = MirrorEntry.objects.filter(
-        state=State.PENDING, attempts__gt=0, next_attempt_at__gt=now
-    ).update(next_attempt_at=now)
-    if woken:
-        logger.info("The memory backend answers again; %s backed-off entries are due now", woken)
+    wake_backed_off(MirrorEntry, now=now, label="The memory backend")
 
 
 def _record_failure(entry: MirrorEntry, error: Exception) -> DeliveryReport:
     """Back off, or fail for good; an error that is no MemoryBackendError is not retryable."""
-    message = f"{type(error).__name__}: {error}"[:2000]
-    gives_up = not _retryable(error) or entry.attempts >= settings.MIRROR_MAX_ATTEMPTS
-    if gives_up:
-        _record(
-            [entry.id],
-            sending_only=True,
-            state=State.FAILED,
-            last_error=message,
-            lease_expires_at=None,
-        )
-        logger.warning("Mirror entry %s failed for good: %s", entry.id, message)
-        return DeliveryReport(failed=1)
-    retry_after = error.retry_after if isinstance(error, MemoryBackendError) else None
-    wait = max(backoff_seconds(entry.attempts), retry_after or 0.0)
-    _record(
-        [entry.id],
-        sending_only=True,
-        state=State.PENDING,
-        last_error=message,
-        lease_expires_at=None,
-        next_attempt_at=timezone.now() + datetime.timedelta(seconds=wait),
+    gives_up, fields = failure_fields(
+        attempts=entry.attempts,
+        error=error,
+        retryable=_retryable(error),
+        max_attempts=settings.MIRROR_MAX_ATTEMPTS,
+        retry_after=error.retry_after if isinstance(error, MemoryBackendError) else None,
     )
-    logger.info("Mirror entry %s will retry in %.1fs: %s", entry.id, wait, message)
+    _record([entry.id], sending_only=True, **fields)
+    if gives_up:
+        logger.warning("Mirror entry %s failed for good: %s", entry.id, fields["last_error"])
+        return DeliveryReport(failed=1)
+    logger.info(
+        "Mirror entry %s will retry at %s: %s",
+        entry.id,
+        fields["next_attempt_at"],
+        fields["last_error"],
+    )
     return DeliveryReport(retrying=1)
 
 
@@ -658,12 +607,7 @@ def _release(entries: list[MirrorEntry]) -> None:
 
 def _release_ids(entry_ids: list[int], lease: datetime.datetime | None) -> None:
     """Hand back the entries this claim (its `lease`) holds, one UPDATE per few hundred."""
-    for start in range(0, len(entry_ids), _IDS_PER_QUERY):
-        MirrorEntry.objects.filter(
-            id__in=entry_ids[start : start + _IDS_PER_QUERY],
-            state=State.SENDING,
-            lease_expires_at=lease,
-        ).update(state=State.PENDING, lease_expires_at=None, attempts=F("attempts") - 1)
+    release_ids(MirrorEntry, entry_ids, lease)
 
 
 def mirror_next_due_at() -> datetime.datetime | None:
@@ -681,9 +625,7 @@ def mirror_next_due_at() -> datetime.datetime | None:
 @transaction.atomic
 def mirror_retry(entries: QuerySet[MirrorEntry]) -> int:
     """Put failed entries back in the queue, due now, with a fresh count of tries."""
-    return entries.filter(state=State.FAILED).update(
-        state=State.PENDING, attempts=0, next_attempt_at=timezone.now(), lease_expires_at=None
-    )
+    return retry_failed(entries)
 
 
 def mirror_enqueue_quiet(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
