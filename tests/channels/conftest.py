@@ -10,6 +10,7 @@ from pytest_django.fixtures import Settings
 from rest_framework.response import Response
 from rest_framework.test import APIClient
 
+from tests.channels.imap_server import box, imap_server  # noqa: F401 (fixtures)
 from tests.conftest import token_client
 from tests.factories import IntegrationFactory
 

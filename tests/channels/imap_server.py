@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import grp
+import imaplib
 import os
 import pwd
 import shutil
@@ -18,11 +19,13 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pytest_django.fixtures import Settings
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
@@ -153,3 +156,48 @@ service imap-login {{
             process.kill()
             process.wait()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+class Box:
+    """A test's own folder on the server, seen as the customer's mail provider sees it."""
+
+    def __init__(self, server: ImapServer) -> None:
+        self.server = server
+        self.name = f"support-{uuid.uuid4().hex[:8]}"
+        self.imap = imaplib.IMAP4(server.host, server.port)
+        self.imap.login(server.user, server.password)
+        self.imap.create(self.name)
+
+    def url(self, query: str = "", scheme: str = "imap") -> str:
+        port = self.server.port if scheme == "imap" else self.server.tls_port
+        user = self.server.user.replace("@", "%40")
+        password = self.server.password.replace(" ", "%20")
+        tail = f"?{query}" if query else ""
+        return f"{scheme}://{user}:{password}@{self.server.host}:{port}/{self.name}{tail}"
+
+    def append(self, raw: bytes, folder: str = "") -> None:
+        status, _ = self.imap.append(folder or self.name, None, None, raw)
+        assert status == "OK"
+
+    def uids(self, folder: str = "", *criteria: str) -> list[int]:
+        self.imap.select(f'"{folder or self.name}"')
+        _, data = self.imap.uid("SEARCH", *(criteria or ("ALL",)))
+        return [int(u) for u in data[0].split()]
+
+    def count(self, folder: str = "") -> int:
+        return len(self.uids(folder))
+
+
+@pytest.fixture(scope="session")
+def imap_server() -> Iterator[ImapServer]:
+    """One Dovecot for the whole run; each test works in a folder of its own (`box`)."""
+    with dovecot_server() as server:
+        yield server
+
+
+@pytest.fixture
+def box(imap_server: ImapServer, settings: Settings) -> Iterator[Box]:
+    settings.IMAP_CA_FILE = str(imap_server.certificate)  # STARTTLS on imap:// too
+    opened = Box(imap_server)
+    yield opened
+    opened.imap.logout()

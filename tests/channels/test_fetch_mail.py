@@ -7,10 +7,8 @@ clear errors for a wrong password or URL.
 
 from __future__ import annotations
 
-import imaplib
 import json
 import uuid
-from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
 
@@ -24,7 +22,7 @@ from helpdesk.channels import tasks
 from helpdesk.channels.models import InboundMail
 from helpdesk.mail.imap import FAILED, TAKEN, Mailbox, mailbox_settings
 from tests.channels.conftest import MAIL_DIR, SUPPORT, mail_bytes
-from tests.channels.imap_server import ImapServer, dovecot_server
+from tests.channels.imap_server import Box
 from tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -32,50 +30,6 @@ pytestmark = pytest.mark.django_db
 MANIFEST: list[dict[str, Any]] = json.loads((MAIL_DIR / "manifest.json").read_text("utf-8"))
 # Mails that stand alone (no earlier mail to thread onto, no settings of their own).
 ALONE = [e for e in MANIFEST if not ({"before", "settings", "close_before"} & set(e))]
-
-
-@pytest.fixture(scope="module")
-def imap_server() -> Iterator[ImapServer]:
-    with dovecot_server() as server:
-        yield server
-
-
-class Box:
-    """A test's own folder on the server, seen as the customer's mail provider sees it."""
-
-    def __init__(self, server: ImapServer) -> None:
-        self.server = server
-        self.name = f"support-{uuid.uuid4().hex[:8]}"
-        self.imap = imaplib.IMAP4(server.host, server.port)
-        self.imap.login(server.user, server.password)
-        self.imap.create(self.name)
-
-    def url(self, query: str = "", scheme: str = "imap") -> str:
-        port = self.server.port if scheme == "imap" else self.server.tls_port
-        user = self.server.user.replace("@", "%40")
-        password = self.server.password.replace(" ", "%20")
-        tail = f"?{query}" if query else ""
-        return f"{scheme}://{user}:{password}@{self.server.host}:{port}/{self.name}{tail}"
-
-    def append(self, raw: bytes, folder: str = "") -> None:
-        status, _ = self.imap.append(folder or self.name, None, None, raw)
-        assert status == "OK"
-
-    def uids(self, folder: str = "", *criteria: str) -> list[int]:
-        self.imap.select(f'"{folder or self.name}"')
-        _, data = self.imap.uid("SEARCH", *(criteria or ("ALL",)))
-        return [int(u) for u in data[0].split()]
-
-    def count(self, folder: str = "") -> int:
-        return len(self.uids(folder))
-
-
-@pytest.fixture
-def box(imap_server: ImapServer, settings: Settings) -> Iterator[Box]:
-    settings.IMAP_CA_FILE = str(imap_server.certificate)  # STARTTLS on imap:// too
-    b = Box(imap_server)
-    yield b
-    b.imap.logout()
 
 
 def mail(subject: str, body: str, *, sender: str = "kim@example.com", **headers: str) -> bytes:
