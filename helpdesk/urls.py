@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, include, path
 from django.views.generic import RedirectView
 
+from helpdesk.api.widget.assets import widget_asset
 from helpdesk.portal.urls import customer_patterns, ticket_patterns
 
 
@@ -54,6 +55,8 @@ urlpatterns = [
     path("customers/", include((customer_patterns, "customers"))),
     path("api/", include(("helpdesk.api.urls", "api"))),
     path("admin/", admin.site.urls),
+    path("widget.js", widget_asset, {"name": "widget.js"}, name="widget-js"),
+    path("widget.css", widget_asset, {"name": "widget.css"}, name="widget-css"),
     path("inbound/anymail/", include((_provider_patterns(), "anymail"))),
 ]
 

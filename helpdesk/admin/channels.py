@@ -67,8 +67,22 @@ class WidgetSiteAdmin(admin.ModelAdmin):
     list_display = ("name", "key", "is_active", "created_at")
     list_filter = ("is_active",)
     search_fields = ("name", "key", "origins")
-    fields = ("name", "origins", "is_active", "key", "identity_secret")
-    readonly_fields = ("key",)
+    fields = ("name", "origins", "is_active", "key", "identity_secret", "embed_code")
+    readonly_fields = ("key", "embed_code")
+
+    @admin.display(description="Embed code")
+    def embed_code(self, site: WidgetSite) -> str:
+        if not site.pk:
+            return "Save the site to get its embed code."
+        return format_html(
+            "<code>&lt;script src=&quot;https://HELPDESK{}&quot; data-site=&quot;{}&quot; "
+            "defer&gt;&lt;/script&gt;</code><p>HELPDESK: this helpdesk's address. For a "
+            "signed-in user, add <code>data-user-id</code> and <code>data-user-hash</code> "
+            "(HMAC-SHA256 of the id with the identity secret, hex, computed on the site's "
+            "server) and, if you like, <code>data-user-name</code>.</p>",
+            reverse("widget-js"),
+            site.key,
+        )
 
 
 @admin.register(WidgetConversation)

@@ -305,3 +305,19 @@ def test_an_admin_registers_a_site(client: Client, superuser: Any) -> None:
     assert len(site.key) >= 16
     listing = client.get("/admin/channels/widgetsite/")
     assert site.key.encode() in listing.content
+    page = client.get(f"/admin/channels/widgetsite/{site.pk}/change/")
+    assert f"/widget.js&quot; data-site=&quot;{site.key}".encode() in page.content
+
+
+def test_the_widget_files_are_served_to_any_site(client: Client) -> None:
+    script = client.get("/widget.js")
+    style = client.get("/widget.css")
+
+    assert script.status_code == style.status_code == 200
+    assert script["Content-Type"].startswith("text/javascript")
+    assert style["Content-Type"].startswith("text/css")
+    assert script["Cross-Origin-Resource-Policy"] == "cross-origin"
+    assert b"/api/widget/session/" in script.content
+    assert b"eval(" not in script.content
+    assert b"innerHTML" not in script.content, "text is set as text, never as markup"
+    assert client.post("/widget.js").status_code == 405
