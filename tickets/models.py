@@ -137,6 +137,13 @@ class MessageRole(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
     AGENT = "agent", _("Agent")
     BOT = "bot", _("Bot")
+    NOTE = "note", _("Internal note")  # agents only: never sent, shown or quoted to a customer
+
+
+class MessageQuerySet(models.QuerySet["Message"]):
+    def conversation(self) -> MessageQuerySet:
+        """What the customer and our side said to each other: no internal notes."""
+        return self.exclude(role=MessageRole.NOTE)
 
 
 class Message(models.Model):
@@ -187,6 +194,8 @@ class Message(models.Model):
         blank=True,
         help_text=_("The sender's own id for this message; unique within the ticket."),
     )
+
+    objects = MessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

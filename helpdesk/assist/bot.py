@@ -59,7 +59,9 @@ def _waiting_message(ticket: Ticket) -> Message:
         raise TicketConflictError(
             f"{ticket.reference} is {ticket.status}; the bot does not answer it."
         )
-    newest = Message.objects.filter(ticket=ticket).order_by("-created_at", "-id").first()
+    newest = (
+        Message.objects.conversation().filter(ticket=ticket).order_by("-created_at", "-id").first()
+    )
     if newest is None or newest.role != Message.Role.CUSTOMER:
         raise TicketConflictError(
             f"{ticket.reference} has no customer message waiting for an answer."

@@ -68,7 +68,9 @@ def ticket_material(
 ) -> Material:
     customer = ticket.customer
     messages = list(
-        Message.objects.filter(ticket=ticket).order_by("-created_at", "-id")[:MAX_TURNS]
+        Message.objects.conversation()
+        .filter(ticket=ticket)
+        .order_by("-created_at", "-id")[:MAX_TURNS]
     )[::-1]
     related = context.related_tickets[:MAX_PAST]
     answers = _our_last_answers([item.ticket_id for item in related])
@@ -120,7 +122,8 @@ def ticket_suggested_reply(
     call ("Regenerate" asks for a fresh one).
     """
     newest = (
-        Message.objects.filter(ticket=ticket)
+        Message.objects.conversation()
+        .filter(ticket=ticket)
         .order_by("-created_at", "-id")
         .values_list("pk", "role")
         .first()

@@ -52,7 +52,8 @@ def mirror_ticket_opened(
 def mirror_message(
     sender: type[Message], instance: Message, created: bool, raw: bool = False, **kwargs: Any
 ) -> None:
-    if created and not raw:
+    # Internal notes stay out of memory: what memory holds can reach drafts and the bot.
+    if created and not raw and instance.role != Message.Role.NOTE:
         _enqueue(ticket=instance.ticket, kind=Kind.MESSAGE, message_id=instance.pk)
 
 

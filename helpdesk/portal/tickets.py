@@ -99,11 +99,12 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("tickets.add_message"):
         raise PermissionDenied("You may not reply to tickets.")
     form = ReplyForm(request.POST)
+    as_note = request.POST.get("as_note") == "1"
     if form.is_valid():
         try:
             recorded = services.message_record(
                 ticket=ticket,
-                role=Message.Role.AGENT,
+                role=Message.Role.NOTE if as_note else Message.Role.AGENT,
                 body=form.cleaned_data["body"],
                 author=request.user,
                 posted_by=request.user,
@@ -114,7 +115,14 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         then_status = form.cleaned_data["then_status"]
         if then_status != KEEP_STATUS:
             services.ticket_change_status(ticket=ticket, status=then_status, actor=request.user)
-        messages.success(request, _reply_flash(ticket, recorded.message))
+        if as_note:
+            flash = (
+                f"Internal note added to {ticket.reference} "
+                "(agents only: not sent or shown to the customer)."
+            )
+        else:
+            flash = _reply_flash(ticket, recorded.message)
+        messages.success(request, flash)
         return redirect(ticket)
     ticket = selectors.ticket_detail(ticket_id=pk)
     context = _detail_context(request, ticket, reply_form=form)

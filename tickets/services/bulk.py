@@ -77,7 +77,7 @@ class ImportReport:
         )
 
 
-ROLES = frozenset(Message.Role.values)
+ROLES = frozenset(Message.Role.values) - {Message.Role.NOTE}  # imports bring conversations
 STATUSES = frozenset(Ticket.Status.values)
 
 

@@ -109,7 +109,7 @@ def message_record(
             return RecordedMessage(message=existing, created=False)
 
     update_fields = ["updated_at"]
-    if message.created_at > ticket.last_message_at:
+    if role != Message.Role.NOTE and message.created_at > ticket.last_message_at:
         ticket.last_message_at = message.created_at
         update_fields.append("last_message_at")
     if role == Message.Role.CUSTOMER and ticket.status == Ticket.Status.RESOLVED:

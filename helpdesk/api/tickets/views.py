@@ -193,13 +193,18 @@ class TicketMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def create(self, request: Request, ticket_pk: str) -> Response:
         """Store a message; repeating an `external_id` returns the stored one with 200.
 
+        `role` is `customer`, `agent`, `bot`, or `note`: an internal note for agents, never
+        sent to the customer, shown in the chat widget, mirrored to memory or quoted in a
+        draft or a bot answer.
+
         `author_name` signs the message with another name; only integrations may set it
         (permission `tickets.set_message_author`, the Integrations group): for others it is
         a 400. `posted_by` in the answer names the account that really posted it.
         """
         data = MessageInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        is_agent_message = data.validated_data["role"] == Message.Role.AGENT
+        # An agent's reply or internal note is written by the caller.
+        is_agent_message = data.validated_data["role"] in (Message.Role.AGENT, Message.Role.NOTE)
         try:
             # The service reads and locks the ticket: no separate read of it here.
             recorded = services.message_record(

@@ -56,7 +56,8 @@ def message_windows(sources: Iterable[Source]) -> Windows:
     latest = max(moment for moments in untils.values() for moment in moments)
     messages: dict[int, list[tuple[int, datetime.datetime]]] = defaultdict(list)
     for ticket_id, pk, created_at in (
-        Message.objects.filter(ticket_id__in=untils, created_at__lt=latest + _MS)
+        Message.objects.conversation()
+        .filter(ticket_id__in=untils, created_at__lt=latest + _MS)
         .order_by("created_at", "id")
         .values_list("ticket_id", "id", "created_at")
     ):

@@ -28,7 +28,7 @@ def backfill_candidates(*, everything: bool = False, after_ticket: int = 0) -> Q
 
 
 def _entries_for(ticket: Ticket) -> list[MirrorEntry]:
-    message_ids = Message.objects.filter(ticket=ticket).order_by("created_at", "id")
+    message_ids = Message.objects.conversation().filter(ticket=ticket).order_by("created_at", "id")
     values = ticket_history_values(
         ticket_id=ticket.pk,
         customer_id=ticket.customer_id,

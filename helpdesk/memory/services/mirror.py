@@ -643,7 +643,9 @@ def mirror_enqueue_quiet(*, now: datetime.datetime | None = None, limit: int = 5
         kind__in=[MirrorEntry.Kind.TICKET_QUIET, MirrorEntry.Kind.TICKET_CLOSED],
         created_at__gt=OuterRef("last_message_at"),
     )
-    newest = Message.objects.filter(ticket=OuterRef("pk")).order_by("-created_at", "-id")
+    newest = (
+        Message.objects.conversation().filter(ticket=OuterRef("pk")).order_by("-created_at", "-id")
+    )
     quiet = (
         Ticket.objects.filter(status__in=Ticket.ACTIVE_STATUSES, last_message_at__lt=cutoff)
         .annotate(last_message=Subquery(newest.values("pk")[:1]))
