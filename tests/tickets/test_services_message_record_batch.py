@@ -34,7 +34,10 @@ def test_naive_time_is_refused(ticket: Ticket) -> None:
     [outcome] = message_record_batch(
         messages=[
             BatchMessage(
-                ticket_id=ticket.pk, role="customer", body="Hi", created_at=WHEN.replace(tzinfo=None)
+                ticket_id=ticket.pk,
+                role="customer",
+                body="Hi",
+                created_at=WHEN.replace(tzinfo=None),
             )
         ]
     )
@@ -62,10 +65,14 @@ def test_a_rolled_back_batch_leaves_no_message_and_no_mirror_entry(ticket: Ticke
     MessageFactory(ticket=ticket)
     before = (Message.objects.count(), MirrorEntry.objects.count())
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        message_record_batch(
-            messages=[BatchMessage(ticket_id=ticket.pk, role="customer", body="Gone")]
-        )
-        raise RuntimeError("the caller's transaction fails")
+    def batch_then_failure() -> None:
+        with transaction.atomic():
+            message_record_batch(
+                messages=[BatchMessage(ticket_id=ticket.pk, role="customer", body="Gone")]
+            )
+            raise RuntimeError("the caller's transaction fails")
+
+    with pytest.raises(RuntimeError):
+        batch_then_failure()
 
     assert (Message.objects.count(), MirrorEntry.objects.count()) == before

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.api.parsers import JSONParser
-from helpdesk.api.schema import error
+from helpdesk.api.schema import VALIDATION_ERROR, error
 from helpdesk.api.tickets.serializers import MessageInputSerializer
 from tickets import services
 from tickets.models import Message
@@ -35,8 +35,10 @@ class MessageBatchItemSerializer(MessageInputSerializer):
     )
 
 
+# The request's shape, for the schema: the view checks the messages one by one, so that a bad
+# one is an `error` result and not a 400 for the whole batch.
 class MessageBatchInputSerializer(serializers.Serializer):
-    """The request's shape, for the schema; the view checks it item by item."""
+    """Messages to store, each on its ticket."""
 
     messages = MessageBatchItemSerializer(
         many=True,
@@ -93,8 +95,9 @@ class MessageBatchView(APIView):
                 "upload limit (DATA_UPLOAD_MAX_MEMORY_SIZE)."
             ),
             400: OpenApiResponse(
+                response=VALIDATION_ERROR,
                 description="Not an object with a non-empty list `messages`; a bad message "
-                "is not a 400 but an `error` result."
+                "is not a 400 but an `error` result.",
             ),
         },
     )
