@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime
 import json
+import threading
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.contrib.auth.models import User
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
@@ -394,3 +396,45 @@ def test_queries_do_not_grow_with_the_batch(api_client: APIClient) -> None:
         return len(captured)
 
     assert queries(60) == queries(6)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_batches_store_each_external_id_once(agent: User) -> None:
+    """Batches naming the same tickets in other orders neither deadlock nor store twice."""
+    tickets = [TicketFactory(customer=CustomerFactory()) for _ in range(4)]
+    keys = [(ticket, f"E{n}") for n in range(5) for ticket in tickets]
+    orders = [keys, keys[::-1], keys[1:] + keys[:1], keys[::2] + keys[1::2]]
+    answers: list[Any] = []
+
+    def call(order: list[tuple[Ticket, str]]) -> None:
+        try:
+            client = APIClient()
+            client.force_authenticate(agent)
+            answers.append(post(client, [item(t, external_id=e) for t, e in order]))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=call, args=(order,)) for order in orders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert [answer.status_code for answer in answers] == [200] * len(orders)
+    created = [
+        result["id"]
+        for answer in answers
+        for result in answer.json()["results"]
+        if result["status"] == "created"
+    ]
+    assert sorted(created) == sorted(Message.objects.values_list("pk", flat=True))
+    assert Message.objects.count() == len(keys)
+    assert sorted(mirror_message_ids()) == sorted(created)
+
+
+def mirror_message_ids() -> list[int | None]:
+    return list(
+        MirrorEntry.objects.filter(kind=MirrorEntry.Kind.MESSAGE).values_list(
+            "message_id", flat=True
+        )
+    )
