@@ -25,7 +25,8 @@ For each level, in a fresh database (one child process per level):
 6. batch ingest: the same gunicorn setup, `--batch-clients` concurrent clients POST
    `/api/messages/batch/` with `--batch-size` customer messages each (spread over the same
    tickets, each with its own external id): messages per second, per-batch p50/p95 latency
-   and CPU per message, next to the one-message-per-request figure of step 5.
+   and CPU per message (after one untimed batch per client), next to the
+   one-message-per-request figure of step 5.
 
 `--only ingest` (or any steps) reruns just those on the level's database, importing it once
 if it is not there; the other steps' figures stay in the results file.
@@ -623,7 +624,9 @@ class Level:
         rates: list[float] = []
         server_cpu: list[float] = []  # gunicorn's CPU seconds per message, mirror worker too
         client_cpu: list[float] = []
-        for run in range(self.args.runs):
+        # Round -1 warms up: one untimed batch per client, so that the workers' first requests
+        # (imports, connections, the mirror worker's engine) are not in the first round.
+        for run in range(-1 if self.args.batch_warmup else 0, self.args.runs):
             done: list[float] = []
             errors: list[str] = []
 
@@ -631,7 +634,7 @@ class Level:
                 number: int, run: int = run, done: list[float] = done, errors: list[str] = errors
             ) -> None:
                 with httpx.Client(base_url=gunicorn.url, headers=headers, timeout=120) as http:
-                    for i in range(per_client):
+                    for i in range(1 if run < 0 else per_client):
                         start = (number * per_client + i) * size
                         messages = [
                             {
@@ -657,6 +660,10 @@ class Level:
                 thread.start()
             for thread in threads:
                 thread.join()
+            if run < 0:
+                if errors:
+                    raise RuntimeError(f"warm-up batches failed, e.g. {errors[0]}")
+                continue
             messages_sent = len(done) * size
             rates.append(messages_sent / (time.perf_counter() - t0))
             server_cpu.append((gunicorn.cpu_seconds() - server_cpu0) / messages_sent)
@@ -673,7 +680,12 @@ class Level:
             state=MirrorEntry.State.DELIVERED, outcome="skipped"
         )
         return {
-            "batch": {**summary(latencies), "size": size, "clients": clients},
+            "batch": {
+                **summary(latencies),
+                "size": size,
+                "clients": clients,
+                "warmup": self.args.batch_warmup,
+            },
             "messages_per_s": round(statistics.median(rates)),
             "rounds_messages_per_s": [round(rate) for rate in rates],
             "server_cpu_ms_per_message": round(statistics.median(server_cpu) * 1000, 3),
@@ -1064,6 +1076,13 @@ def main() -> None:
     parser.add_argument("--batch-clients", type=int, default=2, help="concurrent batch clients")
     parser.add_argument(
         "--batch-posts", type=int, default=10_000, help="messages per batch round (all clients)"
+    )
+    parser.add_argument(
+        "--batch-warmup",
+        type=int,
+        choices=[0, 1],
+        default=1,
+        help="1: one untimed batch per client before the rounds (default); 0: none",
     )
     parser.add_argument(
         "--mirror-backends",
