@@ -21,7 +21,12 @@ For each level, in a fresh database (one child process per level):
    p50/p95 latency, messages per second, mirror lag (delivered_at - created_at of the
    entries written meanwhile, the in-process worker delivering) with the embedded engine and
    with the loopback EverMemOS; CPU per POST of the gunicorn processes (its mirror worker
-   included) and of the clients; peak RSS (VmHWM) of the gunicorn processes.
+   included) and of the clients; peak RSS (VmHWM) of the gunicorn processes;
+6. batch ingest: the same gunicorn setup, `--batch-clients` concurrent clients POST
+   `/api/messages/batch/` with `--batch-size` customer messages each (spread over the same
+   tickets, each with its own external id): messages per second, per-batch p50/p95 latency
+   and CPU per message (after one untimed batch per client), next to the
+   one-message-per-request figure of step 5.
 
 `--only ingest` (or any steps) reruns just those on the level's database, importing it once
 if it is not there; the other steps' figures stay in the results file.
@@ -33,6 +38,7 @@ bench/results/load-<database>-<level>.json; `--table` prints the README tables f
     .venv/bin/python bench/load.py --database postgresql \\
         --postgres-url postgres://load:load@127.0.0.1:55435/postgres --levels 10000
     .venv/bin/python bench/load.py --levels 1000 --only ingest --runs 1
+    .venv/bin/python bench/load.py --levels 1000 --only ingest,batch --mirror-backends embedded
     .venv/bin/python bench/load.py --table
 """
 
@@ -63,7 +69,7 @@ sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
 
-STEPS = ("import", "mirror", "pages", "ingest")
+STEPS = ("import", "mirror", "pages", "ingest", "batch")
 QUEUE_TERMS = ("refund", "password", "suspended", "camera", "garcia")
 CUSTOMER_TERMS = ("garcia", "mateo", "nadia.okafor", "load-3f", "7946 12")
 
@@ -485,16 +491,11 @@ class Level:
         pages = self.measured_tickets(customers)
         served: dict[str, Any] = {}
         for backend in self.args.mirror_backends.split(","):
-            with EverMemOSProcess() if backend == "evermemos" else _nothing() as server:
-                env = child_environment(self.url)
-                # "none": no mirror worker, the API alone (its entries are then skipped).
-                env["MIRROR_WORKER_AUTOSTART"] = "false" if backend == "none" else "true"
-                env["MEMORY_BACKEND"] = "embedded" if backend == "none" else backend
-                if server is not None:
-                    env["EVERMEMOS_BASE_URL"] = server.base_url
-                    env["EVERMEMOS_API_VERSION"] = server.version
-                with Gunicorn(env) as gunicorn:
-                    served[backend] = self.serve_round(gunicorn, token.key, targets, pages)
+            with (
+                EverMemOSProcess() if backend == "evermemos" else _nothing() as server,
+                Gunicorn(self.serving_environment(backend, server)) as gunicorn,
+            ):
+                served[backend] = self.serve_round(gunicorn, token.key, targets, pages)
             self.say(f"served ({backend}): {served[backend]['post']}")
         self.result["served"] = served
 
@@ -574,6 +575,126 @@ class Level:
             "peak_rss_mb": gunicorn.peak_rss_mb(),
         }
 
+    # -- batches through /api/messages/batch/, served by gunicorn
+
+    def serving_environment(self, backend: str, server: Any) -> dict[str, str]:
+        env = child_environment(self.url)
+        # "none": no mirror worker, the API alone (its entries are then skipped).
+        env["MIRROR_WORKER_AUTOSTART"] = "false" if backend == "none" else "true"
+        env["MEMORY_BACKEND"] = "embedded" if backend == "none" else backend
+        if server is not None:
+            env["EVERMEMOS_BASE_URL"] = server.base_url
+            env["EVERMEMOS_API_VERSION"] = server.version
+        return env
+
+    def run_batches(self, customers: list[int]) -> None:
+        from rest_framework.authtoken.models import Token
+
+        from tickets.models import Ticket
+
+        token, _ = Token.objects.get_or_create(user=agent())
+        targets = list(
+            Ticket.objects.filter(customer_id__in=customers)
+            .exclude(status=Ticket.Status.CLOSED)
+            .order_by("-id")
+            .values_list("id", flat=True)[:64]
+        )
+        batches: dict[str, Any] = {}
+        for backend in self.args.mirror_backends.split(","):
+            with (
+                EverMemOSProcess() if backend == "evermemos" else _nothing() as server,
+                Gunicorn(self.serving_environment(backend, server)) as gunicorn,
+            ):
+                batches[backend] = self.batch_rounds(gunicorn, token.key, targets)
+            self.say(f"batches ({backend}): {batches[backend]}")
+        self.result["batch"] = batches
+
+    def batch_rounds(self, gunicorn: Gunicorn, token: str, targets: list[int]) -> dict:
+        import httpx
+
+        from helpdesk.memory.models import MirrorEntry
+
+        headers = {"Authorization": f"Token {token}"}
+        texts = _message_texts()
+        size, clients = self.args.batch_size, self.args.batch_clients
+        per_client = max(1, self.args.batch_posts // size // clients)
+        first_entry = MirrorEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        stamp = time.strftime("%Y%m%d%H%M%S")
+        latencies: list[list[float]] = []
+        rates: list[float] = []
+        server_cpu: list[float] = []  # gunicorn's CPU seconds per message, mirror worker too
+        client_cpu: list[float] = []
+        # Round -1 warms up: one untimed batch per client, so that the workers' first requests
+        # (imports, connections, the mirror worker's engine) are not in the first round.
+        for run in range(-1 if self.args.batch_warmup else 0, self.args.runs):
+            done: list[float] = []
+            errors: list[str] = []
+
+            def client_loop(
+                number: int, run: int = run, done: list[float] = done, errors: list[str] = errors
+            ) -> None:
+                with httpx.Client(base_url=gunicorn.url, headers=headers, timeout=120) as http:
+                    for i in range(1 if run < 0 else per_client):
+                        start = (number * per_client + i) * size
+                        messages = [
+                            {
+                                "ticket": targets[(start + n) % len(targets)],
+                                "role": "customer",
+                                "body": texts[(run * 7919 + start + n) % len(texts)],
+                                "external_id": f"bench-{stamp}-{run}-{number}-{i}-{n}",
+                            }
+                            for n in range(size)
+                        ]
+                        t0 = time.perf_counter()
+                        response = http.post("/api/messages/batch/", json={"messages": messages})
+                        done.append(time.perf_counter() - t0)  # list.append is atomic
+                        if response.status_code != 200:
+                            errors.append(f"{response.status_code} {response.text[:200]}")
+                        elif any(r["status"] != "created" for r in response.json()["results"]):
+                            errors.append(f"not all created: {response.text[:200]}")
+
+            threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(clients)]
+            server_cpu0, client_cpu0 = gunicorn.cpu_seconds(), _own_cpu_seconds()
+            t0 = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            if run < 0:
+                if errors:
+                    raise RuntimeError(f"warm-up batches failed, e.g. {errors[0]}")
+                continue
+            messages_sent = len(done) * size
+            rates.append(messages_sent / (time.perf_counter() - t0))
+            server_cpu.append((gunicorn.cpu_seconds() - server_cpu0) / messages_sent)
+            client_cpu.append((_own_cpu_seconds() - client_cpu0) / messages_sent)
+            latencies.append(done)
+            self.say(f"batch round {run + 1}: {rates[-1]:,.0f} messages/s")
+            if errors:
+                raise RuntimeError(f"{len(errors)} batch posts failed, e.g. {errors[0]}")
+        # The mirror worker cannot keep up with this rate (step 2 measures it); what it has
+        # not delivered yet is marked skipped, so that later steps start without a backlog.
+        entries = MirrorEntry.objects.filter(id__gt=first_entry)
+        written = entries.count()
+        pending = entries.filter(state=MirrorEntry.State.PENDING).update(
+            state=MirrorEntry.State.DELIVERED, outcome="skipped"
+        )
+        return {
+            "batch": {
+                **summary(latencies),
+                "size": size,
+                "clients": clients,
+                "warmup": self.args.batch_warmup,
+            },
+            "messages_per_s": round(statistics.median(rates)),
+            "rounds_messages_per_s": [round(rate) for rate in rates],
+            "server_cpu_ms_per_message": round(statistics.median(server_cpu) * 1000, 3),
+            "client_cpu_ms_per_message": round(statistics.median(client_cpu) * 1000, 3),
+            "mirror_entries_written": written,
+            "mirror_entries_skipped_after": pending,
+            "peak_rss_mb": gunicorn.peak_rss_mb(),
+        }
+
     def mirror_lag(self, after_id: int) -> dict[str, Any]:
         from helpdesk.memory.models import MirrorEntry
 
@@ -617,12 +738,15 @@ class Level:
             self.run_pages(customers)
         if "ingest" in steps:
             self.run_served(customers)
+        if "batch" in steps:
+            self.run_batches(customers)
         RESULTS.mkdir(parents=True, exist_ok=True)
         path = RESULTS / f"load-{self.args.database}-{self.level}.json"
         # A partial run (--only) replaces its own steps' figures and keeps the others.
         result = json.loads(path.read_text()) if path.exists() and steps != STEPS else {}
-        if "served" in result and "served" in self.result:  # other mirror backends' figures too
-            self.result["served"] = {**result["served"], **self.result["served"]}
+        for section in ("served", "batch"):  # other mirror backends' figures too
+            if section in result and section in self.result:
+                self.result[section] = {**result[section], **self.result[section]}
         result.update(self.result)
         path.write_text(json.dumps(result, indent=2))
         self.say(f"written {path}")
@@ -883,6 +1007,16 @@ def tables() -> None:
             ),
         )
         line(
+            f"API batch ingest ({backend} mirror), batches of 500, messages/s",
+            lambda r, b=backend: f"{r['batch'][b]['messages_per_s']:,}",
+        )
+        line(
+            f"API batch of 500 ({backend} mirror) p50 / p95 ms",
+            lambda r, b=backend: "{:.0f} / {:.0f}".format(
+                r["batch"][b]["batch"]["p50_ms"], r["batch"][b]["batch"]["p95_ms"]
+            ),
+        )
+        line(
             f"mirror lag under ingest ({backend}) p50 / p95 s",
             lambda r, b=backend: "{} / {}".format(
                 r["served"][b]["mirror_lag"]["p50_s"], r["served"][b]["mirror_lag"]["p95_s"]
@@ -938,6 +1072,18 @@ def main() -> None:
     )
     parser.add_argument("--clients", type=int, default=8, help="concurrent API clients")
     parser.add_argument("--posts", type=int, default=800, help="API messages per round")
+    parser.add_argument("--batch-size", type=int, default=500, help="messages per batch POST")
+    parser.add_argument("--batch-clients", type=int, default=2, help="concurrent batch clients")
+    parser.add_argument(
+        "--batch-posts", type=int, default=10_000, help="messages per batch round (all clients)"
+    )
+    parser.add_argument(
+        "--batch-warmup",
+        type=int,
+        choices=[0, 1],
+        default=1,
+        help="1: one untimed batch per client before the rounds (default); 0: none",
+    )
     parser.add_argument(
         "--mirror-backends",
         default="embedded,evermemos",
@@ -947,7 +1093,8 @@ def main() -> None:
     parser.add_argument(
         "--only",
         default=",".join(STEPS),
-        help="steps to run, comma-separated, of: import, mirror, pages, ingest (default: all); "
+        help="steps to run, comma-separated, of: import, mirror, pages, ingest, batch (default: "
+        "all); "
         "without import, the level's database is reused (imported once if it does not hold "
         "the level), and the results file keeps the other steps' figures",
     )

@@ -120,6 +120,30 @@ class RowWriter:
                 raise DatabaseError(f"Ids of the rows imported into {table} are not consecutive.")
             return list(range(first, last + 1))
 
+    def update(self, model: type[models.Model], fields: Sequence[str], rows: list[tuple]) -> None:
+        """Rows given as (id, value of each field): one `UPDATE ... FROM (VALUES ...)` for all,
+        where the ORM's `bulk_update` builds a `CASE` per field (its compiling cost most of
+        the time). Times as `time` gives them."""
+        if not rows:
+            return
+        quote = connection.ops.quote_name
+        table = quote(model._meta.db_table)
+        by_name = _concrete_fields(model)
+        # VALUES names its columns column1, column2, ... on SQLite and PostgreSQL alike.
+        sets = ", ".join(
+            f"{quote(by_name[name].column)} = v.column{number}"
+            for number, name in enumerate(fields, start=2)
+        )
+        marks = ", ".join(["%s"] * (len(fields) + 1))
+        values = ", ".join([f"({marks})"] * len(rows))
+        # Names come from the models' metadata, quoted; every value is a parameter.
+        update = (
+            f"UPDATE {table} SET {sets} FROM (VALUES {values}) AS v "  # noqa: S608
+            f"WHERE {table}.{quote('id')} = v.column1"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(update, [value for row in rows for value in row])
+
 
 def _unchanged(value: Any) -> Any:
     return value

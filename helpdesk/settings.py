@@ -368,6 +368,9 @@ AXES_CLIENT_IP_CALLABLE = "helpdesk.security.client_ip"
 
 # Largest message body accepted anywhere (portal, API, admin).
 MESSAGE_BODY_MAX_LENGTH = 20_000
+# Messages in one POST /api/messages/batch/ (413 above it); the body also stays within
+# DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB unless set), as every request's does.
+MESSAGE_BATCH_MAX_ITEMS = 500
 # Rows per page in the portal and the API.
 PAGE_SIZE = env_int("PAGE_SIZE", default=25)
 

@@ -12,9 +12,10 @@ from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 
 from helpdesk.channels.models import Attachment, WidgetSite
-from helpdesk.channels.outgoing import outgoing_mail_queue
+from helpdesk.channels.outgoing import SENT_ROLES, outgoing_mail_queue
 from helpdesk.channels.widget import origin_allowed
-from tickets.models import Message
+from tickets.models import Message, Ticket
+from tickets.signals import RecordedRow, messages_recorded
 
 
 def attachment_file_delete(sender: type[Attachment], instance: Attachment, **kwargs: Any) -> None:
@@ -46,7 +47,22 @@ def reply_mail_queue(
         outgoing_mail_queue(instance)
 
 
+def batch_mail_queue(sender: type[Message], messages: list[RecordedRow], **kwargs: Any) -> None:
+    """A batch of messages (POST /api/messages/batch/) fires no post_save: its replies on
+    e-mail tickets are queued here, as `reply_mail_queue` would one by one."""
+    replies = [row.message_id for row in messages if row.role in SENT_ROLES]
+    if not replies:
+        return
+    for message in (
+        Message.objects.filter(pk__in=replies, ticket__channel=Ticket.Channel.EMAIL)
+        .select_related("ticket__customer")
+        .order_by("id")
+    ):
+        outgoing_mail_queue(message)
+
+
 def connect() -> None:
+    messages_recorded.connect(batch_mail_queue, dispatch_uid="batch_mail_queue")
     post_save.connect(reply_mail_queue, sender=Message, dispatch_uid="reply_mail_queue")
     check_request_enabled.connect(widget_origin_allowed, dispatch_uid="widget_origin_allowed")
     post_delete.connect(

@@ -22,7 +22,13 @@ from helpdesk.memory.outbox import (
 from helpdesk.memory.wakeup import request_delivery
 from helpdesk.rows import RowWriter
 from tickets.models import Message, Ticket
-from tickets.signals import ImportedTicket, ticket_done, tickets_imported
+from tickets.signals import (
+    ImportedTicket,
+    RecordedRow,
+    messages_recorded,
+    ticket_done,
+    tickets_imported,
+)
 
 Kind = MirrorEntry.Kind
 
@@ -78,6 +84,26 @@ def mirror_tickets_imported(
             if ticket.status in Ticket.DONE_STATUSES
             else None,
         )
+    ]
+    written = writer.insert_values(MirrorEntry, rows)
+    transaction.on_commit(request_delivery)
+    return written
+
+
+@receiver(messages_recorded, dispatch_uid="mirror_messages_recorded")
+def mirror_messages_recorded(
+    sender: type[Message], messages: list[RecordedRow], writer: RowWriter, **kwargs: Any
+) -> int:
+    """Queue a batch's messages, one entry each as `mirror_message` would, in one statement."""
+    rows = [
+        outbox_values(
+            ticket_id=message.ticket_id,
+            customer_id=message.customer_id,
+            kind=Kind.MESSAGE,
+            message_id=message.message_id,
+        )
+        for message in messages
+        if message.role != Message.Role.NOTE  # as mirror_message: notes stay out of memory
     ]
     written = writer.insert_values(MirrorEntry, rows)
     transaction.on_commit(request_delivery)

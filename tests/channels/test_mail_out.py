@@ -393,3 +393,26 @@ def test_a_mail_waiting_for_the_server_says_so_on_the_ticket(
     assert f"E-mail not delivered yet to {CUSTOMER}" in page
     assert "The mail server refused the connection" in page
     assert "Retrying" in page
+
+
+def test_an_agent_reply_posted_in_a_batch_is_mailed_too(smtp: SmtpServer) -> None:
+    ticket = _email_ticket()
+    agent = AgentFactory()
+    client = APIClient()
+    client.force_authenticate(agent)
+
+    response = client.post(
+        "/api/messages/batch/",
+        {
+            "messages": [
+                {"ticket": ticket.pk, "role": "agent", "body": "Sent from the CRM."},
+                {"ticket": ticket.pk, "role": "note", "body": "Not for the customer."},
+            ]
+        },
+        format="json",
+    )
+
+    assert response.status_code == 200
+    assert outgoing_mail_deliver_due().delivered == 1
+    (mail,) = smtp.mailbox.mails
+    assert "Sent from the CRM." in _parts(mail)[0]

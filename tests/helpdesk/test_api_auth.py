@@ -45,6 +45,7 @@ WRITES = [
     ("post", "/api/tickets/{ticket}/escalate/"),
     ("post", "/api/tickets/{ticket}/messages/"),
     ("post", "/api/inbound/email/"),
+    ("post", "/api/messages/batch/"),
 ]
 ENDPOINTS = [("get", path) for path in READS] + WRITES
 DOCUMENTATION = ["/api/schema/", "/api/docs/"]

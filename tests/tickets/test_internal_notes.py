@@ -161,3 +161,23 @@ def test_imports_bring_conversations_not_notes() -> None:
     )
     with pytest.raises(ValidationError, match="Unknown role"):
         bulk_import(customers=[customer])
+
+
+def test_a_batch_mirrors_its_messages_but_not_its_notes(
+    api_client: APIClient, ticket: Ticket
+) -> None:
+    response = api_client.post(
+        "/api/messages/batch/",
+        {
+            "messages": [
+                {"ticket": ticket.pk, "role": "customer", "body": "Still dropping."},
+                {"ticket": ticket.pk, "role": "note", "body": SECRET_NOTE},
+            ]
+        },
+        format="json",
+    )
+
+    customer_id, note_id = (r["id"] for r in response.json()["results"])
+    mirrored = set(MirrorEntry.objects.values_list("message_id", flat=True))
+    assert customer_id in mirrored
+    assert note_id not in mirrored

@@ -2,10 +2,12 @@
 
 - `tickets`: create a ticket, change its status, priority or assignee, close it.
 - `messages`: record a message on a ticket.
+- `batch`: record many messages, each on its ticket, with an outcome per message.
 - `escalation`: hand a ticket to a human agent with a written handoff.
 - `bulk`: import many customers with their tickets and messages at once.
 """
 
+from tickets.services.batch import BatchMessage, BatchOutcome, message_record_batch
 from tickets.services.escalation import (
     NoAgentAvailableError,
     agent_by_username,
@@ -29,6 +31,8 @@ from tickets.services.tickets import (
 
 __all__ = [
     "Actor",
+    "BatchMessage",
+    "BatchOutcome",
     "NoAgentAvailableError",
     "RecordedMessage",
     "TicketConflictError",
@@ -36,6 +40,7 @@ __all__ = [
     "agent_by_username",
     "escalation_check",
     "message_record",
+    "message_record_batch",
     "next_available_agent",
     "ticket_assign",
     "ticket_change_priority",
