@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "taggit",
     "corsheaders",
     "csp",
     "axes",
@@ -267,6 +268,11 @@ if INBOUND_EMAIL_MAX_BYTES < 1 or INBOUND_EMAIL_ATTACHMENT_MAX_BYTES < 0:
         "INBOUND_EMAIL_MAX_BYTES must be positive and INBOUND_EMAIL_ATTACHMENT_MAX_BYTES "
         "not negative."
     )
+# Tags match whatever their case: "Billing" and "billing" are one tag.
+TAGGIT_CASE_INSENSITIVE = True
+TICKET_TAGS_MAX = 20
+TICKET_TAG_MAX_LENGTH = 50
+
 # The chat widget (docs/channels.md): how long a visitor's token is good for, and the
 # longest message a visitor may send.
 WIDGET_TOKEN_MAX_AGE = env_int("WIDGET_TOKEN_MAX_AGE", default=90 * 24 * 3600)

@@ -8,6 +8,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
 
 from customers.models import Customer
 
@@ -42,7 +44,7 @@ class TicketChannel(models.TextChoices):
     API = "api", _("API")
 
 
-class Ticket(models.Model):
+class Ticket(models.Model):  # type: ignore[django-manager-missing]  # tagged_items: taggit is untyped
     Status = TicketStatus
     Priority = TicketPriority
     Channel = TicketChannel
@@ -84,6 +86,13 @@ class Ticket(models.Model):
         _("last activity"), default=timezone.now, help_text=_("Time of the newest message.")
     )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    tags = TaggableManager(
+        through="TaggedTicket",
+        blank=True,
+        verbose_name=_("tags"),
+        help_text=_("Words that sort tickets: billing, outage, vip..."),
+    )
 
     class Meta:
         ordering = ["-last_message_at", "-id"]
@@ -250,6 +259,7 @@ class TicketEvent(models.Model):
         ASSIGNED = "assigned", _("Assigned")
         ESCALATED = "escalated", _("Escalated")
         MEMORY_CHANGED = "memory_changed", _("Memory changed")
+        TAGS_CHANGED = "tags_changed", _("Tags changed")
 
     ticket = models.ForeignKey(
         Ticket,
@@ -352,3 +362,18 @@ class Handoff(models.Model):
 
     def __str__(self) -> str:
         return f"Handoff of {format_reference(self.ticket_id)}"
+
+
+class TaggedTicket(TaggedItemBase):
+    """A tag on a ticket: a direct foreign key (no generic relation), so a tag filter is a
+    plain join."""
+
+    content_object: models.ForeignKey[Ticket, Ticket] = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="tagged_items", verbose_name=_("ticket")
+    )
+
+    class Meta:
+        verbose_name = _("ticket tag")
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="ticket_tag_once")
+        ]

@@ -72,9 +72,11 @@ def ticket_search(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
 
 
 def ticket_queue(
-    *, user: User, view: str = "open", status: str = "", query: str = ""
+    *, user: User, view: str = "open", status: str = "", query: str = "", tag: str = ""
 ) -> QuerySet[Ticket]:
-    tickets = Ticket.objects.select_related("customer", "assigned_to")
+    tickets = Ticket.objects.select_related("customer", "assigned_to").prefetch_related(
+        "tagged_items__tag"
+    )
     if view == "mine":
         tickets = tickets.filter(assigned_to=user, status__in=Ticket.ACTIVE_STATUSES)
     elif view == "unassigned":
@@ -85,6 +87,8 @@ def ticket_queue(
         tickets = tickets.filter(status__in=Ticket.ACTIVE_STATUSES)
     if status:
         tickets = tickets.filter(status=status)
+    if tag:
+        tickets = tickets.filter(tagged_items__tag__name__iexact=tag)
     return ticket_search(tickets, query).order_by("-last_message_at", "-id")
 
 
@@ -93,6 +97,7 @@ def ticket_detail(*, ticket_id: int) -> Ticket:
     return (
         Ticket.objects.select_related("customer", "assigned_to")
         .prefetch_related(
+            "tagged_items__tag",
             Prefetch("messages", queryset=Message.objects.select_related("author", "posted_by")),
             Prefetch("events", queryset=TicketEvent.objects.select_related("actor")),
         )
@@ -135,3 +140,8 @@ def customer_list(*, query: str = "") -> QuerySet[Customer]:
         last_activity_at=Subquery(tickets.annotate(last=Max("last_message_at")).values("last")),
     )
     return customer_search(customers, query).order_by("name", "id")
+
+
+def ticket_tag_names(ticket: Ticket) -> list[str]:
+    """A ticket's tags, sorted; from `prefetch_related("tagged_items__tag")` when made."""
+    return sorted((item.tag.name for item in ticket.tagged_items.all()), key=str.casefold)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import Ticket
 from tickets.selectors import agent_list
 from tickets.services.escalation import REASON_MAX_LENGTH
+from tickets.services.validation import tags_clean
 
 KEEP_STATUS = ""
 
@@ -43,6 +45,19 @@ class TicketUpdateForm(forms.Form):
     assigned_to = forms.ModelChoiceField(
         label=_("Assignee"), queryset=agent_list(), required=False, empty_label=_("Unassigned")
     )
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=1_000,
+        widget=forms.TextInput(attrs={"placeholder": _("billing, outage")}),
+        help_text=_("Separated by commas."),
+    )
+
+    def clean_tags(self) -> list[str]:
+        try:
+            return tags_clean(self.cleaned_data["tags"].split(","))
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["tags"]) from error
 
 
 class EscalateForm(forms.Form):

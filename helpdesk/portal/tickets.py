@@ -34,7 +34,10 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     if status not in Ticket.Status.values:
         status = ""
     query = request.GET.get("q", "")[:200]
-    tickets = selectors.ticket_queue(user=request.user, view=view, status=status, query=query)
+    tag = " ".join(request.GET.get("tag", "").split())[:50]
+    tickets = selectors.ticket_queue(
+        user=request.user, view=view, status=status, query=query, tag=tag
+    )
     return render(
         request,
         "tickets/queue.html",
@@ -45,6 +48,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
             "status": status,
             "statuses": Ticket.Status.choices,
             "query": query,
+            "tag": tag,
             "querystring": query_without_page(request),
         },
     )
@@ -64,8 +68,10 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **forms: object) -> di
                 "status": ticket.status,
                 "priority": ticket.priority,
                 "assigned_to": ticket.assigned_to_id,
+                "tags": services.tags_text(selectors.ticket_tag_names(ticket)),
             }
         ),
+        "tags": selectors.ticket_tag_names(ticket),
         "can_assign": request.user.has_perm("tickets.assign_ticket"),
         "can_escalate": request.user.has_perm("tickets.change_ticket"),
         "escalate_form": forms.get("escalate_form") or EscalateForm(),
@@ -160,6 +166,14 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
             ticket=ticket, priority=data["priority"], actor=request.user
         )
         changed.append("priority")
+    if "tags" in request.POST:
+        wanted = data["tags"]
+        current = selectors.ticket_tag_names(ticket)
+        if {t.casefold() for t in wanted} != {t.casefold() for t in current}:
+            if not request.user.has_perm("tickets.change_ticket"):
+                raise PermissionDenied("You may not change tickets.")
+            services.ticket_set_tags(ticket=ticket, tags=wanted, actor=request.user)
+            changed.append("tags")
     if changed:
         messages.success(request, f"Updated {', '.join(changed)} of {ticket.reference}.")
     else:

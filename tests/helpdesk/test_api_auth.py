@@ -39,6 +39,7 @@ WRITES = [
     ("post", "/api/customers/"),
     ("patch", "/api/customers/{customer}/"),
     ("post", "/api/tickets/"),
+    ("patch", "/api/tickets/{ticket}/"),
     ("post", "/api/tickets/{ticket}/close/"),
     ("post", "/api/tickets/{ticket}/suggested-reply/"),
     ("post", "/api/tickets/{ticket}/bot-reply/"),

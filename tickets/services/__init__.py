@@ -16,6 +16,7 @@ from tickets.services.escalation import (
     ticket_escalate,
 )
 from tickets.services.messages import RecordedMessage, message_record
+from tickets.services.tags import ticket_set_tags
 from tickets.services.tickets import (
     Actor,
     TicketConflictError,
@@ -28,6 +29,7 @@ from tickets.services.tickets import (
     ticket_event_record,
     ticket_status_set,
 )
+from tickets.services.validation import tags_clean, tags_text
 
 __all__ = [
     "Actor",
@@ -42,6 +44,8 @@ __all__ = [
     "message_record",
     "message_record_batch",
     "next_available_agent",
+    "tags_clean",
+    "tags_text",
     "ticket_assign",
     "ticket_change_priority",
     "ticket_change_status",
@@ -49,5 +53,6 @@ __all__ = [
     "ticket_create",
     "ticket_escalate",
     "ticket_event_record",
+    "ticket_set_tags",
     "ticket_status_set",
 ]

@@ -8,6 +8,7 @@ what and when.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
@@ -19,7 +20,7 @@ from helpdesk.errors import ConflictError
 from helpdesk.text import require_one_line
 from tickets.models import Ticket, TicketEvent
 from tickets.selectors import is_agent
-from tickets.services.validation import require_aware
+from tickets.services.validation import require_aware, tags_clean
 from tickets.signals import ticket_done
 
 Actor = User | AnonymousUser | None
@@ -61,8 +62,10 @@ def ticket_create(
     priority: str = Ticket.Priority.NORMAL,
     created_at: datetime.datetime | None = None,
     actor: Actor = None,
+    tags: Iterable[object] = (),
 ) -> Ticket:
     require_aware(created_at, "created_at")
+    tags = tags_clean(tags)
     subject = subject.strip()
     require_one_line(subject, field="subject", label="A subject")
     created_at = created_at or timezone.now()
@@ -83,6 +86,8 @@ def ticket_create(
         new_value=ticket.status,
         created_at=created_at,
     )
+    if tags:
+        ticket.tags.set(tags)
     return ticket
 
 

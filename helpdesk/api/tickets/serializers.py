@@ -10,6 +10,7 @@ from rest_framework import serializers
 from customers.models import Customer
 from helpdesk.api.fields import AwareDateTimeField, RecordIdField
 from tickets.models import Message, Ticket
+from tickets.selectors import ticket_tag_names
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -23,6 +24,22 @@ class TicketInputSerializer(serializers.Serializer):
         choices=Ticket.Priority.choices, default=Ticket.Priority.NORMAL
     )
     created_at = AwareDateTimeField(required=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=settings.TICKET_TAG_MAX_LENGTH),
+        required=False,
+        max_length=settings.TICKET_TAGS_MAX,
+        help_text="Words that sort the ticket (one of each, whatever the case).",
+    )
+
+
+class TicketPatchSerializer(serializers.Serializer):
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=settings.TICKET_TAG_MAX_LENGTH),
+        required=False,
+        max_length=settings.TICKET_TAGS_MAX,
+        help_text="The ticket's tags from now on (replaces them; [] removes all).",
+    )
+    priority = serializers.ChoiceField(choices=Ticket.Priority.choices, required=False)
 
 
 class TicketCloseSerializer(serializers.Serializer):
@@ -36,6 +53,7 @@ class TicketOutputSerializer(serializers.ModelSerializer):
         slug_field="username", read_only=True, allow_null=True
     )
     customer_name = serializers.CharField(source="customer.name", read_only=True)
+    tags = serializers.SerializerMethodField(help_text="The ticket's tags, sorted.")
 
     class Meta:
         model = Ticket
@@ -48,6 +66,7 @@ class TicketOutputSerializer(serializers.ModelSerializer):
             "channel",
             "status",
             "priority",
+            "tags",
             "assigned_to",
             "created_at",
             "updated_at",
@@ -55,6 +74,9 @@ class TicketOutputSerializer(serializers.ModelSerializer):
             "closed_at",
         ]
         read_only_fields = fields
+
+    def get_tags(self, ticket: Ticket) -> list[str]:
+        return ticket_tag_names(ticket)
 
 
 class MessageInputSerializer(serializers.Serializer):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from functools import cached_property
 
 import django_filters
+from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -28,6 +29,7 @@ from helpdesk.api.tickets.serializers import (
     TicketCloseSerializer,
     TicketInputSerializer,
     TicketOutputSerializer,
+    TicketPatchSerializer,
 )
 from helpdesk.assist.bot import ticket_bot_reply
 from helpdesk.assist.drafts import ticket_suggested_reply
@@ -50,17 +52,26 @@ class TicketFilter(django_filters.FilterSet):
         "or words of a message, each word or the start of one (up to 8 words).",
     )
 
+    tag = django_filters.CharFilter(
+        method="tagged", help_text="Only tickets with this tag (whatever its case)."
+    )
+
     class Meta:
         model = Ticket
         fields = ["status", "customer", "priority", "channel"]
+
+    def tagged(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        return queryset.filter(tagged_items__tag__name__iexact=value.strip())
 
     def search(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         return selectors.ticket_search(queryset, value)
 
 
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    queryset = Ticket.objects.select_related("customer", "assigned_to").order_by(
-        "-last_message_at", "-id"
+    queryset = (
+        Ticket.objects.select_related("customer", "assigned_to")
+        .prefetch_related("tagged_items__tag")
+        .order_by("-last_message_at", "-id")
     )
     serializer_class = TicketOutputSerializer
     filterset_class = TicketFilter
@@ -73,6 +84,29 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ticket = services.ticket_create(actor=request.user, **data.validated_data)
         ticket = self.get_queryset().get(pk=ticket.pk)
         return Response(TicketOutputSerializer(ticket).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=TicketPatchSerializer,
+        responses={200: TicketOutputSerializer},
+        description="Change a ticket's tags (replaced as a whole) or priority; each change "
+        "is recorded in its audit trail. Needs `tickets.change_ticket`.",
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        if not request.user.has_perm("tickets.change_ticket"):
+            raise PermissionDenied("You may not change tickets.")
+        ticket = self.get_object()
+        data = TicketPatchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with transaction.atomic():
+            if "tags" in data.validated_data:
+                services.ticket_set_tags(
+                    ticket=ticket, tags=data.validated_data["tags"], actor=request.user
+                )
+            if "priority" in data.validated_data:
+                services.ticket_change_priority(
+                    ticket=ticket, priority=data.validated_data["priority"], actor=request.user
+                )
+        return Response(TicketOutputSerializer(self.get_queryset().get(pk=ticket.pk)).data)
 
     @extend_schema(
         request=TicketCloseSerializer,
