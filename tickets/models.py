@@ -377,3 +377,59 @@ class TaggedTicket(TaggedItemBase):
         constraints = [
             models.UniqueConstraint(fields=["content_object", "tag"], name="ticket_tag_once")
         ]
+
+
+class Macro(models.Model):
+    """A canned reply: its text (with placeholders such as {first_name} and {reference})
+    and what it does to the ticket when the reply is sent (status, priority, tags).
+    Shared with the whole team, or one agent's own (`owner`)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    body = models.TextField(
+        _("text"),
+        help_text=_(
+            "Placeholders: {first_name} and {customer_name} (the customer's), {agent_name} "
+            "and {agent_first_name} (who sends it), {reference}, {subject}."
+        ),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="macros",
+        verbose_name=_("owner"),
+        help_text=_("Empty: shared with every agent."),
+    )
+    set_status = models.CharField(
+        _("then set status"), max_length=16, choices=TicketStatus.choices, blank=True
+    )
+    set_priority = models.CharField(
+        _("then set priority"), max_length=16, choices=TicketPriority.choices, blank=True
+    )
+    add_tags = models.JSONField(_("then add tags"), default=list, blank=True)
+    usage_count = models.PositiveIntegerField(_("times used"), default=0, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "name"],
+                condition=models.Q(owner__isnull=False),
+                name="macro_name_once_per_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(owner__isnull=True),
+                name="macro_name_once_shared",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_shared(self) -> bool:
+        return self.owner_id is None

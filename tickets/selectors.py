@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 
 from customers.models import Customer
 from customers.selectors import customer_search
-from tickets.models import Handoff, Message, Ticket, TicketEvent
+from tickets.models import Handoff, Macro, Message, Ticket, TicketEvent
 from tickets.search import QUERY_MAX_LENGTH, message_search
 
 AGENTS_GROUP = "Agents"
@@ -145,3 +145,10 @@ def customer_list(*, query: str = "") -> QuerySet[Customer]:
 def ticket_tag_names(ticket: Ticket) -> list[str]:
     """A ticket's tags, sorted; from `prefetch_related("tagged_items__tag")` when made."""
     return sorted((item.tag.name for item in ticket.tagged_items.all()), key=str.casefold)
+
+
+def macros_for(user: User) -> QuerySet[Macro]:
+    """The macros an agent may use: the team's shared ones and their own."""
+    return Macro.objects.filter(Q(owner__isnull=True) | Q(owner=user)).order_by(
+        "-usage_count", "name", "id"
+    )

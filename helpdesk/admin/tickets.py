@@ -12,9 +12,9 @@ from django.http import HttpRequest
 from helpdesk.assist.escalation import ticket_escalate_with_handoff
 from helpdesk.portal.access import AuthenticatedHttpRequest
 from tickets import services
-from tickets.models import Handoff, Message, Ticket, TicketEvent
+from tickets.models import Handoff, Macro, Message, Ticket, TicketEvent
 from tickets.selectors import agent_list
-from tickets.services import TicketConflictError
+from tickets.services import TicketConflictError, tags_clean
 
 
 class MessageInline(admin.TabularInline):
@@ -235,3 +235,20 @@ class TicketEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: TicketEvent | None = None) -> bool:
         return False
+
+
+@admin.register(Macro)
+class MacroAdmin(admin.ModelAdmin):
+    list_display = ("name", "owner", "set_status", "set_priority", "usage_count", "updated_at")
+    list_filter = ("set_status", "set_priority", ("owner", admin.EmptyFieldListFilter))
+    search_fields = ("name", "body")
+    raw_id_fields = ("owner",)
+    readonly_fields = ("usage_count", "created_at", "updated_at")
+    fields = (
+        "name", "body", "owner", "set_status", "set_priority", "add_tags",
+        "usage_count", "created_at", "updated_at",
+    )  # fmt: skip
+
+    def save_model(self, request: HttpRequest, obj: Macro, form: Any, change: bool) -> None:
+        obj.add_tags = tags_clean(obj.add_tags or [])
+        super().save_model(request, obj, form, change)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Ticket
-from tickets.selectors import agent_list
+from tickets.models import Macro, Ticket
+from tickets.selectors import agent_list, macros_for
 from tickets.services.escalation import REASON_MAX_LENGTH
 from tickets.services.validation import tags_clean
 
@@ -20,7 +23,17 @@ class ReplyForm(forms.Form):
         label=_("Reply"),
         max_length=settings.MESSAGE_BODY_MAX_LENGTH,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 5, "placeholder": _("Write your reply…")}),
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 5, "placeholder": _("Write your reply… (type / for a macro)")}
+        ),
+    )
+    macro = forms.ModelChoiceField(
+        label=_("Macro"),
+        queryset=Macro.objects.none(),
+        required=False,
+        empty_label=_("No macro"),
+        help_text=_("Its text when the box is empty; its actions when the reply is sent."),
     )
     then_status = forms.ChoiceField(
         label=_("Then"),
@@ -32,11 +45,18 @@ class ReplyForm(forms.Form):
         ],
     )
 
-    def clean_body(self) -> str:
-        body = self.cleaned_data["body"]
-        if not body.strip():
-            raise forms.ValidationError(_("A reply needs some text."))
-        return body
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            field = self.fields["macro"]
+            assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 (declared above)
+            field.queryset = macros_for(user)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("body") or "").strip() and data.get("macro") is None:
+            self.add_error("body", _("A reply needs some text."))
+        return data
 
 
 class TicketUpdateForm(forms.Form):

@@ -54,14 +54,20 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _detail_context(request: HttpRequest, ticket: Ticket, **forms: object) -> dict[str, object]:
+def _detail_context(
+    request: AuthenticatedHttpRequest, ticket: Ticket, **forms: object
+) -> dict[str, object]:
     attachments_prefetch(ticket.messages.all())
     outgoing_mail_prefetch(ticket.messages.all())
     return {
         "ticket": ticket,
         "customer": ticket.customer,
         "customer_ticket_count": ticket.customer.tickets.count(),
-        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "reply_form": forms.get("reply_form") or ReplyForm(user=request.user),
+        "macros": [
+            (macro, services.macro_render(macro, ticket=ticket, agent=request.user))
+            for macro in selectors.macros_for(request.user)
+        ],
         "update_form": forms.get("update_form")
         or TicketUpdateForm(
             initial={
@@ -81,7 +87,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **forms: object) -> di
 
 @require_GET
 @agent_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         ticket = selectors.ticket_detail(ticket_id=pk)
     except Ticket.DoesNotExist:
@@ -100,18 +106,22 @@ def _reply_flash(ticket: Ticket, message: Message) -> str:
 
 @require_POST
 @agent_required
-def reply(request: HttpRequest, pk: int) -> HttpResponse:
+def reply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(Ticket, pk=pk)
     if not request.user.has_perm("tickets.add_message"):
         raise PermissionDenied("You may not reply to tickets.")
-    form = ReplyForm(request.POST)
+    form = ReplyForm(request.POST, user=request.user)
     as_note = request.POST.get("as_note") == "1"
     if form.is_valid():
+        macro = form.cleaned_data["macro"]
+        body = form.cleaned_data["body"]
+        if not body.strip() and macro is not None:
+            body = services.macro_render(macro, ticket=ticket, agent=request.user)
         try:
             recorded = services.message_record(
                 ticket=ticket,
                 role=Message.Role.NOTE if as_note else Message.Role.AGENT,
-                body=form.cleaned_data["body"],
+                body=body,
                 author=request.user,
                 posted_by=request.user,
             )
@@ -128,6 +138,10 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
             )
         else:
             flash = _reply_flash(ticket, recorded.message)
+        if macro is not None:
+            changed = services.macro_apply(macro, ticket=ticket, actor=request.user)
+            done = f" and set {', '.join(changed)}" if changed else ""
+            flash += f" Macro “{macro.name}” used{done}."
         messages.success(request, flash)
         return redirect(ticket)
     ticket = selectors.ticket_detail(ticket_id=pk)
@@ -137,7 +151,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def update(request: HttpRequest, pk: int) -> HttpResponse:
+def update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(Ticket, pk=pk)
     form = TicketUpdateForm(request.POST)
     if not form.is_valid():
@@ -217,7 +231,7 @@ def context(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def escalate(request: HttpRequest, pk: int) -> HttpResponse:
+def escalate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Hand the ticket to a human agent with a structured handoff."""
     ticket = get_object_or_404(Ticket.objects.select_related("customer"), pk=pk)
     if not request.user.has_perm("tickets.change_ticket"):

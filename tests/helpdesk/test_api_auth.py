@@ -34,6 +34,7 @@ READS = [
     "/api/tickets/{ticket}/context/",
     "/api/tickets/{ticket}/messages/",
     "/api/attachments/{attachment}/",
+    "/api/macros/",
 ]
 WRITES = [
     ("post", "/api/customers/"),

@@ -15,6 +15,7 @@ from tickets.services.escalation import (
     next_available_agent,
     ticket_escalate,
 )
+from tickets.services.macros import macro_apply, macro_render
 from tickets.services.messages import RecordedMessage, message_record
 from tickets.services.tags import ticket_set_tags
 from tickets.services.tickets import (
@@ -41,6 +42,8 @@ __all__ = [
     "actor_or_none",
     "agent_by_username",
     "escalation_check",
+    "macro_apply",
+    "macro_render",
     "message_record",
     "message_record_batch",
     "next_available_agent",

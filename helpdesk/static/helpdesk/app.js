@@ -93,6 +93,33 @@
     if (message && !window.confirm(message)) event.preventDefault();
   });
 
+  // Macros: "/" in an empty reply box opens the macro list; picking one writes its text.
+  document.addEventListener("change", function (event) {
+    const picker = event.target.closest("[data-macro-select]");
+    if (!picker) return;
+    const chosen = picker.selectedOptions[0];
+    const reply = document.querySelector("#reply textarea");
+    if (!reply || !chosen || !chosen.value) return;
+    reply.value = chosen.dataset.body || "";
+    reply.focus();
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    const reply = event.target.closest("#reply textarea");
+    const picker = document.querySelector("[data-macro-select]");
+    if (!reply || !picker || reply.value.trim() !== "") return;
+    event.preventDefault();
+    picker.focus();
+    if (typeof picker.showPicker === "function") {
+      try {
+        picker.showPicker();
+      } catch {
+        // Not allowed here (no user activation): the focused list still takes arrow keys.
+      }
+    }
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event)) return;
     switch (event.key) {

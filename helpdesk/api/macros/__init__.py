@@ -1,0 +1,1 @@
+"""Macros (canned replies) in the API: listed for the calling agent."""
