@@ -1,0 +1,115 @@
+"""Queue webhook events in the transaction of what caused them.
+
+`webhook_queue` writes one `WebhookDelivery` per active subscription that wants the event,
+all with the same event id and body, and asks for delivery once the transaction commits.
+With no subscription that wants it, it costs one small query and writes nothing.
+
+The body is fixed at queue time: what happened then, about this ticket only (each event is
+built from its own ticket, so one customer's data never goes out in another's event). It
+carries the data the REST API returns (the subscriber is the team's own integration, as
+API clients are), personal data included: names, the customer's external id, message text.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from helpdesk.outbox import request_delivery
+from helpdesk.webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
+from tickets.models import Message, Ticket
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def ticket_data(ticket: Ticket) -> dict[str, Any]:
+    """A ticket as the events show it (the API's fields, the customer's beside it)."""
+    customer = ticket.customer
+    assignee = ticket.assigned_to
+    return {
+        "id": ticket.pk,
+        "reference": ticket.reference,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "channel": ticket.channel,
+        "customer": {
+            "id": customer.pk,
+            "external_id": customer.external_id,
+            "name": customer.name,
+        },
+        "assigned_to": assignee.get_username() if assignee is not None else None,
+        "created_at": _iso(ticket.created_at),
+        "closed_at": _iso(ticket.closed_at),
+    }
+
+
+def message_data(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "role": message.role,
+        "author": message.display_author,
+        "body": message.body,
+        "created_at": _iso(message.created_at),
+    }
+
+
+def event_body(event: str, event_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(event_id),
+        "event": event,
+        "created_at": timezone.now().isoformat(),
+        "data": data,
+    }
+
+
+def subscriptions_for(event: str) -> list[int]:
+    """The ids of the active subscriptions that want `event` (one query)."""
+    rows = WebhookSubscription.objects.filter(is_active=True).values_list("id", "events")
+    return [pk for pk, events in rows if isinstance(events, list) and event in events]
+
+
+def webhook_queue(event: str, data: dict[str, Any], *, ticket_id: int | None) -> list[int]:
+    """Queue `event` for every subscriber that wants it; the ids of the rows written."""
+    if event not in WebhookEvent.values:
+        raise ValueError(f"Unknown webhook event {event!r}")
+    subscribers = subscriptions_for(event)
+    if not subscribers:
+        return []
+    event_id = uuid.uuid4()
+    body = event_body(event, event_id, data)
+    rows = [
+        WebhookDelivery.objects.create(
+            subscription_id=subscription_id,
+            event=event,
+            event_id=event_id,
+            ticket_id=ticket_id,
+            payload=body,
+        )
+        for subscription_id in subscribers
+    ]
+    transaction.on_commit(request_delivery)
+    return [row.pk for row in rows]
+
+
+def ticket_event_queue(event: str, ticket: Ticket) -> list[int]:
+    return webhook_queue(event, {"ticket": ticket_data(ticket)}, ticket_id=ticket.pk)
+
+
+def message_event_queue(message: Message) -> list[int]:
+    ticket = message.ticket
+    data = {"ticket": ticket_data(ticket), "message": message_data(message)}
+    return webhook_queue(WebhookEvent.MESSAGE_CREATED, data, ticket_id=ticket.pk)
+
+
+def escalation_update(row_ids: list[int], ticket: Ticket) -> None:
+    """The escalation assigned the ticket after its status changed: the queued
+    `ticket.escalated` bodies show who has it now (same transaction, not sent yet)."""
+    for row in WebhookDelivery.objects.filter(id__in=row_ids, attempts=0):
+        row.payload["data"]["ticket"] = ticket_data(ticket)
+        row.save(update_fields=["payload"])

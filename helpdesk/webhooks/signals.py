@@ -1,0 +1,76 @@
+"""Receivers that queue webhook events in the transaction of their cause.
+
+- `ticket.created`: a ticket saved for the first time.
+- `message.created`: a message saved for the first time (any role).
+- `ticket.escalated`: the ticket's status changed to "escalated" (the escalation service, or
+  a status change by hand); when the escalation then assigns it (the "escalated" trail event,
+  same transaction), the queued body is brought up to date with the assignee.
+- `ticket.closed`: the ticket went from an active status to resolved or closed
+  (`tickets.signals.ticket_done`; the body's status says which).
+
+Fixtures (`raw`) and the bulk import (which sends `tickets_imported`, no model signals) fire
+no webhooks: an import is history, not news.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_save
+
+from helpdesk.webhooks.events import escalation_update, message_event_queue, ticket_event_queue
+from helpdesk.webhooks.models import WebhookEvent
+from tickets.models import Message, Ticket, TicketEvent
+from tickets.signals import ticket_done
+
+# Set on the ticket instance when its escalation's rows are queued, for the "escalated"
+# trail event that follows in the same transaction (the same instance) to update them.
+_ESCALATION_ROWS = "_webhook_escalation_rows"
+
+
+def ticket_created(
+    sender: type[Ticket], instance: Ticket, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    if created and not raw:
+        ticket_event_queue(WebhookEvent.TICKET_CREATED, instance)
+
+
+def message_created(
+    sender: type[Message], instance: Message, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    if created and not raw:
+        message_event_queue(instance)
+
+
+def ticket_escalated(
+    sender: type[TicketEvent],
+    instance: TicketEvent,
+    created: bool,
+    raw: bool = False,
+    **kwargs: Any,
+) -> None:
+    if not created or raw:
+        return
+    ticket = instance.ticket
+    if (
+        instance.kind == TicketEvent.Kind.STATUS_CHANGED
+        and instance.new_value == Ticket.Status.ESCALATED
+        and instance.old_value != Ticket.Status.ESCALATED
+    ):
+        setattr(ticket, _ESCALATION_ROWS, ticket_event_queue(WebhookEvent.TICKET_ESCALATED, ticket))
+    elif instance.kind == TicketEvent.Kind.ESCALATED:
+        rows = getattr(ticket, _ESCALATION_ROWS, None)
+        if rows:
+            escalation_update(rows, ticket)
+            setattr(ticket, _ESCALATION_ROWS, None)
+
+
+def ticket_closed(sender: type[Ticket], ticket: Ticket, **kwargs: Any) -> None:
+    ticket_event_queue(WebhookEvent.TICKET_CLOSED, ticket)
+
+
+def connect() -> None:
+    post_save.connect(ticket_created, sender=Ticket, dispatch_uid="webhook_ticket_created")
+    post_save.connect(message_created, sender=Message, dispatch_uid="webhook_message_created")
+    post_save.connect(ticket_escalated, sender=TicketEvent, dispatch_uid="webhook_ticket_escalated")
+    ticket_done.connect(ticket_closed, dispatch_uid="webhook_ticket_closed")
