@@ -20,6 +20,12 @@ from helpdesk.webhooks.models import (
 
 
 class WebhookSubscriptionForm(forms.ModelForm):
+    url = forms.URLField(
+        label="URL",
+        max_length=500,
+        assume_scheme="https",
+        help_text="Where events are POSTed: an http or https URL. Redirects are not followed.",
+    )
     events = forms.MultipleChoiceField(
         choices=WebhookEvent.choices,
         widget=forms.CheckboxSelectMultiple,
