@@ -254,6 +254,10 @@ WEBHOOK_TIMEOUT = env_float("WEBHOOK_TIMEOUT", default=10.0)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", default=12)
 # How long a worker holds the deliveries it claimed; a worker that died is taken over after it.
 WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", default=120)
+# Every new ticket and message asks which subscriptions want it: the answer is cached this
+# long (dropped at once wherever the cache is shared, CACHE_URL, when a subscription changes);
+# 0 asks the database every time.
+WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS = env_int("WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS", default=30)
 if WEBHOOK_TIMEOUT <= 0:
     raise ImproperlyConfigured("WEBHOOK_TIMEOUT must be more than 0.")
 if WEBHOOK_MAX_ATTEMPTS < 1:

@@ -2,7 +2,8 @@
 
 `webhook_queue` writes one `WebhookDelivery` per active subscription that wants the event,
 all with the same event id and body, and asks for delivery once the transaction commits.
-With no subscription that wants it, it costs one small query and writes nothing.
+With no subscription that wants it, it writes nothing and (the subscriptions cached) asks
+the database nothing.
 
 The body is fixed at queue time: what happened then, about this ticket only (each event is
 built from its own ticket, so one customer's data never goes out in another's event). It
@@ -12,15 +13,20 @@ API clients are), personal data included: names, the customer's external id, mes
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from helpdesk.outbox import request_delivery
 from helpdesk.webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from tickets.models import Message, Ticket
+
+logger = logging.getLogger(__name__)
 
 
 def _iso(moment: Any) -> str | None:
@@ -68,10 +74,55 @@ def event_body(event: str, event_id: uuid.UUID, data: dict[str, Any]) -> dict[st
     }
 
 
-def subscriptions_for(event: str) -> list[int]:
-    """The ids of the active subscriptions that want `event` (one query)."""
-    rows = WebhookSubscription.objects.filter(is_active=True).values_list("id", "events")
+SUBSCRIPTIONS_CACHE_KEY = "helpdesk:webhooks:subscriptions"
+
+
+def _wanting(rows: list[tuple[int, object]], event: str) -> list[int]:
     return [pk for pk, events in rows if isinstance(events, list) and event in events]
+
+
+def _active_rows() -> list[tuple[int, object]]:
+    rows = WebhookSubscription.objects.filter(is_active=True).order_by("id")
+    return list(rows.values_list("id", "events"))
+
+
+def subscriptions_for(event: str) -> list[int]:
+    """The ids of the active subscriptions that want `event`.
+
+    Most helpdesks have no subscriber for most events, and every ticket and message asks:
+    the active subscriptions are cached (`WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS`, dropped
+    whenever one is saved or deleted), and an event nobody wants costs no query. When the
+    cache says someone wants it, the database is asked afresh, so a delivery is never
+    written for a subscription that was deactivated or deleted meanwhile.
+    """
+    try:
+        cached = cache.get(SUBSCRIPTIONS_CACHE_KEY)
+    except Exception as error:  # the cache's errors vary by backend; the database decides
+        logger.warning("Could not read the webhook subscriptions' cache (%s)", error)
+        cached = None
+    if cached is not None and not _wanting(cached, event):
+        return []
+    rows = _active_rows()
+    if settings.WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS > 0:
+        try:
+            cache.set(SUBSCRIPTIONS_CACHE_KEY, rows, settings.WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS)
+        except Exception as error:
+            logger.warning("Could not cache the webhook subscriptions (%s)", error)
+    return _wanting(rows, event)
+
+
+def subscriptions_changed() -> None:
+    """A subscription was saved or deleted: ask the database again (now, and after commit,
+    so that no process keeps what it read before the change committed)."""
+
+    def forget() -> None:
+        try:
+            cache.delete(SUBSCRIPTIONS_CACHE_KEY)
+        except Exception as error:  # it expires by itself
+            logger.warning("Could not clear the webhook subscriptions' cache (%s)", error)
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def webhook_queue(event: str, data: dict[str, Any], *, ticket_id: int | None) -> list[int]:

@@ -16,10 +16,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
-from helpdesk.webhooks.events import escalation_update, message_event_queue, ticket_event_queue
-from helpdesk.webhooks.models import WebhookEvent
+from helpdesk.webhooks.events import (
+    escalation_update,
+    message_event_queue,
+    subscriptions_changed,
+    ticket_event_queue,
+)
+from helpdesk.webhooks.models import WebhookEvent, WebhookSubscription
 from tickets.models import Message, Ticket, TicketEvent
 from tickets.signals import ticket_done
 
@@ -69,7 +74,15 @@ def ticket_closed(sender: type[Ticket], ticket: Ticket, **kwargs: Any) -> None:
     ticket_event_queue(WebhookEvent.TICKET_CLOSED, ticket)
 
 
+def subscription_changed(sender: type[WebhookSubscription], **kwargs: Any) -> None:
+    subscriptions_changed()
+
+
 def connect() -> None:
+    for signal, uid in ((post_save, "saved"), (post_delete, "deleted")):
+        signal.connect(
+            subscription_changed, sender=WebhookSubscription, dispatch_uid=f"webhook_sub_{uid}"
+        )
     post_save.connect(ticket_created, sender=Ticket, dispatch_uid="webhook_ticket_created")
     post_save.connect(message_created, sender=Message, dispatch_uid="webhook_message_created")
     post_save.connect(ticket_escalated, sender=TicketEvent, dispatch_uid="webhook_ticket_escalated")

@@ -12,8 +12,9 @@ import time
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
@@ -439,3 +440,39 @@ def test_the_admin_lists_deliveries_and_retries_failed_ones(
     delivery.refresh_from_db()
     assert (delivery.state, delivery.attempts) == ("pending", 0)
     assert webhook_deliver_due().delivered == 1
+
+
+def _subscription_queries(queries: CaptureQueriesContext) -> int:
+    return sum("webhooks_webhooksubscription" in query["sql"] for query in queries)
+
+
+def test_an_event_nobody_wants_costs_no_query_once_cached(hook_server: HookServer) -> None:
+    _ticket()  # the subscriptions (none) are cached
+
+    with CaptureQueriesContext(connection) as queries:
+        _ticket()
+    assert _subscription_queries(queries) == 0
+
+    _subscribe(hook_server, events=["ticket.closed"])  # saving drops the cache
+    _ticket()
+    with CaptureQueriesContext(connection) as queries:
+        _ticket()
+    assert _subscription_queries(queries) == 0
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_new_subscription_is_seen_at_once(hook_server: HookServer) -> None:
+    _ticket()  # cached: nobody
+    _subscribe(hook_server)
+    _ticket()
+    assert WebhookDelivery.objects.count() == 1
+
+
+def test_when_the_cache_says_someone_wants_it_the_database_decides(
+    hook_server: HookServer,
+) -> None:
+    _subscribe(hook_server)
+    _ticket()  # cached: the subscription
+    WebhookSubscription.objects.update(is_active=False)  # no signal: the cache is stale
+    _ticket()
+    assert WebhookDelivery.objects.count() == 1  # only the first ticket's
