@@ -359,13 +359,6 @@ def test_a_deactivated_subscription_gets_nothing_more(hook_server: HookServer) -
     assert "deactivated" in WebhookDelivery.objects.get().last_error
 
 
-def test_bulk_fixtures_fire_no_webhooks(hook_server: HookServer) -> None:
-    _subscribe(hook_server)
-    customer = CustomerFactory()
-    Ticket.objects.bulk_create([Ticket(customer=customer, subject="Imported")])
-    assert not WebhookDelivery.objects.exists()
-
-
 @pytest.mark.parametrize(
     "url",
     ["ftp://example.com/hooks", "file:///etc/passwd", "example.com/hooks", "not a url", "http://"],
