@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from helpdesk.outbox import request_delivery, retry_failed
+from helpdesk.webhooks.events import webhook_test_queue
 from helpdesk.webhooks.models import (
     WebhookDelivery,
     WebhookEvent,
@@ -49,11 +50,27 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     search_fields = ("name", "url")
     fields = ("name", "url", "events", "is_active", "secret", "created_at")
     readonly_fields = ("secret", "created_at")
-    actions = ("new_secret",)
+    actions = ("send_test_event", "new_secret")
 
     @admin.display(description="Events")
     def event_list(self, subscription: WebhookSubscription) -> str:
         return ", ".join(subscription.events or [])
+
+    @admin.action(description="Send a test event to the selected subscriptions")
+    def send_test_event(
+        self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]
+    ) -> None:
+        active = [subscription for subscription in queryset if subscription.is_active]
+        for subscription in active:
+            webhook_test_queue(subscription)
+        skipped = len(queryset) - len(active)
+        note = f" ({skipped} inactive skipped)" if skipped else ""
+        self.message_user(
+            request,
+            f"Queued a webhook.test event for {len(active)} subscriptions{note}: see the "
+            "webhook deliveries for the answers.",
+            messages.SUCCESS,
+        )
 
     @admin.action(description="Generate a new secret for the selected subscriptions")
     def new_secret(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:

@@ -23,7 +23,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from helpdesk.outbox import request_delivery
-from helpdesk.webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
+from helpdesk.webhooks.models import (
+    TEST_EVENT,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 from tickets.models import Message, Ticket
 
 logger = logging.getLogger(__name__)
@@ -164,3 +169,21 @@ def escalation_update(row_ids: list[int], ticket: Ticket) -> None:
     for row in WebhookDelivery.objects.filter(id__in=row_ids, attempts=0):
         row.payload["data"]["ticket"] = ticket_data(ticket)
         row.save(update_fields=["payload"])
+
+
+def webhook_test_queue(subscription: WebhookSubscription) -> WebhookDelivery:
+    """A `webhook.test` event for one subscription (the admin's action), delivered like any
+    other: to check the URL, the secret and the subscriber's answer."""
+    event_id = uuid.uuid4()
+    data = {
+        "subscription": {"id": subscription.pk, "name": subscription.name},
+        "message": "A test event from the helpdesk: nothing happened.",
+    }
+    row = WebhookDelivery.objects.create(
+        subscription=subscription,
+        event=TEST_EVENT,
+        event_id=event_id,
+        payload=event_body(TEST_EVENT, event_id, data),
+    )
+    transaction.on_commit(request_delivery)
+    return row

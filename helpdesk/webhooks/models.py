@@ -28,6 +28,11 @@ class WebhookEvent(models.TextChoices):
     TICKET_CLOSED = "ticket.closed", _("Ticket resolved or closed")
 
 
+# Sent only by the admin's "Send a test event" action, whatever the subscription's events.
+TEST_EVENT = "webhook.test"
+DELIVERY_EVENTS = [*WebhookEvent.choices, (TEST_EVENT, _("Test event"))]
+
+
 def webhook_secret() -> str:
     """A new subscription's signing secret: 32 random bytes, URL-safe text."""
     return secrets.token_urlsafe(32)
@@ -99,7 +104,7 @@ class WebhookDelivery(OutboxRow):
         related_name="deliveries",
         verbose_name=_("subscription"),
     )
-    event = models.CharField(_("event"), max_length=32, choices=WebhookEvent.choices)
+    event = models.CharField(_("event"), max_length=32, choices=DELIVERY_EVENTS)
     event_id = models.UUIDField(_("event id"), default=uuid.uuid4)
     # The ticket the event is about, for the admin's filters (not sent: it is in the body).
     ticket_id = models.BigIntegerField(_("ticket id"), null=True, blank=True)

@@ -469,3 +469,40 @@ def test_when_the_cache_says_someone_wants_it_the_database_decides(
     WebhookSubscription.objects.update(is_active=False)  # no signal: the cache is stale
     _ticket()
     assert WebhookDelivery.objects.count() == 1  # only the first ticket's
+
+
+def test_the_admin_sends_a_test_event(hook_server: HookServer, superuser_client: Client) -> None:
+    subscription = _subscribe(hook_server, events=["ticket.closed"])
+    inactive = _subscribe(hook_server, is_active=False)
+
+    response = superuser_client.post(
+        "/admin/webhooks/webhooksubscription/",
+        {"action": "send_test_event", "_selected_action": [subscription.pk, inactive.pk]},
+        follow=True,
+    )
+    assert b"1 inactive skipped" in response.content
+    assert webhook_deliver_due().delivered == 1
+
+    (request,) = hook_server.received
+    assert request.headers["x-helpdesk-event"] == "webhook.test"
+    digest = hmac.new(subscription.secret.encode(), request.body, hashlib.sha256).hexdigest()
+    assert request.headers["x-helpdesk-signature"] == f"sha256={digest}"
+    assert _body(request)["data"]["subscription"] == {"id": subscription.pk, "name": "CRM"}
+
+
+def test_the_admin_form_takes_events_as_checkboxes_and_refuses_ftp(
+    superuser_client: Client,
+) -> None:
+    form = {"name": "CRM", "url": "ftp://crm.example.com/", "events": ["ticket.created"]}
+    response = superuser_client.post("/admin/webhooks/webhooksubscription/add/", form)
+    assert response.status_code == 200  # the form again, with the error
+    assert not WebhookSubscription.objects.exists()
+
+    form["url"] = "https://crm.example.com/hooks"
+    form["events"] = ["ticket.closed", "ticket.created"]
+    form["is_active"] = "on"
+    response = superuser_client.post("/admin/webhooks/webhooksubscription/add/", form)
+    assert response.status_code == 302
+    subscription = WebhookSubscription.objects.get()
+    assert subscription.events == ["ticket.created", "ticket.closed"]
+    assert len(subscription.secret) >= 40
