@@ -88,14 +88,14 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_display = (
-        "id", "event", "subscription", "ticket_id", "state", "attempts", "response_status",
+        "id", "event", "subscription", "ticket", "state", "attempts", "response_status",
         "duration_ms", "short_error", "next_attempt_at", "created_at", "delivered_at",
     )  # fmt: skip
     list_filter = ("state", "event", "subscription", "created_at")
-    search_fields = ("=event_id", "=ticket_id", "last_error")
-    list_select_related = ("subscription",)
+    search_fields = ("=event_id", "=ticket__id", "last_error")
+    list_select_related = ("subscription", "ticket")
     readonly_fields = (
-        "subscription", "event", "event_id", "ticket_id", "payload", "state", "attempts",
+        "subscription", "event", "event_id", "ticket", "payload", "state", "attempts",
         "next_attempt_at", "lease_expires_at", "response_status", "response_body",
         "duration_ms", "last_error", "created_at", "delivered_at",
     )  # fmt: skip

@@ -141,13 +141,18 @@ def _post(client: httpx.Client, row: WebhookDelivery) -> dict[str, object]:
     return answer
 
 
-def _failed(row: WebhookDelivery, error: BaseException, started: float) -> DeliveryReport:
-    if not isinstance(error, WebhookAnswerError):  # no answer: none to show
+def _failed(
+    row: WebhookDelivery, error: BaseException, started: float, *, tried: bool = True
+) -> DeliveryReport:
+    if not tried or not isinstance(error, WebhookAnswerError):  # no answer: none to show
         WebhookDelivery.objects.filter(pk=row.pk).update(
             response_status=None,
             response_body="",
-            duration_ms=round((time.monotonic() - started) * 1000),
+            duration_ms=round((time.monotonic() - started) * 1000) if tried else None,
         )
+    message = error_message(error)
+    if not tried:
+        message = f"Not tried: another delivery to this subscriber just failed ({message})"
     return record_failure(
         row,
         error,
@@ -155,7 +160,7 @@ def _failed(row: WebhookDelivery, error: BaseException, started: float) -> Deliv
         max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
         label=LABEL,
         retry_after=error.retry_after if isinstance(error, WebhookAnswerError) else None,
-        message=error_message(error),
+        message=message,
     )
 
 
@@ -213,7 +218,7 @@ def webhook_deliver_due(
                 break
             started = time.monotonic()
             if row.subscription_id in down:
-                report += _failed(row, down[row.subscription_id], started)
+                report += _failed(row, down[row.subscription_id], started, tried=False)
                 continue
             try:
                 _post(client, row)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.outbox import OutboxRow
+from tickets.models import Ticket
 
 
 class WebhookEvent(models.TextChoices):
@@ -106,8 +107,16 @@ class WebhookDelivery(OutboxRow):
     )
     event = models.CharField(_("event"), max_length=32, choices=DELIVERY_EVENTS)
     event_id = models.UUIDField(_("event id"), default=uuid.uuid4)
-    # The ticket the event is about, for the admin's filters (not sent: it is in the body).
-    ticket_id = models.BigIntegerField(_("ticket id"), null=True, blank=True)
+    # The ticket the event is about (none for a test event). Deleting the ticket, as erasing
+    # its customer does, deletes its deliveries: their bodies hold the customer's data.
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhook_deliveries",
+        verbose_name=_("ticket"),
+    )
     payload = models.JSONField(_("payload"))
     response_status = models.PositiveSmallIntegerField(_("last status"), null=True, blank=True)
     response_body = models.TextField(_("last response (excerpt)"), blank=True)
