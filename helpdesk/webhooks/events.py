@@ -139,16 +139,18 @@ def webhook_queue(event: str, data: dict[str, Any], *, ticket_id: int | None) ->
         return []
     event_id = uuid.uuid4()
     body = event_body(event, event_id, data)
-    rows = [
-        WebhookDelivery.objects.create(
-            subscription_id=subscription_id,
-            event=event,
-            event_id=event_id,
-            ticket_id=ticket_id,
-            payload=body,
-        )
-        for subscription_id in subscribers
-    ]
+    rows = WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(
+                subscription_id=subscription_id,
+                event=event,
+                event_id=event_id,
+                ticket_id=ticket_id,
+                payload=body,
+            )
+            for subscription_id in subscribers
+        ]
+    )
     transaction.on_commit(request_delivery)
     return [row.pk for row in rows]
 
