@@ -132,7 +132,10 @@ def _post(client: httpx.Client, row: WebhookDelivery) -> dict[str, object]:
                 break
     answer = {
         "response_status": response.status_code,
-        "response_body": excerpt[:RESPONSE_EXCERPT_BYTES].decode("utf-8", "replace"),
+        # Whatever the subscriber sent, as text a database can hold (PostgreSQL: no NUL).
+        "response_body": excerpt[:RESPONSE_EXCERPT_BYTES]
+        .decode("utf-8", "replace")
+        .replace("\x00", "\ufffd"),
         "duration_ms": round((time.monotonic() - started) * 1000),
     }
     WebhookDelivery.objects.filter(pk=row.pk).update(**answer)

@@ -29,6 +29,7 @@ class HookServer:
     default: int | str = 200
     hang_seconds: float = 2.0
     extra_headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None  # what to answer with, instead of the usual
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_answer(self) -> int | str:
@@ -50,7 +51,11 @@ def _handler(server: HookServer) -> type[BaseHTTPRequestHandler]:
                 time.sleep(server.hang_seconds)
                 answer = 200
             assert isinstance(answer, int)
-            text = b'{"ok": true}' if answer < 300 else b"nope"
+            text = (
+                server.body
+                if server.body is not None
+                else (b'{"ok": true}' if answer < 300 else b"nope")
+            )
             self.send_response(answer)
             for name, value in server.extra_headers.items():
                 self.send_header(name, value)

@@ -534,3 +534,15 @@ def test_the_admin_finds_deliveries_by_ticket_and_event_id(
         response = superuser_client.get("/admin/webhooks/webhookdelivery/", {"q": term})
         assert response.status_code == 200
         assert response.context["cl"].result_count == 1
+
+
+def test_a_long_or_binary_answer_is_kept_as_a_short_excerpt(hook_server: HookServer) -> None:
+    _subscribe(hook_server)
+    hook_server.body = b"\x00\xff" + b"x" * 100_000
+    _ticket()
+
+    assert webhook_deliver_due().delivered == 1
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.response_body.startswith("\ufffd\ufffdxxx")
+    assert len(delivery.response_body) == 1000
