@@ -546,3 +546,45 @@ def test_a_long_or_binary_answer_is_kept_as_a_short_excerpt(hook_server: HookSer
     delivery = WebhookDelivery.objects.get()
     assert delivery.response_body.startswith("\ufffd\ufffdxxx")
     assert len(delivery.response_body) == 1000
+
+
+def test_a_subscriber_that_comes_back_gets_its_backlog_at_once_and_only_it(
+    hook_server: HookServer,
+) -> None:
+    back = _subscribe(hook_server)
+    down = _subscribe(hook_server)
+    down.url = "http://127.0.0.1:9/hooks/"  # nothing listens
+    down.save()
+    hook_server.answers = [500]
+    _ticket()
+    _ticket()
+
+    assert webhook_deliver_due().retrying == 4
+    first = WebhookDelivery.objects.filter(subscription=back).order_by("id").first()
+    assert first is not None
+    WebhookDelivery.objects.filter(pk=first.pk).update(next_attempt_at=timezone.now())
+
+    assert webhook_deliver_due().delivered == 1  # the first; it wakes the other of `back`
+    assert webhook_deliver_due().delivered == 1  # the other, without waiting its backoff
+
+    assert set(
+        WebhookDelivery.objects.filter(subscription=back).values_list("state", flat=True)
+    ) == {"delivered"}
+    waiting = WebhookDelivery.objects.filter(subscription=down)
+    assert all(row.next_attempt_at > timezone.now() for row in waiting)  # still backing off
+
+
+def test_a_delivery_whose_worker_died_is_sent_by_the_next(hook_server: HookServer) -> None:
+    _subscribe(hook_server)
+    _ticket()
+    WebhookDelivery.objects.update(
+        state=OutboxState.SENDING,
+        attempts=1,
+        lease_expires_at=timezone.now() - datetime.timedelta(seconds=1),
+    )
+
+    assert webhook_deliver_due().delivered == 1
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.state, delivery.attempts) == ("delivered", 2)
+    assert len(hook_server.received) == 1
