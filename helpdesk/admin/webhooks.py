@@ -1,5 +1,6 @@
-"""Admin pages for webhook subscribers (URL, events, the signing secret, active) and every
-delivery (its event, state, tries, the last answer and error; failed ones can be retried)."""
+"""Admin pages for webhook subscribers (URL, events, the signing secret, active; a test event)
+and every delivery (its event, state, the last answer and error, and every attempt; failed
+ones can be retried)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.http import HttpRequest
 from helpdesk.outbox import request_delivery, retry_failed
 from helpdesk.webhooks.events import webhook_test_queue
 from helpdesk.webhooks.models import (
+    WebhookAttempt,
     WebhookDelivery,
     WebhookEvent,
     WebhookSubscription,
@@ -85,8 +87,20 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
         )
 
 
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    fields = ("number", "attempted_at", "response_status", "duration_ms", "error")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
+    inlines = (WebhookAttemptInline,)
     list_display = (
         "id", "event", "subscription", "ticket", "state", "attempts", "response_status",
         "duration_ms", "short_error", "next_attempt_at", "created_at", "delivered_at",

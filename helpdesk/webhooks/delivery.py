@@ -26,6 +26,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import httpx
 from django.conf import settings
@@ -44,7 +45,7 @@ from helpdesk.outbox import (
     release_ids,
     wake_backed_off,
 )
-from helpdesk.webhooks.models import WebhookDelivery
+from helpdesk.webhooks.models import WebhookAttempt, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -115,13 +116,19 @@ def error_message(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _post(client: httpx.Client, row: WebhookDelivery) -> dict[str, object]:
-    """POST one delivery; the answer's fields for the row. Raises on anything but 2xx."""
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    excerpt: str
+    retry_after: float | None
+
+
+def _post(client: httpx.Client, row: WebhookDelivery) -> Answer:
+    """POST one delivery and read the start of the answer; raises when there is none."""
     subscription = row.subscription
     if not subscription.is_active:
         raise SubscriptionInactiveError("The subscription was deactivated; not sent.")
     body = body_bytes(row.payload)
-    started = time.monotonic()
     with client.stream(
         "POST", subscription.url, content=body, headers=request_headers(row, body)
     ) as response:
@@ -130,32 +137,42 @@ def _post(client: httpx.Client, row: WebhookDelivery) -> dict[str, object]:
             excerpt += chunk
             if len(excerpt) >= RESPONSE_EXCERPT_BYTES:
                 break
-    answer = {
-        "response_status": response.status_code,
-        # Whatever the subscriber sent, as text a database can hold (PostgreSQL: no NUL).
-        "response_body": excerpt[:RESPONSE_EXCERPT_BYTES]
-        .decode("utf-8", "replace")
-        .replace("\x00", "\ufffd"),
-        "duration_ms": round((time.monotonic() - started) * 1000),
-    }
-    WebhookDelivery.objects.filter(pk=row.pk).update(**answer)
-    if not 200 <= response.status_code < 300:
-        raise WebhookAnswerError(response.status_code, _retry_after(response))
-    return answer
+    # Whatever the subscriber sent, as text a database can hold (PostgreSQL: no NUL).
+    text = excerpt[:RESPONSE_EXCERPT_BYTES].decode("utf-8", "replace").replace("\x00", "\ufffd")
+    return Answer(response.status_code, text, _retry_after(response))
 
 
-def _failed(
-    row: WebhookDelivery, error: BaseException, started: float, *, tried: bool = True
+def _record(
+    row: WebhookDelivery,
+    *,
+    started: float | None,
+    answer: Answer | None = None,
+    error: BaseException | None = None,
+    tried: bool = True,
 ) -> DeliveryReport:
-    if not tried or not isinstance(error, WebhookAnswerError):  # no answer: none to show
-        WebhookDelivery.objects.filter(pk=row.pk).update(
-            response_status=None,
-            response_body="",
-            duration_ms=round((time.monotonic() - started) * 1000) if tried else None,
-        )
-    message = error_message(error)
-    if not tried:
-        message = f"Not tried: another delivery to this subscriber just failed ({message})"
+    """Write down one try: the answer on the row, a line in its attempt log, and the
+    outbox's delivered or failed (retry, or for good)."""
+    duration = round((time.monotonic() - started) * 1000) if started is not None else None
+    fields = {
+        "response_status": answer.status if answer is not None else None,
+        "response_body": answer.excerpt if answer is not None else "",
+        "duration_ms": duration,
+    }
+    message = ""
+    if error is not None:
+        message = error_message(error)
+        if not tried:
+            message = f"Not tried: another delivery to this subscriber just failed ({message})"
+    WebhookAttempt.objects.create(
+        delivery=row,
+        number=row.attempts,
+        response_status=fields["response_status"],
+        duration_ms=duration,
+        error=message,
+    )
+    if error is None:
+        return record_delivered(row, **fields)
+    WebhookDelivery.objects.filter(pk=row.pk).update(**fields)
     return record_failure(
         row,
         error,
@@ -219,22 +236,28 @@ def webhook_deliver_due(
                     WebhookDelivery, [left.id for left in rows[index:]], row.lease_expires_at
                 )
                 break
-            started = time.monotonic()
             if row.subscription_id in down:
-                report += _failed(row, down[row.subscription_id], started, tried=False)
+                report += _record(row, started=None, error=down[row.subscription_id], tried=False)
                 continue
+            started = time.monotonic()
             try:
-                _post(client, row)
+                answer = _post(client, row)
             except (OperationalError, InterfaceError):
                 raise
             except Exception as error:
-                if not isinstance(error, WebhookAnswerError | httpx.HTTPError):
+                if not isinstance(error, httpx.HTTPError | SubscriptionInactiveError):
                     logger.exception("Webhook delivery %s could not be sent", row.id)
-                report += _failed(row, error, started)
+                report += _record(row, started=started, error=error)
                 if _subscriber_down(error):
                     down[row.subscription_id] = error
                 continue
-            report += record_delivered(row)
+            if not 200 <= answer.status < 300:
+                refused = WebhookAnswerError(answer.status, answer.retry_after)
+                report += _record(row, started=started, answer=answer, error=refused)
+                if _subscriber_down(refused):
+                    down[row.subscription_id] = refused
+                continue
+            report += _record(row, started=started, answer=answer)
             if row.attempts > 1:  # it had failed before: this subscriber is back
                 wake_backed_off(
                     WebhookDelivery,

@@ -146,3 +146,28 @@ class WebhookDelivery(OutboxRow):
 
     def __str__(self) -> str:
         return f"{self.event} {self.event_id} to {self.subscription_id} ({self.state})"
+
+
+class WebhookAttempt(models.Model):
+    """One try of a delivery, for the admin's log: when, the answer's status (none when
+    there was no answer, or it was not tried), how long it took, and what went wrong."""
+
+    delivery = models.ForeignKey(
+        WebhookDelivery,
+        on_delete=models.CASCADE,
+        related_name="attempt_log",
+        verbose_name=_("delivery"),
+    )
+    number = models.PositiveIntegerField(_("attempt"))
+    attempted_at = models.DateTimeField(_("when"), default=timezone.now)
+    response_status = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["delivery", "id"]
+        verbose_name = _("webhook delivery attempt")
+        verbose_name_plural = _("webhook delivery attempts")
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} of delivery {self.delivery_id}"

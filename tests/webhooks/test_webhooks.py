@@ -23,7 +23,12 @@ from helpdesk.outbox import OutboxState
 from helpdesk.privacy import customer_erase
 from helpdesk.replies.composer import Handoff as WrittenHandoff
 from helpdesk.webhooks.delivery import webhook_deliver_due
-from helpdesk.webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
+from helpdesk.webhooks.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 from tests.factories import CustomerFactory
 from tests.webhooks.hook_server import HookServer, Received
 from tickets import services
@@ -227,6 +232,8 @@ def test_a_500_is_retried_then_delivered(hook_server: HookServer) -> None:
     assert (delivery.state, delivery.attempts, delivery.last_error) == ("delivered", 2, "")
     first, second = hook_server.received
     assert first.body == second.body  # the same event, the same bytes, the same id
+    log = list(delivery.attempt_log.values_list("number", "response_status", "error"))
+    assert log == [(1, 500, "The subscriber answered 500"), (2, 200, "")]
     assert first.headers["x-helpdesk-delivery"] == second.headers["x-helpdesk-delivery"]
 
 
@@ -265,6 +272,11 @@ def test_a_hanging_subscriber_costs_one_timeout_per_pass_and_is_retried(
     assert len(hook_server.received) == 1  # the second backed off with the first, untried
     first, second = WebhookDelivery.objects.order_by("id").values_list("last_error", flat=True)
     assert first.startswith("No answer within 0.5 s")
+    hung, skipped = WebhookAttempt.objects.order_by("id")
+    assert hung.response_status is None
+    assert hung.duration_ms is not None
+    assert 400 <= hung.duration_ms < 1500
+    assert (skipped.duration_ms, skipped.error[:9]) == (None, "Not tried")
     assert second.startswith("Not tried: another delivery to this subscriber just failed (No")
 
     _make_due()
@@ -424,6 +436,9 @@ def test_the_admin_lists_deliveries_and_retries_failed_ones(
     listing = superuser_client.get("/admin/webhooks/webhookdelivery/")
     assert listing.status_code == 200
     assert b"ticket.created" in listing.content
+    page = superuser_client.get(f"/admin/webhooks/webhookdelivery/{delivery.pk}/change/")
+    assert page.status_code == 200
+    assert b"The subscriber answered 500" in page.content  # its attempt log
     page = superuser_client.get(f"/admin/webhooks/webhooksubscription/{subscription.pk}/change/")
     assert subscription.secret.encode() in page.content
 
