@@ -1,4 +1,5 @@
-"""The outbox: what leaves after commit (the memory mirror, e-mail), one design for all.
+"""The outbox: what leaves after commit (the memory mirror, e-mail, webhooks), one design
+for all.
 
 An outbox row is written in the same transaction as its cause and delivered after commit by
 a worker (the in-process thread or a Celery task), woken by `request_delivery`. The pieces
@@ -252,11 +253,18 @@ def record_delivered(row: OutboxRow, **extra: Any) -> DeliveryReport:
     return DeliveryReport(delivered=1)
 
 
-def wake_backed_off(model: type[models.Model], *, now: datetime.datetime, label: str) -> int:
-    """A row that had failed went through: the other side is back, so stop waiting."""
-    woken = model._default_manager.filter(
+def wake_backed_off(
+    model: type[models.Model], *, now: datetime.datetime, label: str, where: Q | None = None
+) -> int:
+    """A row that had failed went through: the other side is back, so stop waiting.
+
+    `where` narrows it to the rows that go to that other side (one webhook subscriber)."""
+    rows = model._default_manager.filter(
         state=OutboxState.PENDING, attempts__gt=0, next_attempt_at__gt=now
-    ).update(next_attempt_at=now)
+    )
+    if where is not None:
+        rows = rows.filter(where)
+    woken = rows.update(next_attempt_at=now)
     if woken:
         logger.info("%s answers again; %s backed-off rows are due now", label, woken)
     return woken

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "tickets",
     "helpdesk.memory",
     "helpdesk.channels",
+    "helpdesk.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -246,6 +247,25 @@ if OUTGOING_MAIL_MAX_ATTEMPTS < 1:
 if OUTGOING_MAIL_LEASE_SECONDS <= 2 * EMAIL_TIMEOUT:
     raise ImproperlyConfigured(
         "OUTGOING_MAIL_LEASE_SECONDS must be over twice EMAIL_TIMEOUT (connect, then send)."
+    )
+# Outgoing webhooks: a subscriber that does not answer gives up each network step (connect,
+# send, read) after this many seconds; 5xx, 408, 429 and timeouts are retried (backoff with
+# jitter up to 15 minutes) until WEBHOOK_MAX_ATTEMPTS tries, then failed (admin, health).
+WEBHOOK_TIMEOUT = env_float("WEBHOOK_TIMEOUT", default=10.0)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", default=12)
+# How long a worker holds the deliveries it claimed; a worker that died is taken over after it.
+WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", default=120)
+# Every new ticket and message asks which subscriptions want it: the answer is cached this
+# long (dropped at once wherever the cache is shared, CACHE_URL, when a subscription changes);
+# 0 asks the database every time.
+WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS = env_int("WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS", default=30)
+if WEBHOOK_TIMEOUT <= 0:
+    raise ImproperlyConfigured("WEBHOOK_TIMEOUT must be more than 0.")
+if WEBHOOK_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured("WEBHOOK_MAX_ATTEMPTS must be at least 1.")
+if WEBHOOK_LEASE_SECONDS <= 3 * WEBHOOK_TIMEOUT:
+    raise ImproperlyConfigured(
+        "WEBHOOK_LEASE_SECONDS must be over three times WEBHOOK_TIMEOUT (connect, send, read)."
     )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="helpdesk@localhost")
 

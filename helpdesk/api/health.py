@@ -1,5 +1,5 @@
-"""`/api/health/`: the database, the memory backend, and the outbox: the mirror's backlog and
-outgoing e-mail's."""
+"""`/api/health/`: the database, the memory backend, and the outbox: the mirror's backlog,
+outgoing e-mail's and webhook deliveries'."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from helpdesk.channels.outgoing import outgoing_mail_state
 from helpdesk.memory.selectors.sync import mirror_state
+from helpdesk.webhooks.delivery import webhook_state
 
 
 def _database_state() -> dict[str, object]:
@@ -61,7 +62,8 @@ def health(request: Request) -> Response:
     the oldest waiting one is). Memory is not ok while entries fail or retry,
     or while the backlog is older than `MIRROR_BACKLOG_ALERT_SECONDS` (no
     worker delivering); the status is then "degraded", still with a 200. Outgoing e-mail
-    (`outbox.email`) that fails, retries or lags likewise makes it "degraded".
+    (`outbox.email`) and webhook deliveries (`outbox.webhooks`) that fail, retry or lag
+    likewise make it "degraded".
     """
     database = _database_state()
     if not database["ok"]:
@@ -72,14 +74,23 @@ def health(request: Request) -> Response:
     mail = outgoing_mail_state()
     mail_age = mail.oldest_pending_age_seconds
     # The mirror's figures at the top (as before e-mail went out), each outbox's under its name.
-    outbox = {**mirror.as_health(), "memory": mirror.as_health(), "email": mail.as_health()}
+    hooks = webhook_state()
+    outbox = {
+        **mirror.as_health(),
+        "memory": mirror.as_health(),
+        "email": mail.as_health(),
+        "webhooks": hooks.as_health(),
+    }
     lagging = age is not None and age > settings.MIRROR_BACKLOG_ALERT_SECONDS
     memory_ok = not (mirror.failed or mirror.retrying or lagging)
     memory = {"backend": settings.MEMORY_BACKEND, "ok": memory_ok}
     mail_lagging = mail_age is not None and mail_age > settings.MIRROR_BACKLOG_ALERT_SECONDS
     mail_ok = not (mail.failed or mail.retrying or mail_lagging)
+    hooks_age = hooks.oldest_pending_age_seconds
+    hooks_lagging = hooks_age is not None and hooks_age > settings.MIRROR_BACKLOG_ALERT_SECONDS
+    hooks_ok = not (hooks.failed or hooks.retrying or hooks_lagging)
     body = {
-        "status": "ok" if memory_ok and mail_ok else "degraded",
+        "status": "ok" if memory_ok and mail_ok and hooks_ok else "degraded",
         "database": database,
         "memory": memory,
         "outbox": outbox,

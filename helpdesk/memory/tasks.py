@@ -1,5 +1,5 @@
-"""Celery tasks: the same delivery code the in-process worker runs (the mirror and outgoing
-e-mail, one outbox).
+"""Celery tasks: the same delivery code the in-process worker runs (the mirror, outgoing
+e-mail and webhooks, one outbox).
 
 `deliver_mirror` is sent after every commit that wrote mirror entries (see
 `wake` below) and by beat every `MIRROR_SWEEP_SECONDS`, which picks
@@ -23,6 +23,7 @@ from helpdesk.channels.outgoing import outgoing_mail_deliver_due
 from helpdesk.memory.backends import get_backend
 from helpdesk.memory.services.mirror import DeliveryReport, mirror_deliver_due, mirror_enqueue_quiet
 from helpdesk.memory.wakeup import delivery_requested
+from helpdesk.webhooks.delivery import webhook_deliver_due
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +39,10 @@ def deliver_mirror() -> int:
         if time.monotonic() >= deadline:
             deliver_mirror.apply_async(expires=settings.MIRROR_SWEEP_SECONDS * 6)
             break
-        report = mirror_deliver_due(backend, deadline=deadline) + outgoing_mail_deliver_due(
-            deadline=deadline
+        report = (
+            mirror_deliver_due(backend, deadline=deadline)
+            + outgoing_mail_deliver_due(deadline=deadline)
+            + webhook_deliver_due(deadline=deadline)
         )
         total += report
         if not report.attempted:

@@ -1,4 +1,4 @@
-"""The in-process deliverer of the outbox (the memory mirror and outgoing e-mail): a daemon
+"""The in-process deliverer of the outbox (the memory mirror, outgoing e-mail, webhooks): a daemon
 thread in web processes.
 
 Without a Celery broker, web processes `enable()` it at start, and `wake()` answers each
@@ -55,6 +55,7 @@ class MirrorWorker(threading.Thread):
             mirror_enqueue_quiet,
             mirror_next_due_at,
         )
+        from helpdesk.webhooks.delivery import webhook_deliver_due, webhook_next_due_at
 
         next_sweep = 0.0
         while not self._stopping.is_set():
@@ -66,7 +67,9 @@ class MirrorWorker(threading.Thread):
                     next_sweep = time.monotonic() + QUIET_SWEEP_SECONDS
                 report = mirror_deliver_due(
                     get_backend(), limit=DELIVER_LIMIT, should_stop=self._stopping.is_set
-                ) + outgoing_mail_deliver_due(should_stop=self._stopping.is_set)
+                )
+                report += outgoing_mail_deliver_due(should_stop=self._stopping.is_set)
+                report += webhook_deliver_due(should_stop=self._stopping.is_set)
                 if report.attempted:
                     if report.attempted < DELIVER_LIMIT:
                         # Under a stream of messages each commit wakes the worker for one
@@ -75,7 +78,11 @@ class MirrorWorker(threading.Thread):
                         # entry per ticket, so this also paces a single ticket's entries.)
                         self._stopping.wait(settings.MIRROR_WORKER_GATHER_SECONDS)
                     continue
-                wait = _seconds_until(_earliest(mirror_next_due_at(), outgoing_mail_next_due_at()))
+                wait = _seconds_until(
+                    _earliest(
+                        mirror_next_due_at(), outgoing_mail_next_due_at(), webhook_next_due_at()
+                    )
+                )
             except Exception:
                 logger.exception("The memory mirror worker hit an error; trying again shortly")
                 connection.close()  # a dropped database connection is opened afresh next round

@@ -76,7 +76,7 @@ def test_health_reports_the_backlog_and_failures(settings, use_evermemos) -> Non
         "failed": 1,
         "oldest_pending_age_seconds": None,
     }
-    no_mail = {"pending": 0, "retrying": 0, "failed": 0, "oldest_pending_age_seconds": None}
+    idle = {"pending": 0, "retrying": 0, "failed": 0, "oldest_pending_age_seconds": None}
     # The mirror's figures at the top (as before e-mail went out) and under its name.
-    assert degraded["outbox"] == {**mirror, "memory": mirror, "email": no_mail}
+    assert degraded["outbox"] == {**mirror, "memory": mirror, "email": idle, "webhooks": idle}
     assert degraded["memory"] == {"backend": "evermemos", "ok": False}

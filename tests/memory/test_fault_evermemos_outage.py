@@ -181,7 +181,7 @@ def test_outage_fills_the_outbox_then_every_message_arrives_once_in_order(
     }
     no_mail = {"pending": 0, "retrying": 0, "failed": 0, "oldest_pending_age_seconds": None}
     # The mirror's figures at the top (as before e-mail went out) and under its name.
-    assert after["outbox"] == {**mirror, "memory": mirror, "email": no_mail}
+    assert after["outbox"] == {**mirror, "memory": mirror, "email": no_mail, "webhooks": no_mail}
     for ticket in tickets:
         stored = [message["message_id"] for message in server.messages(ids.group_id(ticket.pk))]
         assert stored == [ids.message_id(message.pk) for message in sent[ticket.pk]]
