@@ -21,6 +21,8 @@ from __future__ import annotations
 import datetime
 import logging
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -155,10 +157,17 @@ def claim_ids(model: type[models.Model], ids: list[int], lease: datetime.datetim
 
 
 def claim_due(
-    model: type[Row], *, limit: int, lease_seconds: float, max_attempts: int, label: str
+    model: type[Row],
+    *,
+    limit: int,
+    lease_seconds: float,
+    max_attempts: int,
+    label: str,
+    related: tuple[str, ...] = (),
 ) -> list[Row]:
     """Claim up to `limit` due rows of an outbox whose rows are independent of each other
-    (no order to keep between them), oldest first, after handing back expired leases."""
+    (no order to keep between them), oldest first, after handing back expired leases; the
+    rows come with their `related` objects (`select_related`)."""
     now = timezone.now()
     release_expired_leases(model, now=now, max_attempts=max_attempts, label=label)
     due = list(
@@ -169,7 +178,29 @@ def claim_due(
     lease = now + datetime.timedelta(seconds=lease_seconds)
     with transaction.atomic():
         won = claim_ids(model, due, lease)
-    return list(model._default_manager.filter(id__in=won).order_by("id"))
+    rows = model._default_manager.filter(id__in=won).select_related(*related)
+    return list(rows.order_by("id"))
+
+
+def hand_back_if_stopping(
+    model: type[Row],
+    rows: list[Row],
+    index: int,
+    *,
+    deadline: float | None,
+    should_stop: Callable[[], bool] | None,
+) -> bool:
+    """Before sending `rows[index]`: when out of time, told to stop, or the claim's lease
+    has run out (another worker may hold the row now), hand that row and the rest back
+    untouched and say so; never start a row in those cases."""
+    row = rows[index]
+    out_of_time = deadline is not None and time.monotonic() >= deadline
+    lease = row.lease_expires_at  # type: ignore[attr-defined]  # an OutboxRow
+    lease_over = lease is not None and timezone.now() >= lease
+    if not (out_of_time or lease_over or (should_stop is not None and should_stop())):
+        return False
+    release_ids(model, [left.pk for left in rows[index:]], lease)
+    return True
 
 
 def release_ids(model: type[models.Model], ids: list[int], lease: datetime.datetime | None) -> None:

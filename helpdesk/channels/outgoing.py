@@ -20,7 +20,6 @@ import datetime
 import logging
 import re
 import smtplib
-import time
 import uuid
 from collections.abc import Callable
 from email.utils import formataddr
@@ -38,11 +37,11 @@ from helpdesk.outbox import (
     DeliveryReport,
     OutboxFigures,
     claim_due,
+    hand_back_if_stopping,
     next_due_at,
     outbox_state,
     record_delivered,
     record_failure,
-    release_ids,
     request_delivery,
     wake_backed_off,
 )
@@ -233,30 +232,24 @@ def outgoing_mail_deliver_due(
     out backs off with it instead of each waiting for its own timeout. Mail claimed but
     not sent (told to stop, out of time, its lease over) goes back to the queue untouched.
     """
-    claimed = claim_due(
+    rows = claim_due(
         OutgoingMail,
         limit=limit,
         lease_seconds=settings.OUTGOING_MAIL_LEASE_SECONDS,
         max_attempts=settings.OUTGOING_MAIL_MAX_ATTEMPTS,
         label="outgoing mails",
+        related=("message", "ticket"),
     )
-    if not claimed:
+    if not rows:
         return DeliveryReport()
-    rows = list(
-        OutgoingMail.objects.filter(id__in=[row.id for row in claimed])
-        .select_related("message", "ticket")
-        .order_by("id")
-    )
     report = DeliveryReport()
     connection = get_connection(fail_silently=False)
     unusable: BaseException | None = None
     try:
         for index, row in enumerate(rows):
-            out_of_time = deadline is not None and time.monotonic() >= deadline
-            lease_over = row.lease_expires_at is not None and timezone.now() >= row.lease_expires_at
-            if out_of_time or lease_over or (should_stop is not None and should_stop()):
-                # Never start a mail whose claim ran out: another worker may hold it now.
-                release_ids(OutgoingMail, [left.id for left in rows[index:]], row.lease_expires_at)
+            if hand_back_if_stopping(
+                OutgoingMail, rows, index, deadline=deadline, should_stop=should_stop
+            ):
                 break
             if unusable is not None:
                 report += _failed(row, unusable)

@@ -38,11 +38,11 @@ from helpdesk.outbox import (
     DeliveryReport,
     OutboxFigures,
     claim_due,
+    hand_back_if_stopping,
     next_due_at,
     outbox_state,
     record_delivered,
     record_failure,
-    release_ids,
     wake_backed_off,
 )
 from helpdesk.webhooks.models import WebhookAttempt, WebhookDelivery
@@ -210,31 +210,23 @@ def webhook_deliver_due(
     Deliveries claimed but not sent (told to stop, out of time, the lease over) go back to
     the queue untouched.
     """
-    claimed = claim_due(
+    rows = claim_due(
         WebhookDelivery,
         limit=limit,
         lease_seconds=settings.WEBHOOK_LEASE_SECONDS,
         max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
         label="webhook deliveries",
+        related=("subscription",),
     )
-    if not claimed:
+    if not rows:
         return DeliveryReport()
-    rows = list(
-        WebhookDelivery.objects.filter(id__in=[row.id for row in claimed])
-        .select_related("subscription")
-        .order_by("id")
-    )
     report = DeliveryReport()
     down: dict[int, BaseException] = {}  # subscription id: what it failed with this pass
     with http_client() as client:
         for index, row in enumerate(rows):
-            out_of_time = deadline is not None and time.monotonic() >= deadline
-            lease_over = row.lease_expires_at is not None and timezone.now() >= row.lease_expires_at
-            if out_of_time or lease_over or (should_stop is not None and should_stop()):
-                # Never start a delivery whose claim ran out: another worker may hold it now.
-                release_ids(
-                    WebhookDelivery, [left.id for left in rows[index:]], row.lease_expires_at
-                )
+            if hand_back_if_stopping(
+                WebhookDelivery, rows, index, deadline=deadline, should_stop=should_stop
+            ):
                 break
             if row.subscription_id in down:
                 report += _record(row, started=None, error=down[row.subscription_id], tried=False)
