@@ -59,6 +59,7 @@ def _detail_context(
 ) -> dict[str, object]:
     attachments_prefetch(ticket.messages.all())
     outgoing_mail_prefetch(ticket.messages.all())
+    tags = selectors.ticket_tag_names(ticket)
     return {
         "ticket": ticket,
         "customer": ticket.customer,
@@ -74,10 +75,10 @@ def _detail_context(
                 "status": ticket.status,
                 "priority": ticket.priority,
                 "assigned_to": ticket.assigned_to_id,
-                "tags": services.tags_text(selectors.ticket_tag_names(ticket)),
+                "tags": services.tags_text(tags),
             }
         ),
-        "tags": selectors.ticket_tag_names(ticket),
+        "tags": tags,
         "can_assign": request.user.has_perm("tickets.assign_ticket"),
         "can_escalate": request.user.has_perm("tickets.change_ticket"),
         "escalate_form": forms.get("escalate_form") or EscalateForm(),
@@ -182,8 +183,7 @@ def update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         changed.append("priority")
     if "tags" in request.POST:
         wanted = data["tags"]
-        current = selectors.ticket_tag_names(ticket)
-        if {t.casefold() for t in wanted} != {t.casefold() for t in current}:
+        if not services.tags_same(wanted, selectors.ticket_tag_names(ticket)):
             if not request.user.has_perm("tickets.change_ticket"):
                 raise PermissionDenied("You may not change tickets.")
             services.ticket_set_tags(ticket=ticket, tags=wanted, actor=request.user)

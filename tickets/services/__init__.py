@@ -30,7 +30,7 @@ from tickets.services.tickets import (
     ticket_event_record,
     ticket_status_set,
 )
-from tickets.services.validation import tags_clean, tags_text
+from tickets.services.validation import tags_clean, tags_same, tags_text
 
 __all__ = [
     "Actor",
@@ -48,6 +48,7 @@ __all__ = [
     "message_record_batch",
     "next_available_agent",
     "tags_clean",
+    "tags_same",
     "tags_text",
     "ticket_assign",
     "ticket_change_priority",

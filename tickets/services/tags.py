@@ -8,7 +8,7 @@ from django.db import transaction
 
 from tickets.models import Ticket, TicketEvent
 from tickets.services.tickets import Actor, ticket_event_record
-from tickets.services.validation import tags_clean, tags_text
+from tickets.services.validation import tags_clean, tags_same, tags_text
 
 EVENT_VALUE_MAX = 200  # what a TicketEvent's from/to columns hold
 
@@ -19,7 +19,7 @@ def ticket_set_tags(*, ticket: Ticket, tags: Iterable[object], actor: Actor) -> 
     wanted = tags_clean(tags)
     ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
     current = list(ticket.tags.names())
-    if {t.casefold() for t in current} == {t.casefold() for t in wanted}:
+    if tags_same(current, wanted):
         return ticket
     ticket.tags.set(wanted)
     ticket_event_record(

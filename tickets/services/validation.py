@@ -45,3 +45,8 @@ def tags_clean(tags: Iterable[object]) -> list[str]:
 def tags_text(tags: Iterable[str]) -> str:
     """Tags as one line, sorted (how the audit trail and the forms show them)."""
     return ", ".join(sorted(tags, key=str.casefold))
+
+
+def tags_same(these: Iterable[str], those: Iterable[str]) -> bool:
+    """Whether two lists of tags name the same tags (whatever their case and order)."""
+    return {t.casefold() for t in these} == {t.casefold() for t in those}
